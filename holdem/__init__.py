@@ -1,0 +1,1 @@
+"""holdem: parallel MCCFR blueprints for poker."""

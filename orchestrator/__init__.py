@@ -1,0 +1,1 @@
+"""Generic asyncio supervision of worker subprocesses (knows nothing of poker)."""
