@@ -1,0 +1,149 @@
+"""Structured JSON-lines events, an event-loop lag monitor and a per-process CPU/RSS sampler."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+import psutil
+
+Subscriber = Callable[[dict], None]
+
+
+def _json_default(obj: Any) -> Any:
+    item = getattr(obj, "item", None)
+    if callable(item):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            pass
+    return str(obj)
+
+
+class EventLog:
+    """Writes one JSON object per line (``ts``, ``event``, fields) and fans events out to subscribers."""
+
+    def __init__(self, sink: IO[str] | str | None = None, *, clock: Callable[[], float] = time.time) -> None:
+        self._owned = isinstance(sink, str)
+        self._sink: IO[str] | None = open(sink, "a", buffering=1) if isinstance(sink, str) else sink  # noqa: SIM115
+        self._clock = clock
+        self._subscribers: list[Subscriber] = []
+
+    @classmethod
+    def stderr(cls) -> EventLog:
+        """An event log printing to the process's stderr."""
+        return cls(sys.stderr)
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(event_dict)`` for every event; returns a function that unsubscribes."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def emit(self, event: str, **fields: Any) -> dict:
+        """Record one event now and return it."""
+        record = {"ts": round(self._clock(), 6), "event": event, **fields}
+        if self._sink is not None:
+            self._sink.write(json.dumps(record, default=_json_default, separators=(",", ":")) + "\n")
+            self._sink.flush()
+        for callback in tuple(self._subscribers):
+            callback(record)
+        return record
+
+    def close(self) -> None:
+        """Close the sink if this log opened it."""
+        if self._owned and self._sink is not None:
+            self._sink.close()
+            self._sink = None
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values (0.0 when empty)."""
+    if not sorted_values:
+        return 0.0
+    k = max(0, min(len(sorted_values) - 1, math.ceil(q / 100.0 * len(sorted_values)) - 1))
+    return sorted_values[k]
+
+
+def summarize_ms(values: Iterable[float]) -> dict[str, float]:
+    """p50/p99/max of durations in seconds, reported in milliseconds."""
+    ordered = sorted(values)
+    return {
+        "p50_ms": round(percentile(ordered, 50) * 1e3, 3),
+        "p99_ms": round(percentile(ordered, 99) * 1e3, 3),
+        "max_ms": round((ordered[-1] if ordered else 0.0) * 1e3, 3),
+        "samples": len(ordered),
+    }
+
+
+class LoopLagMonitor:
+    """Measures how late a periodic timer fires: the event loop's responsiveness."""
+
+    def __init__(self, interval_s: float = 0.02, window: int = 4096) -> None:
+        self.interval_s = interval_s
+        self._recent: deque[float] = deque(maxlen=window)
+        self._all_max = 0.0
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        """Start sampling on the running loop."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag")
+
+    async def stop(self) -> None:
+        """Stop sampling and wait for the timer task to end."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        clock = time.perf_counter  # uvloop's loop.time() only has millisecond resolution
+        while True:
+            start = clock()
+            await asyncio.sleep(self.interval_s)
+            lag = max(0.0, clock() - start - self.interval_s)
+            self._recent.append(lag)
+            self._all_max = max(self._all_max, lag)
+
+    def reset(self) -> None:
+        """Forget samples (e.g. after warm-up)."""
+        self._recent.clear()
+        self._all_max = 0.0
+
+    def snapshot(self) -> dict[str, float]:
+        """Lag p50/p99/max over the recent window, plus the max since start."""
+        out = summarize_ms(self._recent)
+        out["max_ever_ms"] = round(self._all_max * 1e3, 3)
+        return out
+
+
+class ProcessSampler:
+    """CPU% (since the previous sample) and RSS of a set of processes, without blocking."""
+
+    def __init__(self) -> None:
+        self._procs: dict[int, psutil.Process] = {}
+
+    def sample(self, pid: int) -> dict[str, float | int | None]:
+        """``{"cpu_percent", "rss_bytes"}`` for ``pid``; None values when it is gone."""
+        proc = self._procs.get(pid)
+        try:
+            if proc is None:
+                proc = self._procs[pid] = psutil.Process(pid)
+                proc.cpu_percent(None)
+            return {"cpu_percent": proc.cpu_percent(None), "rss_bytes": proc.memory_info().rss}
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            self._procs.pop(pid, None)
+            return {"cpu_percent": None, "rss_bytes": None}
+
+    def forget(self, pid: int) -> None:
+        """Drop a process that has been reaped."""
+        self._procs.pop(pid, None)

@@ -1,0 +1,585 @@
+"""The supervisor: keeps N workers busy with a job's batches, exactly once, through crashes and hangs.
+
+One asyncio task per worker slot owns that slot's life (spawn → ready → work → death → restart);
+one delivery task hands results to the job in arrival order, never two at once. Every wait is
+on an event (data, exit, a deadline); nothing polls or sleeps to find out what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from .events import EventLog, LoopLagMonitor, ProcessSampler
+from .ledger import Batch, BatchLedger, LedgerError
+from .policy import RestartIntensity, RestartPolicy
+from .protocol import DEFAULT_MAX_FRAME_BYTES, MessageType, ProtocolError, encode, make_packer
+from .transport import SubprocessTransport, WorkerHandle, WorkerSpec, WorkerTransport, describe_exit
+
+_EOF_WAIT_S = 1.0
+_REAP_WAIT_S = 5.0
+
+
+class Job(Protocol):
+    """What the supervisor runs. Called from the event loop only; ``on_result`` calls never overlap."""
+
+    def next_task(self, batch_id: int) -> dict | None:
+        """Payload of a new batch with this id, or None if there is nothing to issue right now."""
+        ...
+
+    async def on_result(self, batch_id: int, result: dict, worker: WorkerInfo) -> None:
+        """Consume one result; called exactly once per batch. Reading of that worker waits meanwhile."""
+        ...
+
+    def on_requeue(self, batch_id: int, reason: str) -> None:
+        """A batch lost with its worker will be issued again (same id and payload): do not count it twice."""
+        ...
+
+    def finished(self) -> bool:
+        """True once no new task will ever come; the run completes when every issued batch is done."""
+        ...
+
+
+@dataclass(frozen=True)
+class SupervisorConfig:
+    """Knobs of one run; defaults suit long training runs, tests shorten the timeouts."""
+
+    num_workers: int = 2
+    credits: int = 2
+    restart: RestartPolicy = field(default_factory=RestartPolicy)
+    heartbeat_interval_s: float = 1.0
+    heartbeat_timeout_s: float = 10.0
+    boot_timeout_s: float = 60.0
+    grace_s: float = 10.0
+    shutdown_timeout_s: float = 3.0
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    max_buffered_results: int = 1
+    progress_interval_s: float = 5.0
+    lag_interval_s: float = 0.02
+    handle_signals: bool = True
+    log_batches: bool = True
+
+
+@dataclass
+class WorkerInfo:
+    """Public view of one worker incarnation (``worker_id`` is never reused; ``slot`` is)."""
+
+    worker_id: int
+    slot: int
+    pid: int | None = None
+    state: str = "starting"
+    started_at: float = 0.0
+    ready_at: float | None = None
+    batches_done: int = 0
+    bytes_received: int = 0
+    backpressure_s: float = 0.0
+
+
+@dataclass
+class Summary:
+    """How a run ended."""
+
+    reason: str
+    error: str | None
+    batches_done: int
+    requeued: int
+    restarts: int
+    abandoned: list[int]
+    elapsed_s: float
+    backpressure_s: float
+    loop_lag: dict[str, float]
+
+    @property
+    def ok(self) -> bool:
+        """True unless the run stopped on an error (boot failure, restart intensity, job error)."""
+        return self.error is None
+
+
+class _Worker:
+    def __init__(self, info: WorkerInfo, loop: asyncio.AbstractEventLoop) -> None:
+        self.info = info
+        self.handle: WorkerHandle | None = None
+        self.ready: asyncio.Future = loop.create_future()
+        self.dead: asyncio.Future = loop.create_future()
+        self.eof: asyncio.Future = loop.create_future()
+        self.exit_task: asyncio.Task | None = None
+        self.watchdog: asyncio.TimerHandle | None = None
+        self.accepting = True
+        self.queued = 0
+        self.paused_since: float | None = None
+        self.bytes_mark = 0
+        self.returncode: int | None = None
+        self.last_lines: deque[str] = deque(maxlen=5)
+
+    def die(self, reason: str) -> None:
+        if not self.dead.done():
+            self.dead.set_result(reason)
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+
+
+class Supervisor:
+    """Runs ``job`` on ``config.num_workers`` workers started from ``spec`` until done or stopped."""
+
+    def __init__(self, job: Job, spec: WorkerSpec, config: SupervisorConfig | None = None, *,
+                 events: EventLog | None = None, transport: WorkerTransport | None = None) -> None:
+        self.job, self.spec = job, spec
+        self.config = config or SupervisorConfig()
+        self.events = events or EventLog(None)
+        self.ledger = BatchLedger()
+        self._transport = transport or SubprocessTransport(self.config.max_frame_bytes)
+        self._intensity = RestartIntensity(self.config.restart)
+        self._lag = LoopLagMonitor(self.config.lag_interval_s)
+        self._sampler = ProcessSampler()
+        self._packer = make_packer()
+        self._workers: dict[int, _Worker] = {}
+        self._next_worker_id = 0
+        self._issuing = True
+        self._stop_reason: str | None = None
+        self._error: str | None = None
+        self._force = False
+        self._signals_seen = 0
+        self._bp_total = 0.0
+        self._deliver_s = 0.0
+        self._started = 0.0
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_fut: asyncio.Future | None = None
+        self._ladder_fut: asyncio.Future | None = None
+        self._drained = asyncio.Event()
+        self._deliveries: asyncio.Queue[tuple[_Worker, Batch, dict, int]] = asyncio.Queue()
+
+    # ---- public control -------------------------------------------------------------------------
+
+    def request_stop(self, reason: str = "requested", *, force: bool = False) -> None:
+        """Stop issuing and shut down: in-flight batches get ``grace_s`` unless ``force``."""
+        self._issuing = False
+        if self._stop_reason is None:
+            self._stop_reason = reason
+            self.events.emit("stop_requested", reason=reason, force=force)
+        if force and not self._force:
+            self._force = True
+            self.events.emit("stop_forced", reason=reason)
+        if self._stop_fut is not None and not self._stop_fut.done():
+            self._stop_fut.set_result(None)
+        if force:
+            self._drained.set()
+
+    def wake(self) -> None:
+        """The job has new tasks to offer: fill free credits now."""
+        self._pump()
+
+    def workers(self) -> list[WorkerInfo]:
+        """Live workers (a snapshot)."""
+        return [w.info for w in self._workers.values()]
+
+    def stats(self) -> dict[str, Any]:
+        """Counters, loop lag, back-pressure and per-worker CPU%/RSS, for progress reports."""
+        now = self._now()
+        workers = []
+        paused = 0.0
+        for w in self._workers.values():
+            row = asdict(w.info)
+            row.update(self._sampler.sample(w.info.pid) if w.info.pid else {})
+            row["in_flight"] = self.ledger.in_flight_count(w.info.worker_id)
+            if w.paused_since is not None:
+                paused += now - w.paused_since
+            workers.append(row)
+        counts = self.ledger.counts()
+        return {
+            "workers": workers, "batches_done": counts["done"], "requeued": counts["requeued"],
+            "in_flight": counts["in_flight"], "delivering": counts["delivering"],
+            "pending": counts["pending"],
+            "restarts": self._intensity.total, "loop_lag": self._lag.snapshot(),
+            "backpressure_s": round(self._bp_total + paused, 6), "deliver_s": round(self._deliver_s, 6),
+            "elapsed_s": round(now - self._started, 3),
+        }
+
+    async def run(self) -> Summary:
+        """Run until the job is done, a stop is requested, or a fatal error; always reaps every worker."""
+        loop = self._loop = asyncio.get_running_loop()
+        self._started = loop.time()
+        self._stop_fut, self._ladder_fut = loop.create_future(), loop.create_future()
+        installed = self._install_signals()
+        self._lag.start()
+        deliverer = loop.create_task(self._deliver_loop(), name="deliver")
+        progress = loop.create_task(self._progress_loop(), name="progress")
+        slots = [loop.create_task(self._slot_loop(s), name=f"slot-{s}")
+                 for s in range(self.config.num_workers)]
+        self.events.emit("start", num_workers=self.config.num_workers, credits=self.config.credits,
+                         argv=list(self.spec.argv))
+        try:
+            await self._stop_fut
+            await self._shutdown(slots, deliverer)
+        finally:
+            self._emergency_kill()
+            for task in (*slots, deliverer, progress):
+                task.cancel()
+            await asyncio.gather(*slots, deliverer, progress, return_exceptions=True)
+            await self._lag.stop()
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+        summary = Summary(
+            reason=self._stop_reason or "unknown", error=self._error, batches_done=self.ledger.done,
+            requeued=self.ledger.requeued, restarts=self._intensity.total, abandoned=self.ledger.unfinished(),
+            elapsed_s=round(loop.time() - self._started, 3), backpressure_s=round(self._bp_total, 6),
+            loop_lag=self._lag.snapshot(),
+        )
+        self.events.emit("shutdown", **asdict(summary))
+        return summary
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return self._loop.time() if self._loop is not None else time.monotonic()
+
+    @property
+    def _stopping(self) -> bool:
+        return self._stop_reason is not None
+
+    def _fail(self, reason: str, message: str) -> None:
+        if self._error is None:
+            self._error = message
+            self.events.emit("fatal", reason=reason, error=message)
+        self.request_stop(reason, force=True)
+
+    def _install_signals(self) -> list[int]:
+        installed: list[int] = []
+        if not self.config.handle_signals:
+            return installed
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._loop.add_signal_handler(sig, self._on_signal, sig)  # type: ignore[union-attr]
+                installed.append(sig)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        return installed
+
+    def _on_signal(self, sig: int) -> None:
+        self._signals_seen += 1
+        name = signal.Signals(sig).name
+        self.events.emit("signal", signal=name, count=self._signals_seen)
+        self.request_stop(f"signal {name}", force=self._signals_seen > 1)
+
+    async def _shutdown(self, slots: list[asyncio.Task], deliverer: asyncio.Task) -> None:
+        if not self._force and self._active_batches():
+            self._drained.clear()
+            self._check_drained()
+            self.events.emit("draining", in_flight=self._active_batches(), grace_s=self.config.grace_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._drained.wait(), self.config.grace_s)
+        self._ladder_fut.set_result(None)  # type: ignore[union-attr]
+        bound = 3 * self.config.shutdown_timeout_s + _EOF_WAIT_S + _REAP_WAIT_S
+        _, late = await asyncio.wait(slots, timeout=bound)
+        if late:
+            self.events.emit("shutdown_timeout", slots=len(late))
+        if not self._force and not deliverer.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._deliveries.join(), self.config.grace_s)
+
+    def _emergency_kill(self) -> None:
+        for w in list(self._workers.values()):
+            if w.handle is not None:
+                w.handle.signal(signal.SIGKILL)
+
+    async def _slot_loop(self, slot: int) -> None:
+        while not self._stopping:
+            w = await self._start(slot)
+            if w is None:
+                return
+            await asyncio.wait({w.dead, self._ladder_fut}, return_when=asyncio.FIRST_COMPLETED)
+            if not w.dead.done():
+                await self._ladder(w)
+            reason = w.dead.result()
+            abnormal = await self._bury(w, reason)
+            if self._stopping:
+                return
+            if not self.config.restart.restart.should_restart(abnormal):
+                self._slot_gone(slot)
+                return
+            if not self._intensity.record():
+                policy = self.config.restart
+                self._fail("restart_intensity",
+                           f"more than {policy.max_restarts} restarts within {policy.restart_window_s} s "
+                           f"(last: worker {w.info.worker_id} slot {slot}, {reason})")
+                return
+            delay = self._intensity.backoff_s()
+            self.events.emit("restart", slot=slot, after=w.info.worker_id, reason=reason, delay_s=delay,
+                             recent=self._intensity.recent())
+            if delay > 0:
+                await asyncio.wait({self._ladder_fut}, timeout=delay)
+
+    def _slot_gone(self, slot: int) -> None:
+        self.events.emit("slot_retired", slot=slot)
+        if not self._workers and not self._stopping:
+            self._fail("no_workers", "every worker exited and none is to be restarted")
+
+    async def _start(self, slot: int) -> _Worker | None:
+        loop = self._loop
+        assert loop is not None
+        info = WorkerInfo(worker_id=self._next_worker_id, slot=slot, started_at=time.time())
+        self._next_worker_id += 1
+        w = self._workers[info.worker_id] = _Worker(info, loop)
+        t0 = loop.time()
+        try:
+            w.handle = await self._transport.spawn(info.worker_id, self.spec, self,
+                                                   heartbeat_s=self.config.heartbeat_interval_s)
+        except OSError as exc:
+            del self._workers[info.worker_id]
+            self._fail("boot_failure", f"cannot start worker {list(self.spec.argv)}: {exc}")
+            return None
+        info.pid = w.handle.pid
+        self.events.emit("spawn", worker=info.worker_id, slot=slot, pid=info.pid)
+        w.exit_task = loop.create_task(self._watch_exit(w), name=f"exit-{info.worker_id}")
+        boot_timer = loop.call_later(self.config.boot_timeout_s, w.die, "boot_timeout")
+        await asyncio.wait({w.ready, w.dead, self._ladder_fut}, return_when=asyncio.FIRST_COMPLETED)
+        boot_timer.cancel()
+        if w.ready.done() and not w.dead.done():
+            info.state, info.ready_at = "ready", time.time()
+            self.events.emit("ready", worker=info.worker_id, slot=slot, pid=info.pid,
+                             boot_s=round(loop.time() - t0, 4))
+            self._arm_watchdog(w, loop.time() + self.config.heartbeat_timeout_s)
+            self._pump()
+            return w
+        if not w.dead.done():
+            await self._ladder(w)
+        reason = w.dead.result()
+        await self._bury(w, reason)
+        if not self._stopping:
+            tail = " | ".join(w.last_lines) or "no output"
+            self._fail("boot_failure", f"worker {info.worker_id} (slot {slot}, pid {info.pid}) failed before "
+                       f"ready: {reason}, {describe_exit(w.returncode)}; last output: {tail}")
+        return None
+
+    async def _watch_exit(self, w: _Worker) -> None:
+        assert w.handle is not None
+        w.returncode = await w.handle.wait()
+        w.die("exit")
+
+    async def _ladder(self, w: _Worker) -> None:
+        """Close stdin, then SIGTERM, then SIGKILL, each with a bounded wait."""
+        assert w.handle is not None
+        w.info.state = "stopping"
+        steps: list[int | None] = [signal.SIGKILL] if self._force else [None, signal.SIGTERM, signal.SIGKILL]
+        for sig in steps:
+            if sig is None:
+                w.handle.write(encode(MessageType.SHUTDOWN, self._packer))
+                w.handle.close_input()
+            else:
+                w.handle.signal(sig)
+            await asyncio.wait({w.dead}, timeout=self.config.shutdown_timeout_s)
+            if w.dead.done():
+                return
+        w.die("unkillable")
+
+    async def _bury(self, w: _Worker, reason: str) -> bool:
+        """Kill the worker's group, reap it, read its last complete frames, re-queue the rest."""
+        handle, info = w.handle, w.info
+        assert handle is not None and w.exit_task is not None
+        info.state = "dead"
+        handle.signal(signal.SIGKILL)
+        if reason == "exit" and not w.eof.done():
+            if w.paused_since is not None:
+                self._resume(w)
+            await asyncio.wait({w.eof}, timeout=_EOF_WAIT_S)
+        done, _ = await asyncio.wait({w.exit_task}, timeout=_REAP_WAIT_S)
+        if not done:
+            self.events.emit("reap_timeout", worker=info.worker_id, pid=info.pid)
+        w.accepting = False
+        if w.paused_since is not None:
+            self._resume(w)
+        handle.close()
+        requeued = self.ledger.requeue_worker(info.worker_id)
+        self.events.emit("exit", worker=info.worker_id, slot=info.slot, pid=info.pid, reason=reason,
+                         status=describe_exit(w.returncode), requeued=requeued,
+                         partial_frame=bool(getattr(handle, "partial_frame", False)))
+        for batch_id in requeued:
+            self.events.emit("requeue", batch=batch_id, worker=info.worker_id, reason=reason)
+            self._call_job(self.job.on_requeue, batch_id, reason)
+        self._workers.pop(info.worker_id, None)
+        if info.pid:
+            self._sampler.forget(info.pid)
+        self._check_drained()
+        self._pump()
+        return not (reason in ("exit", "eof") and w.returncode == 0)
+
+    # ---- watchdog and back-pressure ---------------------------------------------------------------
+
+    def _arm_watchdog(self, w: _Worker, at: float) -> None:
+        w.watchdog = self._loop.call_at(at, self._watchdog, w)  # type: ignore[union-attr]
+
+    def _watchdog(self, w: _Worker) -> None:
+        if w.dead.done() or w.handle is None:
+            return
+        now, timeout = self._now(), self.config.heartbeat_timeout_s
+        if w.paused_since is not None:
+            self._arm_watchdog(w, now + timeout)
+            return
+        silent = now - w.handle.last_activity
+        if silent >= timeout:
+            self.events.emit("hang", worker=w.info.worker_id, pid=w.info.pid, silent_s=round(silent, 3))
+            w.die("hang")
+        else:
+            self._arm_watchdog(w, w.handle.last_activity + timeout)
+
+    def _pause(self, w: _Worker) -> None:
+        if w.paused_since is None and w.handle is not None:
+            w.handle.pause_reading()
+            w.paused_since = self._now()
+
+    def _resume(self, w: _Worker) -> None:
+        if w.paused_since is None or w.handle is None:
+            return
+        now = self._now()
+        waited = now - w.paused_since
+        w.info.backpressure_s += waited
+        self._bp_total += waited
+        w.paused_since = None
+        w.handle.last_activity = now
+        w.handle.resume_reading()
+
+    # ---- WorkerSink: called by the transport from the loop ----------------------------------------
+
+    def on_messages(self, handle: WorkerHandle, messages: list[dict]) -> None:
+        """Route decoded frames: ready, heartbeat, result (to the ledger and delivery queue), error."""
+        w = self._workers.get(handle.worker_id)
+        if w is None or not w.accepting:
+            return
+        for msg in messages:
+            mtype = msg["t"]
+            if mtype == MessageType.HEARTBEAT:
+                continue
+            if mtype == MessageType.READY:
+                if not w.ready.done():
+                    w.ready.set_result(msg)
+                continue
+            if mtype == MessageType.RESULT:
+                try:
+                    batch = self.ledger.receive(msg["batch_id"], handle.worker_id)
+                except (LedgerError, KeyError, TypeError) as exc:
+                    self.on_protocol_error(handle, ProtocolError(f"bad result frame: {exc}"))
+                    return
+                size = handle.bytes_received - w.bytes_mark
+                w.bytes_mark = handle.bytes_received
+                w.queued += 1
+                self._deliveries.put_nowait((w, batch, msg, size))
+                continue
+            if mtype == MessageType.ERROR:
+                self.events.emit("worker_error", worker=w.info.worker_id, batch=msg.get("batch_id"),
+                                 message=msg.get("message"), traceback=msg.get("traceback"))
+                w.die("error")
+                return
+            self.on_protocol_error(handle, ProtocolError(f"unexpected message type {mtype!r} from worker"))
+            return
+        if w.queued > self.config.max_buffered_results:
+            self._pause(w)
+        self._pump()
+
+    def on_protocol_error(self, handle: WorkerHandle, error: ProtocolError) -> None:
+        """The worker's stream is corrupt: kill it, its in-flight batches will be re-issued."""
+        w = self._workers.get(handle.worker_id)
+        if w is None or w.dead.done():
+            return
+        self.events.emit("protocol_error", worker=w.info.worker_id, pid=w.info.pid, error=str(error))
+        w.die("protocol_error")
+
+    def on_eof(self, handle: WorkerHandle) -> None:
+        """The protocol pipe closed: the worker is gone or going."""
+        w = self._workers.get(handle.worker_id)
+        if w is None:
+            return
+        if not w.eof.done():
+            w.eof.set_result(None)
+        w.die("eof")
+
+    def on_output(self, handle: WorkerHandle, stream: str, line: str) -> None:
+        """One line of the worker's stdout/stderr, into the event log."""
+        w = self._workers.get(handle.worker_id)
+        if w is not None:
+            w.last_lines.append(line)
+        self.events.emit("worker_output", worker=handle.worker_id, stream=stream, line=line)
+
+    # ---- issuing and delivering ----------------------------------------------------------------------
+
+    def _active_batches(self) -> int:
+        counts = self.ledger.counts()
+        return counts["in_flight"] + counts["delivering"]
+
+    def _check_drained(self) -> None:
+        if self._stopping and self._active_batches() == 0:
+            self._drained.set()
+
+    def _call_job(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - a broken job stops the run with its message
+            self._fail("job_error", f"{getattr(fn, '__qualname__', fn)} raised {type(exc).__name__}: {exc}")
+            return None
+
+    def _pump(self) -> None:
+        """Fill every ready worker up to ``credits`` in-flight batches, round-robin."""
+        if not self._issuing or self._loop is None:
+            return
+        credits, now = self.config.credits, self._now()
+        ready = [w for w in self._workers.values() if w.info.state == "ready" and not w.dead.done()]
+        for level in range(credits):
+            for w in ready:
+                if self.ledger.in_flight_count(w.info.worker_id) > level:
+                    continue
+                batch = self.ledger.next_pending()
+                if batch is None:
+                    if self._call_job(self.job.finished):
+                        self._check_finished()
+                        return
+                    payload = self._call_job(self.job.next_task, self.ledger.new_batch_id())
+                    if payload is None or not self._issuing:
+                        self._check_finished()
+                        return
+                    batch = self.ledger.add(payload)
+                self.ledger.issue(batch.batch_id, w.info.worker_id, now)
+                w.handle.write(encode(MessageType.TASK, self._packer, batch_id=batch.batch_id,  # type: ignore
+                                      payload=batch.payload))
+
+    def _check_finished(self) -> None:
+        if self._issuing and self.ledger.outstanding() == 0 and self._call_job(self.job.finished):
+            self.request_stop("completed")
+
+    async def _deliver_loop(self) -> None:
+        loop = self._loop
+        assert loop is not None
+        while True:
+            w, batch, msg, size = await self._deliveries.get()
+            try:
+                t0 = loop.time()
+                try:
+                    await self.job.on_result(batch.batch_id, msg.get("payload") or {}, w.info)
+                except Exception as exc:  # noqa: BLE001 - a broken job stops the run with its message
+                    self._fail("job_error", f"on_result({batch.batch_id}) raised {type(exc).__name__}: {exc}")
+                    return
+                spent = loop.time() - t0
+                self._deliver_s += spent
+                self.ledger.complete(batch.batch_id)
+                w.info.batches_done += 1
+                w.info.bytes_received += size
+                if self.config.log_batches:
+                    stats = msg.get("stats") or {}
+                    self.events.emit("batch_done", worker=w.info.worker_id, batch=batch.batch_id,
+                                     attempts=batch.attempts, seconds=stats.get("seconds"), bytes=size,
+                                     deliver_s=round(spent, 6))
+                w.queued -= 1
+                if w.queued <= self.config.max_buffered_results:
+                    self._resume(w)
+                self._check_drained()
+                self._pump()
+                self._check_finished()
+            finally:
+                self._deliveries.task_done()
+
+    async def _progress_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.progress_interval_s)
+            self.events.emit("progress", **self.stats())

@@ -1,0 +1,75 @@
+"""Test worker: returns a pure function of the batch id, and misbehaves on request.
+
+``--fault KIND --fault-after N`` makes the N-th task of a worker misbehave; with ``--fault-once PATH``
+only the first worker to create PATH does so, which gives "fails once, then recovers" scenarios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+
+import msgpack
+
+from orchestrator.testing.jobs import batch_values
+from orchestrator.transport import ENV_PROTOCOL_FD
+from orchestrator.worker_runtime import run_worker
+
+FAULTS = ("garbage", "oversize", "unknown", "crash", "hang", "raise", "noise")
+
+
+def _claim(path: str | None) -> bool:
+    if path is None:
+        return True
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse fault options, then serve tasks."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--crash-at-boot", action="store_true")
+    parser.add_argument("--fault", choices=FAULTS)
+    parser.add_argument("--fault-after", type=int, default=1)
+    parser.add_argument("--fault-once")
+    args = parser.parse_args(argv)
+    if args.crash_at_boot:
+        print("echo_worker: cannot load tables (simulated boot crash)", file=sys.stderr)
+        sys.exit(4)
+    fd = int(os.environ[ENV_PROTOCOL_FD])
+    count = 0
+
+    def handle(payload: dict) -> dict:
+        nonlocal count
+        count += 1
+        if payload.get("work_s"):
+            time.sleep(payload["work_s"])
+        values = batch_values(payload["batch_id"], payload["n"])
+        if args.fault and count == args.fault_after and _claim(args.fault_once):
+            if args.fault == "garbage":
+                os.write(fd, b"\xc1\xc1\xc1 garbage \xff\x00")
+            elif args.fault == "unknown":
+                os.write(fd, msgpack.packb({"v": 1, "t": "bogus"}))
+            elif args.fault == "oversize":
+                values = batch_values(payload["batch_id"], payload["n"] + (1 << 20))
+            elif args.fault == "crash":
+                os._exit(5)
+            elif args.fault == "hang":
+                os.kill(os.getpid(), signal.SIGSTOP)
+            elif args.fault == "raise":
+                raise RuntimeError(f"simulated failure in batch {payload['batch_id']}")
+            elif args.fault == "noise":
+                print("a stray print on stdout", flush=True)
+        return {"batch_id": payload["batch_id"], "values": values}
+
+    run_worker(handle, info={"kind": "echo"})
+
+
+if __name__ == "__main__":
+    main()
