@@ -1,0 +1,263 @@
+"""Regret and strategy-sum tables, the deltas a batch produces, and discounting.
+
+Both tables are float32 ``(rows, max_actions)`` with ``row = row_offset[node] + bucket``: 8 bytes per
+infoset-action. Batches accumulate in float64 locally (:class:`DeltaBuffer`), so the float32 master
+only ever receives whole-batch sums and linear weighting loses nothing to rounding per visit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from holdem.abstraction.tree import DECISION, BettingTree
+
+TABLE_DTYPE = np.float32
+BYTES_PER_ENTRY = 4
+TABLES = 2
+
+
+class TableError(ValueError):
+    """Deltas or table shapes that do not fit together."""
+
+
+@dataclass
+class Tables:
+    """The two master tables of a run (plain arrays or shared-memory maps)."""
+
+    regret: np.ndarray
+    strategy_sum: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.regret.shape != self.strategy_sum.shape or self.regret.ndim != 2:
+            raise TableError(f"regret {self.regret.shape} and strategy_sum {self.strategy_sum.shape} differ")
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.regret.shape[0])
+
+    @property
+    def max_actions(self) -> int:
+        return int(self.regret.shape[1])
+
+    def copy(self) -> Tables:
+        return Tables(self.regret.copy(), self.strategy_sum.copy())
+
+
+def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_capacity: int | None = None
+                  ) -> dict[str, int]:
+    """Bytes the tables (and each worker's delta buffer) will take, computed before allocating."""
+    tables = int(num_rows) * int(max_actions) * BYTES_PER_ENTRY * TABLES
+    cap = int(num_rows if delta_capacity is None else min(delta_capacity, num_rows))
+    delta = int(num_rows) * 4 + cap * (8 + 2 * 8 * int(max_actions))
+    return {
+        "rows": int(num_rows),
+        "max_actions": int(max_actions),
+        "table_bytes": tables,
+        "bytes_per_infoset_action": BYTES_PER_ENTRY * TABLES,
+        "delta_buffer_bytes_per_worker": delta,
+        "total_bytes": tables + delta * max(1, workers),
+    }
+
+
+def allocate_tables(num_rows: int, max_actions: int) -> Tables:
+    """Zeroed in-process tables."""
+    shape = (int(num_rows), int(max_actions))
+    return Tables(np.zeros(shape, dtype=TABLE_DTYPE), np.zeros(shape, dtype=TABLE_DTYPE))
+
+
+def row_num_actions(tree: BettingTree) -> np.ndarray:
+    """Legal actions of every table row (int16 [num_rows])."""
+    out = np.zeros(tree.num_rows, dtype=np.int16)
+    for node in np.nonzero(tree.kind == DECISION)[0]:
+        start = int(tree.row_offset[node])
+        out[start : start + tree.num_buckets[int(tree.street[node])]] = tree.num_children[node]
+    return out
+
+
+@njit(cache=True)
+def _normalise_rows(values: np.ndarray, num_actions: np.ndarray, positive_only: bool) -> np.ndarray:
+    rows, width = values.shape
+    out = np.zeros((rows, width), dtype=np.float64)
+    for r in range(rows):
+        n = num_actions[r]
+        total = 0.0
+        for a in range(n):
+            v = float(values[r, a])
+            if positive_only and v < 0.0:
+                v = 0.0
+            out[r, a] = v
+            total += v
+        if total > 0.0:
+            for a in range(n):
+                out[r, a] /= total
+        else:
+            for a in range(n):
+                out[r, a] = 1.0 / n
+    return out
+
+
+def regret_matching(regret: np.ndarray, num_actions: np.ndarray) -> np.ndarray:
+    """Current strategy of every row: positive regrets normalised, uniform when none is positive."""
+    return _normalise_rows(regret, num_actions.astype(np.int16), True)
+
+
+def average_strategy(strategy_sum: np.ndarray, num_actions: np.ndarray) -> np.ndarray:
+    """Average strategy of every row (uniform for rows never reached)."""
+    return _normalise_rows(strategy_sum, num_actions.astype(np.int16), False)
+
+
+class DeltaBuffer:
+    """A batch's local changes: float64 regret and strategy-sum deltas for the rows it touched.
+
+    ``slot_of_row`` (int32 per table row, -1 when untouched) maps a row to its local slot, so the
+    buffer costs 4 bytes per table row plus ``capacity`` local rows.
+    """
+
+    def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None) -> None:
+        cap = num_rows if capacity is None else max(1, min(int(capacity), num_rows))
+        self.num_rows = int(num_rows)
+        self.max_actions = int(max_actions)
+        self.capacity = cap
+        self.slot_of_row = np.full(num_rows, -1, dtype=np.int32)
+        self.touched_rows = np.zeros(cap, dtype=np.int64)
+        self.regret = np.zeros((cap, max_actions), dtype=np.float64)
+        self.strategy = np.zeros((cap, max_actions), dtype=np.float64)
+        self.counters = np.zeros(1, dtype=np.int64)
+
+    @property
+    def count(self) -> int:
+        return int(self.counters[0])
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.slot_of_row, self.touched_rows, self.regret, self.strategy, self.counters
+
+    def nbytes(self) -> int:
+        return sum(int(a.nbytes) for a in self.arrays())
+
+
+@dataclass
+class PackedDeltas:
+    """A batch's changes: strictly increasing row indices and the values to add to those rows."""
+
+    rows: np.ndarray
+    regret: np.ndarray
+    strategy: np.ndarray
+
+    def __post_init__(self) -> None:
+        k = self.rows.shape[0]
+        if self.regret.shape[0] != k or self.strategy.shape != self.regret.shape:
+            raise TableError(f"packed deltas disagree: {k} rows, {self.regret.shape}, {self.strategy.shape}")
+
+    @property
+    def num_rows(self) -> int:
+        return int(self.rows.shape[0])
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.rows.nbytes + self.regret.nbytes + self.strategy.nbytes)
+
+
+@njit(cache=True, nogil=True)
+def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray,
+          counters: np.ndarray, out_rows: np.ndarray, out_regret: np.ndarray, out_strategy: np.ndarray
+          ) -> None:
+    count = counters[0]
+    order = np.sort(touched_rows[:count])
+    width = regret.shape[1]
+    for i in range(count):
+        row = order[i]
+        slot = slot_of_row[row]
+        out_rows[i] = row
+        for a in range(width):
+            out_regret[i, a] = regret[slot, a]
+            out_strategy[i, a] = strategy[slot, a]
+            regret[slot, a] = 0.0
+            strategy[slot, a] = 0.0
+    for i in range(count):
+        slot_of_row[touched_rows[i]] = -1
+    counters[0] = 0
+
+
+def pack_deltas(buffer: DeltaBuffer, dtype: type = np.float32) -> PackedDeltas:
+    """Move a buffer's contents into packed form (rows sorted, unique) and leave the buffer empty."""
+    k = buffer.count
+    rows = np.empty(k, dtype=np.int64)
+    regret = np.empty((k, buffer.max_actions), dtype=dtype)
+    strategy = np.empty((k, buffer.max_actions), dtype=dtype)
+    _pack(*buffer.arrays(), rows, regret, strategy)
+    return PackedDeltas(rows, regret, strategy)
+
+
+@njit(cache=True, nogil=True)
+def _apply(regret: np.ndarray, strategy_sum: np.ndarray, rows: np.ndarray, d_regret: np.ndarray,
+           d_strategy: np.ndarray, floor: float) -> int:
+    """Add deltas row by row; returns -1, or the index of the first row out of order or range."""
+    num_rows, width = regret.shape
+    prev = -1
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        if row <= prev or row >= num_rows:
+            return i
+        prev = row
+    for i in range(rows.shape[0]):
+        row = rows[i]
+        for a in range(width):
+            r = regret[row, a] + d_regret[i, a]
+            regret[row, a] = r if r > floor else floor
+            strategy_sum[row, a] += d_strategy[i, a]
+    return -1
+
+
+def apply_deltas(tables: Tables, deltas: PackedDeltas, regret_floor: float | None = None) -> None:
+    """Add a batch's deltas to the tables; rows must be strictly increasing (unique) and in range."""
+    if deltas.regret.shape[1:] != (tables.max_actions,):
+        raise TableError(f"deltas have {deltas.regret.shape[1:]} actions, tables {tables.max_actions}")
+    floor = -np.inf if regret_floor is None else float(regret_floor)
+    bad = _apply(tables.regret, tables.strategy_sum, deltas.rows, deltas.regret, deltas.strategy, floor)
+    if bad >= 0:
+        raise TableError(
+            f"delta row {int(deltas.rows[bad])} at position {bad} is out of order, repeated or out of range"
+        )
+
+
+@njit(cache=True, nogil=True)
+def _discount(regret: np.ndarray, strategy_sum: np.ndarray, pos: float, neg: float, strat: float,
+              start: int, stop: int) -> None:
+    width = regret.shape[1]
+    for row in range(start, stop):
+        for a in range(width):
+            r = regret[row, a]
+            regret[row, a] = r * pos if r > 0 else r * neg
+            strategy_sum[row, a] *= strat
+
+
+def discount(tables: Tables, factor_regret_pos: float, factor_regret_neg: float, factor_strategy: float,
+             row_start: int = 0, row_stop: int | None = None) -> None:
+    """Multiply positive regrets, negative regrets and strategy sums of rows [start, stop) by factors."""
+    stop = tables.num_rows if row_stop is None else min(int(row_stop), tables.num_rows)
+    _discount(tables.regret, tables.strategy_sum, float(factor_regret_pos), float(factor_regret_neg),
+              float(factor_strategy), int(row_start), stop)
+
+
+def discount_chunks(num_rows: int, chunk_rows: int = 1 << 18) -> Iterator[tuple[int, int]]:
+    """Row ranges covering a table, for discounting a little at a time between other work."""
+    for start in range(0, num_rows, chunk_rows):
+        yield start, min(start + chunk_rows, num_rows)
+
+
+def dcfr_factors(t: float, alpha: float, beta: float, gamma: float) -> tuple[float, float, float]:
+    """Discounted CFR after t (>= 1) iterations: positive regrets t^a/(t^a+1), negative t^b/(t^b+1),
+    strategy sums (t/(t+1))^g."""
+    ta = t**alpha
+    tb = t**beta
+    return ta / (ta + 1.0), tb / (tb + 1.0), (t / (t + 1.0)) ** gamma
+
+
+def linear_discount_factor(completed_intervals: int) -> float:
+    """Pluribus' linear-CFR discount after the T-th interval: T / (T + 1) on every table."""
+    t = float(completed_intervals)
+    return t / (t + 1.0)
