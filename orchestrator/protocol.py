@@ -17,7 +17,7 @@ import numpy as np
 PROTOCOL_VERSION = 1
 DEFAULT_MAX_FRAME_BYTES = 256 * 1024 * 1024
 _ND = "__nd__"
-_READ_SLACK = 1 << 20
+READ_SLACK = 256 * 1024  # one pipe read: a frame is refused within this much of the cap
 
 
 class MessageType(enum.StrEnum):
@@ -100,12 +100,13 @@ class FrameDecoder:
         self._unpacker = msgpack.Unpacker(
             raw=False,
             object_hook=_decode_hook,
-            max_buffer_size=max_frame_bytes + _READ_SLACK,
+            max_buffer_size=max_frame_bytes + READ_SLACK,
             max_bin_len=max_frame_bytes,
             max_str_len=max_frame_bytes,
             strict_map_key=False,
         )
         self.bytes_fed = 0
+        self._complete = 0
 
     def feed(self, data: bytes) -> list[dict]:
         """Consume ``data`` and return every message it completes, validated."""
@@ -114,6 +115,7 @@ class FrameDecoder:
         try:
             self._unpacker.feed(data)
             for msg in self._unpacker:
+                self._complete = self._unpacker.tell()
                 out.append(validate(msg))
         except ProtocolError as exc:
             exc.messages = out
@@ -127,4 +129,4 @@ class FrameDecoder:
     @property
     def buffered(self) -> bool:
         """True while a partial frame is waiting for more bytes."""
-        return self._unpacker.tell() < self.bytes_fed
+        return self._complete < self.bytes_fed

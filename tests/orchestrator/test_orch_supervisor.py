@@ -1,0 +1,226 @@
+"""The supervisor with real worker processes: exactly-once through kills, corruption, hangs and stops."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+import pytest
+
+from orchestrator.events import EventLog
+from orchestrator.policy import RestartPolicy
+from orchestrator.supervisor import Supervisor, SupervisorConfig, Summary
+from orchestrator.testing.jobs import ExactSumJob, echo_spec
+
+FAST = dict(heartbeat_interval_s=0.1, heartbeat_timeout_s=1.0, boot_timeout_s=15.0, grace_s=3.0,
+            shutdown_timeout_s=1.0, progress_interval_s=0.5, handle_signals=False,
+            restart=RestartPolicy(max_restarts=20, restart_window_s=30.0, backoff_initial_s=0.0))
+
+
+class Harness:
+    """A supervisor plus the events it emitted, and helpers to wait on them."""
+
+    def __init__(self, job: ExactSumJob, *worker_args: str, **config: object) -> None:
+        self.events: list[dict] = []
+        log = EventLog(None)
+        log.subscribe(self.events.append)
+        self.job = job
+        self.sup = Supervisor(job, echo_spec(*worker_args), SupervisorConfig(**{**FAST, **config}), events=log)
+        job.supervisor = self.sup
+
+    def named(self, name: str) -> list[dict]:
+        return [e for e in self.events if e["event"] == name]
+
+    async def run(self) -> Summary:
+        return await self.sup.run()
+
+
+async def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
+    """Wait for a condition (checked every 10 ms) up to a deadline."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+    assert predicate(), what
+
+
+def assert_exact(job: ExactSumJob) -> None:
+    assert job.lost() == [] and job.duplicated() == [], (job.lost(), job.duplicated())
+    assert job.exact()
+
+
+async def test_completes_exactly() -> None:
+    h = Harness(ExactSumJob(60, size=512, work_s=0.005))
+    async with asyncio.timeout(20):
+        summary = await h.run()
+    assert summary.ok and summary.reason == "completed" and summary.batches_done == 60
+    assert_exact(h.job)
+    assert not summary.abandoned and len(h.named("ready")) == len(h.named("exit")) >= 1
+
+
+async def test_sigkill_mid_batch_repeatedly_loses_and_duplicates_nothing() -> None:
+    h = Harness(ExactSumJob(150, size=2048, work_s=0.01))
+    kills = 0
+
+    async def killer() -> None:
+        nonlocal kills
+        while kills < 6:
+            def busy() -> list[int]:
+                return [w.pid for w in h.sup.workers()
+                        if w.state == "ready" and w.pid and h.sup.ledger.in_flight_count(w.worker_id)]
+            await wait_until(lambda: bool(busy()) or h.sup.ledger.done >= 140, 10, "a busy worker")
+            if h.sup.ledger.done >= 140:
+                return
+            readies = len(h.named("ready"))
+            os.kill(busy()[0], signal.SIGKILL)
+            kills += 1
+            await wait_until(lambda n=readies: len(h.named("ready")) > n, 10, "a replacement")
+
+    async with asyncio.timeout(40):
+        killing = asyncio.create_task(killer())
+        summary = await h.run()
+        await killing
+    assert summary.ok and summary.batches_done == 150
+    assert kills >= 3 and summary.restarts == kills
+    assert sum(len(e["requeued"]) for e in h.named("exit")) == summary.requeued >= 1
+    assert_exact(h.job)
+
+
+@pytest.mark.parametrize("fault", ["garbage", "oversize", "unknown"])
+async def test_protocol_violation_restarts_worker_and_reissues_batch(fault: str, tmp_path: Path) -> None:
+    h = Harness(ExactSumJob(30, size=1024), "--fault", fault, "--fault-after", "3",
+                "--fault-once", str(tmp_path / "once"), max_frame_bytes=1 << 20)
+    async with asyncio.timeout(20):
+        summary = await h.run()
+    assert summary.ok and summary.batches_done == 30 and summary.restarts == 1
+    [error] = h.named("protocol_error")
+    assert {"oversize": "exceeds", "garbage": "undecodable", "unknown": "unknown message"}[fault] in error["error"]
+    assert h.named("requeue") and summary.requeued >= 1
+    assert_exact(h.job)
+
+
+async def test_task_exception_is_reported_and_batch_reissued(tmp_path: Path) -> None:
+    h = Harness(ExactSumJob(20), "--fault", "raise", "--fault-after", "2", "--fault-once", str(tmp_path / "x"))
+    async with asyncio.timeout(20):
+        summary = await h.run()
+    [err] = h.named("worker_error")
+    assert "simulated failure" in err["message"] and "Traceback" in err["traceback"]
+    assert summary.ok and summary.restarts == 1
+    assert_exact(h.job)
+
+
+async def test_stray_prints_do_not_corrupt_the_protocol_and_are_logged() -> None:
+    h = Harness(ExactSumJob(10), "--fault", "noise", "--fault-after", "1")
+    async with asyncio.timeout(20):
+        summary = await h.run()
+    assert summary.ok and summary.restarts == 0
+    assert any(e["stream"] == "stdout" and "stray print" in e["line"] for e in h.named("worker_output"))
+    assert_exact(h.job)
+
+
+async def test_crash_at_boot_fails_fast_with_one_clear_message() -> None:
+    h = Harness(ExactSumJob(10), "--crash-at-boot")
+    async with asyncio.timeout(15):
+        summary = await h.run()
+    assert not summary.ok and summary.reason == "boot_failure" and summary.restarts == 0
+    assert "failed before ready" in summary.error and "exit 4" in summary.error
+    assert "simulated boot crash" in summary.error
+    assert len(h.named("fatal")) == 1
+
+
+async def test_missing_executable_is_a_boot_failure() -> None:
+    job = ExactSumJob(1)
+    from orchestrator.transport import WorkerSpec
+
+    sup = Supervisor(job, WorkerSpec(argv=["/nonexistent/worker"]), SupervisorConfig(**FAST))
+    async with asyncio.timeout(10):
+        summary = await sup.run()
+    assert summary.reason == "boot_failure" and "/nonexistent/worker" in summary.error
+
+
+async def test_crash_loop_stops_at_the_intensity_limit() -> None:
+    h = Harness(ExactSumJob(1000), "--fault", "crash", "--fault-after", "1",
+                restart=RestartPolicy(max_restarts=3, restart_window_s=30.0, backoff_initial_s=0.01))
+    async with asyncio.timeout(30):
+        summary = await h.run()
+    assert not summary.ok and summary.reason == "restart_intensity"
+    assert "more than 3 restarts" in summary.error and summary.restarts == 4
+    assert h.job.duplicated() == []
+
+
+async def test_hung_worker_is_detected_killed_and_its_batch_reissued(tmp_path: Path) -> None:
+    h = Harness(ExactSumJob(30, work_s=0.005), "--fault", "hang", "--fault-after", "2",
+                "--fault-once", str(tmp_path / "h"), heartbeat_timeout_s=0.6)
+    async with asyncio.timeout(25):
+        summary = await h.run()
+    [hang] = h.named("hang")
+    assert hang["silent_s"] >= 0.6
+    stopped = [e for e in h.named("exit") if e["reason"] == "hang"]
+    assert stopped and stopped[0]["status"] == "signal SIGKILL" and stopped[0]["requeued"]
+    assert summary.ok and summary.restarts == 1
+    assert_exact(h.job)
+
+
+async def test_slow_consumer_with_large_frames_bounded_memory_and_backpressure() -> None:
+    size = 1 << 20  # 8 MiB of int64 per result
+    h = Harness(ExactSumJob(16, size=size, consume_s=0.08))
+    me = psutil.Process()
+    base = me.memory_info().rss
+    peak = base
+
+    def sample(_: dict) -> None:
+        nonlocal peak
+        peak = max(peak, me.memory_info().rss)
+
+    h.sup.events.subscribe(sample)
+    async with asyncio.timeout(30):
+        summary = await h.run()
+    assert summary.ok and summary.batches_done == 16
+    assert summary.backpressure_s > 0.1
+    assert sum(w["backpressure_s"] for w in h.named("progress")[-1]["workers"]) > 0 if h.named("progress") else True
+    # per worker: at most max_buffered_results + 1 decoded frames, one partial frame and the unpacker buffer
+    assert peak - base < 160 * 2**20, (peak - base) / 2**20
+    assert_exact(h.job)
+
+
+async def test_graceful_stop_lets_in_flight_batches_finish() -> None:
+    h = Harness(ExactSumJob(10_000, work_s=0.05))
+    async with asyncio.timeout(20):
+        running = asyncio.create_task(h.run())
+        await wait_until(lambda: h.sup.ledger.done >= 10, 15, "some progress")
+        h.sup.request_stop("budget reached")
+        summary = await running
+    assert summary.ok and summary.reason == "budget reached" and summary.abandoned == []
+    assert summary.batches_done == len(h.job.issued)
+    assert_exact(h.job)
+    assert all(e["status"] == "exit 0" for e in h.named("exit"))
+
+
+async def test_forced_stop_abandons_in_flight_and_kills() -> None:
+    h = Harness(ExactSumJob(10_000, work_s=0.5))
+    async with asyncio.timeout(20):
+        running = asyncio.create_task(h.run())
+        await wait_until(lambda: len(h.named("ready")) == 2 and h.sup.stats()["in_flight"] == 4, 15, "busy")
+        h.sup.request_stop("operator", force=True)
+        summary = await running
+    assert summary.reason == "operator" and len(summary.abandoned) == 4
+    assert h.job.duplicated() == [] and h.job.seen.total() == summary.batches_done
+    assert all(e["status"] == "signal SIGKILL" for e in h.named("exit"))
+
+
+async def test_stats_report_workers_lag_and_counts() -> None:
+    h = Harness(ExactSumJob(10_000, work_s=0.02))
+    async with asyncio.timeout(20):
+        running = asyncio.create_task(h.run())
+        await wait_until(lambda: len(h.named("progress")) >= 2, 15, "two progress events")
+        stats = h.sup.stats()
+        h.sup.request_stop("enough")
+        await running
+    assert len(stats["workers"]) == 2 and stats["batches_done"] > 0
+    for row in stats["workers"]:
+        assert row["rss_bytes"] > 0 and row["cpu_percent"] is not None and row["pid"]
+    assert set(stats["loop_lag"]) >= {"p50_ms", "p99_ms", "max_ms"}
+    assert {"backpressure_s", "restarts", "in_flight", "pending", "requeued"} <= set(stats)
