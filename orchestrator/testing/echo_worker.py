@@ -13,6 +13,7 @@ import sys
 import time
 
 import msgpack
+import numpy as np
 
 from orchestrator.testing.jobs import batch_values
 from orchestrator.transport import ENV_PROTOCOL_FD
@@ -44,10 +45,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(4)
     fd = int(os.environ[ENV_PROTOCOL_FD])
     count = 0
+    blobs: dict[int, np.ndarray] = {}
 
     def handle(payload: dict) -> dict:
         nonlocal count
         count += 1
+        if "blob_bytes" in payload:
+            nbytes = payload["blob_bytes"]
+            blob = blobs.setdefault(nbytes, np.full(nbytes, 7, dtype=np.uint8))
+            return {"batch_id": payload["batch_id"], "blob": blob}
         if payload.get("work_s"):
             time.sleep(payload["work_s"])
         values = batch_values(payload["batch_id"], payload["n"])

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator.protocol import PROTOCOL_VERSION, READ_SLACK, FrameDecoder, MessageType, ProtocolError, encode
+from orchestrator.protocol import (
+    PROTOCOL_VERSION,
+    READ_SLACK,
+    FrameDecoder,
+    MessageType,
+    ProtocolError,
+    encode,
+)
 
 
 def _result_frame(batch_id: int = 7) -> bytes:
@@ -69,7 +76,10 @@ def test_any_split_of_the_stream_yields_the_same_messages(cuts: list[int]) -> No
     assert all(np.array_equal(m["payload"]["a"], np.arange(m["batch_id"] * 50)) for m in got)
 
 
-@pytest.mark.parametrize("garbage", [b"\xc1", b"\xc1\xc1 garbage \xff", b"\x07", b"\xa3abc", b"\x93\x01\x02\x03"])
+GARBAGE = [b"\xc1", b"\xc1\xc1 garbage \xff", b"\x07", b"\xa3abc", b"\x93\x01\x02\x03"]
+
+
+@pytest.mark.parametrize("garbage", GARBAGE)
 def test_garbage_is_a_protocol_error(garbage: bytes) -> None:
     with pytest.raises(ProtocolError):
         FrameDecoder().feed(garbage)

