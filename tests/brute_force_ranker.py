@@ -37,11 +37,3 @@ def rank_five(cards: Sequence[int]) -> tuple[int, ...]:
 def best_hand(cards: Sequence[int]) -> tuple[int, ...]:
     """Best five-card hand among 5 to 7 cards."""
     return max(rank_five(five) for five in combinations(cards, 5))
-
-
-def best_hand_int(cards: Sequence[int]) -> int:
-    """``best_hand`` packed into an int with the same order."""
-    value = 0
-    for part in best_hand(cards):
-        value = value * 16 + part
-    return value << 4 * (6 - len(best_hand(cards)))

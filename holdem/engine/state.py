@@ -158,6 +158,11 @@ class HandState:
         return self._runout[: self._board_visible[self._street]]
 
     @property
+    def runout(self) -> tuple[int, ...]:
+        """All board cards of the hand, including those not dealt yet (for replay and logs)."""
+        return self._runout
+
+    @property
     def actions(self) -> tuple[Action, ...]:
         return tuple(self._actions)
 
@@ -233,14 +238,14 @@ class HandState:
                     f"the cap of {game.max_raises[self._street]} is reached")
         stack = self._stacks[seat]
         need = self._max_bet - self._bets[seat]
-        if min(stack, need) < self._full_raise:
+        if stack <= need:
+            return f"seat {seat} cannot raise: its {stack} chips only cover the call of {need}"
+        if need < self._full_raise:
             return (f"seat {seat} cannot raise: it faces {need} more, less than a full raise of "
                     f"{self._full_raise}, so the all-in for less does not reopen the betting")
         if self._short_all_ins and sum(self._short_all_ins) < self._full_raise and seat in self._acted:
             return (f"seat {seat} cannot raise: it already acted and the all-in for less since then "
                     f"does not reopen the betting")
-        if stack <= need:
-            return f"seat {seat} cannot raise: its {stack} chips only cover the call of {need}"
         bets, stacks, in_hand = self._bets, self._stacks, self._in_hand
         max_bet = self._max_bet
         for other in range(self._n):
@@ -355,8 +360,11 @@ class HandState:
         return self.bet_or_raise(total - (self._contrib[actor] - self._bets[actor]))
 
     def apply_acpc_history(self, history: str) -> None:
-        """Apply a betting string from the current point; each ``/`` must close a round that ended."""
-        start = self._street
+        """Continue the betting with a string; ``history_acpc() + history`` is the whole hand's string.
+
+        Each ``/`` closes a round that has ended; the string resumes in the round of the last action.
+        """
+        start = self._actions[-1].street if self._actions else 0
         for offset, tokens in enumerate(parse_acpc_history(history)):
             round_index = start + offset
             if round_index > self._street:
