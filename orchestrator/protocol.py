@@ -64,9 +64,9 @@ def _decode_hook(obj: dict) -> Any:
     return obj
 
 
-def make_packer() -> msgpack.Packer:
+def make_packer(autoreset: bool = True) -> msgpack.Packer:
     """A packer that understands numpy arrays and scalars; one per thread."""
-    return msgpack.Packer(default=_encode_default, use_bin_type=True, autoreset=True)
+    return msgpack.Packer(default=_encode_default, use_bin_type=True, autoreset=autoreset)
 
 
 def encode(mtype: MessageType | str, packer: msgpack.Packer | None = None, **fields: Any) -> bytes:

@@ -173,6 +173,10 @@ class Supervisor:
         """The job has new tasks to offer: fill free credits now."""
         self._pump()
 
+    def reset_loop_lag(self) -> None:
+        """Start a fresh loop-lag window (e.g. after warm-up)."""
+        self._lag.reset()
+
     def workers(self) -> list[WorkerInfo]:
         """Live workers (a snapshot)."""
         return [w.info for w in self._workers.values()]

@@ -23,7 +23,7 @@ from typing import Any, NoReturn
 
 import msgpack
 
-from .protocol import MessageType, encode, make_packer, validate
+from .protocol import PROTOCOL_VERSION, MessageType, make_packer, validate
 from .transport import ENV_HEARTBEAT_S, ENV_PARENT_PID, ENV_PROTOCOL_FD, ENV_WORKER_ID
 
 ENV_CHAOS_SIGNALS = "ORCH_CHAOS_SIGNALS"
@@ -50,20 +50,26 @@ class Channel:
     def __init__(self, fd: int) -> None:
         self._fd = fd
         self._lock = threading.Lock()
-        self._packer = make_packer()
+        self._packer = make_packer(autoreset=False)
         self.corrupt_next = False
 
     def send(self, mtype: MessageType, **fields: Any) -> int:
-        """Encode and write one frame; returns its size in bytes."""
+        """Encode and write one frame (from the packer's own buffer, no extra copy); returns its size."""
         with self._lock:
-            frame = encode(mtype, self._packer, **fields)
-            if self.corrupt_next:
-                self.corrupt_next = False
-                self._write(CHAOS_GARBAGE)
-            self._write(frame)
-            return len(frame)
+            try:
+                self._packer.pack({"v": PROTOCOL_VERSION, "t": str(mtype), **fields})
+                frame = self._packer.getbuffer()
+                if self.corrupt_next:
+                    self.corrupt_next = False
+                    self._write(CHAOS_GARBAGE)
+                self._write(frame)
+                size = len(frame)
+                frame.release()
+                return size
+            finally:
+                self._packer.reset()
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view):]
