@@ -13,9 +13,10 @@ import signal
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from .events import EventLog, LoopLagMonitor, ProcessSampler
+from .job import Job, Summary, WorkerInfo
 from .ledger import Batch, BatchLedger, LedgerError
 from .policy import RestartIntensity, RestartPolicy
 from .protocol import DEFAULT_MAX_FRAME_BYTES, MessageType, ProtocolError, encode, make_packer
@@ -23,26 +24,6 @@ from .transport import SubprocessTransport, WorkerHandle, WorkerSpec, WorkerTran
 
 _EOF_WAIT_S = 1.0
 _REAP_WAIT_S = 5.0
-
-
-class Job(Protocol):
-    """What the supervisor runs. Called from the event loop only; ``on_result`` calls never overlap."""
-
-    def next_task(self, batch_id: int) -> dict | None:
-        """Payload of a new batch with this id, or None if there is nothing to issue right now."""
-        ...
-
-    async def on_result(self, batch_id: int, result: dict, worker: WorkerInfo) -> None:
-        """Consume one result; called exactly once per batch. Reading of that worker waits meanwhile."""
-        ...
-
-    def on_requeue(self, batch_id: int, reason: str) -> None:
-        """A batch lost with its worker will be issued again (same id and payload): do not count it twice."""
-        ...
-
-    def finished(self) -> bool:
-        """True once no new task will ever come; the run completes when every issued batch is done."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -63,41 +44,6 @@ class SupervisorConfig:
     lag_interval_s: float = 0.02
     handle_signals: bool = True
     log_batches: bool = True
-
-
-@dataclass
-class WorkerInfo:
-    """Public view of one worker incarnation (``worker_id`` is never reused; ``slot`` is)."""
-
-    worker_id: int
-    slot: int
-    pid: int | None = None
-    state: str = "starting"
-    started_at: float = 0.0
-    ready_at: float | None = None
-    batches_done: int = 0
-    bytes_received: int = 0
-    backpressure_s: float = 0.0
-
-
-@dataclass
-class Summary:
-    """How a run ended."""
-
-    reason: str
-    error: str | None
-    batches_done: int
-    requeued: int
-    restarts: int
-    abandoned: list[int]
-    elapsed_s: float
-    backpressure_s: float
-    loop_lag: dict[str, float]
-
-    @property
-    def ok(self) -> bool:
-        """True unless the run stopped on an error (boot failure, restart intensity, job error)."""
-        return self.error is None
 
 
 class _Worker:
@@ -208,6 +154,8 @@ class Supervisor:
         loop = self._loop = asyncio.get_running_loop()
         self._started = loop.time()
         self._stop_fut, self._ladder_fut = loop.create_future(), loop.create_future()
+        if self._stop_reason is not None:
+            self._stop_fut.set_result(None)
         installed = self._install_signals()
         self._lag.start()
         deliverer = loop.create_task(self._deliver_loop(), name="deliver")

@@ -5,6 +5,9 @@ dedicated pipe named by ``ORCH_PROTOCOL_FD``, so stray prints on stdout are harm
 exits when stdin closes, when a ``shutdown`` message arrives, or when the supervisor dies
 (PR_SET_PDEATHSIG plus a parent-pid check). A task handler that raises sends an ``error`` frame
 and exits non-zero: the supervisor re-issues the batch and restarts the worker.
+
+Heartbeats come from a thread: a task handler that holds the GIL longer than the supervisor's
+``heartbeat_timeout_s`` (e.g. a numba kernel without ``nogil=True``) looks hung and is killed.
 """
 
 from __future__ import annotations

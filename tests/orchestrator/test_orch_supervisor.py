@@ -226,3 +226,11 @@ async def test_stats_report_workers_lag_and_counts() -> None:
         assert row["rss_bytes"] > 0 and row["cpu_percent"] is not None and row["pid"]
     assert set(stats["loop_lag"]) >= {"p50_ms", "p99_ms", "max_ms"}
     assert {"backpressure_s", "restarts", "in_flight", "pending", "requeued"} <= set(stats)
+
+
+async def test_stop_requested_before_run_returns_at_once() -> None:
+    h = Harness(ExactSumJob(100))
+    h.sup.request_stop("budget already spent")
+    async with asyncio.timeout(15):
+        summary = await h.run()
+    assert summary.reason == "budget already spent" and summary.batches_done == 0
