@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit
 
-from holdem.evaluator import eval5, eval6, eval7, eval_cards
+from holdem.evaluator import eval_cards
 
 
 @njit(cache=True)
@@ -62,12 +62,8 @@ def hand_rank_nb(cards: np.ndarray, num_cards: int) -> np.int32:
 def hand_rank(cards: Sequence[int]) -> int:
     """Showdown rank of 1..7 distinct card codes (hole cards followed by the board)."""
     n = len(cards)
-    if n == 7:
-        return int(eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6]))
-    if n == 6:
-        return int(eval6(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5]))
-    if n == 5:
-        return int(eval5(cards[0], cards[1], cards[2], cards[3], cards[4]))
+    if 5 <= n <= 7:
+        return int(eval_cards(np.array(cards, dtype=np.int64), n))
     if not 1 <= n <= 4:
         raise ValueError(f"a showdown hand has 1 to 7 cards, got {n}")
     return small_hand_rank(cards)

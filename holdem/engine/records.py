@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class IllegalActionError(ValueError):
@@ -18,8 +18,7 @@ class ActionKind(StrEnum):
     BET_OR_RAISE = "r"
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
+class Action(NamedTuple):
     """One betting action: who, what, the chips it moved and where it left the seat.
 
     ``amount`` is the chips this action moved from the stack to the pot; ``to_street`` the seat's

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from holdem.cards import CardError, Deck, format_card, parse_cards
+from holdem.cards import CardError, format_card, parse_cards
 from holdem.engine.acpc import format_acpc_history, parse_acpc_history, parse_acpc_token
 from holdem.engine.pots import Pot, award_pots, build_pots
 from holdem.engine.records import Action, ActionKind, IllegalActionError
@@ -35,6 +35,37 @@ from holdem.games.gamedef import GameDef
 from holdem.showdown import hand_rank
 
 CardsLike = str | Sequence[int]
+_NO_CAP = 1 << 62
+
+
+class _Rules:
+    """Constants of a game that the per-action path reads, computed once per GameDef."""
+
+    __slots__ = ("limit", "steps", "caps", "first_player", "last_round", "board_visible", "odd_chip_order",
+                 "deck", "deck_array")
+
+    def __init__(self, game: GameDef) -> None:
+        rounds = game.num_rounds
+        self.limit = game.is_limit
+        self.steps = tuple(game.raise_size) if self.limit else (game.min_bet,) * rounds
+        self.caps = tuple(game.max_raises) if self.limit else (_NO_CAP,) * rounds
+        self.first_player = tuple(game.first_player)
+        self.last_round = rounds - 1
+        self.board_visible = tuple(game.board_cards_before(r) for r in range(rounds))
+        n, last_opener = game.num_players, game.first_player[-1]
+        self.odd_chip_order = tuple((last_opener + k) % n for k in range(n))
+        self.deck = frozenset(game.deck)
+        self.deck_array = np.asarray(game.deck, dtype=np.int64)
+
+
+_RULES: dict[int, tuple[GameDef, _Rules]] = {}
+
+
+def _rules_of(game: GameDef) -> _Rules:
+    cached = _RULES.get(id(game))
+    if cached is None or cached[0] is not game:
+        cached = _RULES[id(game)] = (game, _Rules(game))
+    return cached[1]
 
 
 class HandState:
@@ -45,9 +76,9 @@ class HandState:
     """
 
     __slots__ = (
-        "game", "starting_stacks", "_n", "_stacks", "_bets", "_contrib", "_in_hand", "_num_in_hand",
+        "game", "starting_stacks", "_rules", "_n", "_stacks", "_bets", "_contrib", "_in_hand", "_num_in_hand",
         "_hole", "_runout", "_board_visible", "_street", "_max_bet", "_actors", "_acted", "_full_raise",
-        "_raises", "_short_all_ins", "_actions", "_finished", "_odd_chip_order", "_pots",
+        "_raises", "_short_all_ins", "_actions", "_finished", "_pots",
     )
 
     def __init__(
@@ -67,14 +98,14 @@ class HandState:
             raise ValueError(f"stacks must be positive, got {list(start)}")
         self.game = game
         self.starting_stacks = start
+        self._rules = rules = _rules_of(game)
         self._n = n
         self._stacks = list(start)
         self._bets = [0] * n
         self._contrib = [0] * n
         self._in_hand = [True] * n
         self._num_in_hand = n
-        self._hole, self._runout = _deal_cards(game, hole_cards, board, rng)
-        self._board_visible = [game.board_cards_before(r) for r in range(game.num_rounds)]
+        self._hole, self._runout = _deal_cards(game, rules, hole_cards, board, rng)
         self._street = 0
         self._max_bet = 0
         self._actors: deque[int] = deque()
@@ -85,8 +116,6 @@ class HandState:
         self._actions: list[Action] = []
         self._finished = False
         self._pots: tuple[Pot, ...] = ()
-        last_opener = game.first_player[-1]
-        self._odd_chip_order = tuple((last_opener + k) % n for k in range(n))
         self._post_forced_bets()
         if not self._open_street():
             self._end_street()
@@ -155,7 +184,7 @@ class HandState:
     @property
     def board(self) -> tuple[int, ...]:
         """Board cards dealt so far."""
-        return self._runout[: self._board_visible[self._street]]
+        return self._runout[: self._rules.board_visible[self._street]]
 
     @property
     def runout(self) -> tuple[int, ...]:
@@ -220,22 +249,20 @@ class HandState:
         return self._max_raise_to(self._actors[0])
 
     def _min_raise_to(self, seat: int) -> int:
-        game = self.game
-        step = game.raise_size[self._street] if game.is_limit else game.min_bet
-        target = self._max_bet + max(self._full_raise, step)
+        step = self._rules.steps[self._street]
+        target = self._max_bet + (self._full_raise if self._full_raise > step else step)
         return min(target, self._stacks[seat] + self._bets[seat])
 
     def _max_raise_to(self, seat: int) -> int:
-        if self.game.is_limit:
+        if self._rules.limit:
             return self._min_raise_to(seat)
         return self._stacks[seat] + self._bets[seat]
 
     def _raise_block(self, seat: int) -> str | None:
         """Why ``seat`` may not bet or raise now, or None when it may."""
-        game = self.game
-        if game.is_limit and self._raises >= game.max_raises[self._street]:
-            return (f"no more bets or raises in round {self._street}: "
-                    f"the cap of {game.max_raises[self._street]} is reached")
+        cap = self._rules.caps[self._street]
+        if self._raises >= cap:
+            return f"no more bets or raises in round {self._street}: the cap of {cap} is reached"
         stack = self._stacks[seat]
         need = self._max_bet - self._bets[seat]
         if stack <= need:
@@ -308,7 +335,7 @@ class HandState:
         word = "raise" if self._max_bet else "bet"
         low = self._min_raise_to(actor)
         high = self._max_raise_to(actor)
-        if self.game.is_limit and to_amount != low:
+        if self._rules.limit and to_amount != low:
             raise IllegalActionError(f"{word} to {to_amount} is not the fixed-limit {word} to {low}")
         if to_amount < low:
             raise IllegalActionError(f"{word} to {to_amount} is below the minimum {word} to {low}")
@@ -351,7 +378,7 @@ class HandState:
             return self.check_or_call()
         actor = self._turn(None)
         if total is None:
-            if not self.game.is_limit:
+            if not self._rules.limit:
                 raise IllegalActionError(f"bad ACPC action {token!r}: a no-limit raise needs r<total chips>")
             reason = self._raise_block(actor)
             if reason is not None:
@@ -403,7 +430,7 @@ class HandState:
         n, in_hand, stacks, bets = self._n, self._in_hand, self._stacks, self._bets
         totals = sorted(stacks[s] + bets[s] for s in range(n) if in_hand[s])
         callable_total = totals[-2]
-        first = self.game.first_player[self._street]
+        first = self._rules.first_player[self._street]
         actors = deque(
             s for s in ((first + k) % n for k in range(n))
             if in_hand[s] and stacks[s] > 0 and callable_total > bets[s]
@@ -414,7 +441,7 @@ class HandState:
         return bool(actors)
 
     def _end_street(self) -> None:
-        last = self.game.num_rounds - 1
+        last = self._rules.last_round
         while self._street < last:
             self._street += 1
             self._bets = [0] * self._n
@@ -433,7 +460,7 @@ class HandState:
                 if ranks[s] == best:
                     contenders[s] = True
         pots = build_pots(self._contrib, contenders)
-        won = award_pots(pots, ranks, self._odd_chip_order)
+        won = award_pots(pots, ranks, self._rules.odd_chip_order)
         self._settle(pots, won)
 
     def _finish_by_fold(self) -> None:
@@ -468,17 +495,21 @@ def _cards_of(value: CardsLike, what: str) -> tuple[int, ...]:
 
 def _deal_cards(
     game: GameDef,
+    rules: _Rules,
     hole_cards: Sequence[CardsLike | None] | None,
     board: CardsLike | None,
     rng: np.random.Generator | None,
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Hole cards per seat and the whole board runout: the supplied ones checked, the rest dealt."""
-    n, k = game.num_players, game.num_hole_cards
+    n, k, num_board = game.num_players, game.num_hole_cards, game.total_board_cards
+    if hole_cards is None and board is None and rng is not None:
+        cards = rng.permutation(rules.deck_array)[: n * k + num_board].tolist()
+        return tuple(tuple(cards[s * k : s * k + k]) for s in range(n)), tuple(cards[n * k :])
     if hole_cards is not None and len(hole_cards) != n:
         raise CardError(f"hole cards for {len(hole_cards)} seats given, {game.name} seats {n}")
     holes: list[tuple[int, ...] | None] = [None] * n
     seen: dict[int, str] = {}
-    in_deck = set(game.deck)
+    in_deck = rules.deck
 
     def claim(cards: tuple[int, ...], where: str) -> None:
         for c in cards:
@@ -497,13 +528,17 @@ def _deal_cards(
             claim(cards, f"seat {seat} hole cards")
             holes[seat] = cards
     runout = () if board is None else _cards_of(board, "board")
-    if len(runout) > game.total_board_cards:
-        raise CardError(f"{len(runout)} board cards given, {game.name} deals {game.total_board_cards}")
+    if len(runout) > num_board:
+        raise CardError(f"{len(runout)} board cards given, {game.name} deals {num_board}")
     claim(runout, "the board")
-    if all(h is not None for h in holes) and len(runout) == game.total_board_cards:
+    if all(h is not None for h in holes) and len(runout) == num_board:
         return tuple(holes), runout  # type: ignore[arg-type]
     if rng is None:
         raise ValueError("some cards are not supplied: pass rng=numpy.random.default_rng(seed) to deal them")
-    deck = Deck(rng, cards=[c for c in game.deck if c not in seen])
-    dealt = [h if h is not None else tuple(deck.deal(k)) for h in holes]
-    return tuple(dealt), runout + tuple(deck.deal(game.total_board_cards - len(runout)))
+    rest = rng.permutation(np.asarray([c for c in game.deck if c not in seen], dtype=np.int64)).tolist()
+    dealt = []
+    for h in holes:
+        if h is None:
+            h, rest = tuple(rest[:k]), rest[k:]
+        dealt.append(h)
+    return tuple(dealt), runout + tuple(rest[: num_board - len(runout)])
