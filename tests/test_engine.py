@@ -128,6 +128,14 @@ def test_short_all_ins_adding_up_to_a_full_raise_reopen_betting() -> None:
     assert state.min_raise_to() == 320 and state.can_bet_or_raise(320)
 
 
+def test_preflop_all_in_below_a_big_blind_raise_reopens_for_limpers_as_in_pokerkit() -> None:
+    state = dealt(no_limit(4), stacks=[10_000, 10_000, 10_000, 150])
+    state.check_or_call()
+    state.bet_or_raise(150)
+    play(state, "c", "c")
+    assert state.actor == 2 and state.to_call() == 50 and state.min_raise_to() == 250
+
+
 def test_cannot_raise_when_the_stack_only_covers_the_call() -> None:
     state = dealt(HUNL, stacks=[20_000, 150])
     state.bet_or_raise(1000)

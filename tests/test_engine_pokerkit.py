@@ -16,6 +16,8 @@ from holdem.cards import format_cards
 from holdem.engine import HandState
 from holdem.games import Betting, GameDef
 
+pytestmark = pytest.mark.filterwarnings("ignore:A card being dealt .* is not recommended:UserWarning")
+
 NO_LIMIT_HANDS_PER_CHUNK = 2_500
 NO_LIMIT_CHUNKS = 4
 LIMIT_HANDS = 1_000

@@ -11,8 +11,10 @@ Conventions (all match pokerkit 0.7.7 for hold'em seatings):
 - No-limit: a bet or raise must add at least the largest bet/raise increment of this round and at
   least the big blind (blinds are not an increment); all in for less is allowed. A raise smaller
   than the largest increment does not reopen the betting: seats that already acted may only call
-  or fold, unless consecutive short all-ins add up to a full increment. Limit: every bet or raise
-  adds ``raise_size[r]`` and round r allows at most ``max_raises[r]`` of them.
+  or fold, unless consecutive short all-ins add up to a full increment. Because the blinds are not
+  an increment, a preflop raise of less than a big blind (an all-in) reopens the betting for seats
+  that limped; TDA rules would not, pokerkit does, and so do we. Limit: every bet or raise adds
+  ``raise_size[r]`` and round r allows at most ``max_raises[r]`` of them.
 - Folding is legal only when facing a bet (as in ACPC): when checking is free, fold is refused.
 - Uncalled chips come back; side pots layer the contributions. Hands that win no pot are mucked
   first, so neighbouring pots left with the same contenders merge; each pot then splits evenly
@@ -77,7 +79,7 @@ class HandState:
 
     __slots__ = (
         "game", "starting_stacks", "_rules", "_n", "_stacks", "_bets", "_contrib", "_in_hand", "_num_in_hand",
-        "_hole", "_runout", "_board_visible", "_street", "_max_bet", "_actors", "_acted", "_full_raise",
+        "_hole", "_runout", "_street", "_max_bet", "_actors", "_acted", "_full_raise",
         "_raises", "_short_all_ins", "_actions", "_finished", "_pots",
     )
 
@@ -136,7 +138,6 @@ class HandState:
         state.apply_acpc_history(history)
         return state
 
-    # -- reading the state -------------------------------------------------------------------
 
     @property
     def actor(self) -> int | None:
@@ -219,7 +220,6 @@ class HandState:
         """The betting so far as an ACPC string, e.g. ``"r300c/cr900f"``."""
         return format_acpc_history(self._actions, self._street)
 
-    # -- legality ----------------------------------------------------------------------------
 
     def can_fold(self) -> bool:
         return bool(self._actors) and self._bets[self._actors[0]] < self._max_bet
@@ -288,7 +288,6 @@ class HandState:
             raise IllegalActionError(f"not seat {seat}'s turn: seat {actor} is to act")
         return actor
 
-    # -- actions -----------------------------------------------------------------------------
 
     def fold(self, *, seat: int | None = None) -> Action:
         """Give up the hand; legal only when facing a bet. ``seat`` optionally asserts whose turn it is."""
@@ -406,7 +405,6 @@ class HandState:
                     )
                 self.apply_acpc(token)
 
-    # -- rounds and settlement ---------------------------------------------------------------
 
     def _post_forced_bets(self) -> None:
         game, stacks = self.game, self._stacks
