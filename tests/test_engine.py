@@ -289,6 +289,12 @@ def test_acpc_history_in_total_chips_round_trips() -> None:
     assert raise_action.to_total == 900 and raise_action.amount == 600 and raise_action.street == 1
 
 
+def test_acpc_history_continues_from_the_current_state() -> None:
+    state = play(dealt(HUNL), "r300", "c")
+    state.apply_acpc_history("/cr900")
+    assert state.history_acpc() == "r300c/cr900" and state.actor == 1
+
+
 def test_parse_acpc_history_splits_rounds() -> None:
     assert parse_acpc_history("r300c/cr900f") == [["r300", "c"], ["c", "r900", "f"]]
     assert parse_acpc_history("rrc/") == [["r", "r", "c"], []]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from brute_force_ranker import best_hand
+from numba import njit
 
 from holdem.cards import parse_cards
 from holdem.showdown import hand_rank, hand_rank_nb
@@ -64,3 +65,20 @@ def test_numba_rank_matches_python_rank(num_cards: int) -> None:
 def test_wrong_card_count_is_refused(count: int) -> None:
     with pytest.raises(ValueError, match="1 to 7 cards"):
         hand_rank(list(range(count)))
+
+
+@njit(cache=True)
+def _best_of(hands: np.ndarray, num_cards: int) -> int:
+    best, winner = -1, -1
+    for i in range(hands.shape[0]):
+        rank = hand_rank_nb(hands[i], num_cards)
+        if rank > best:
+            best, winner = rank, i
+    return winner
+
+
+def test_numba_rank_is_callable_from_a_kernel() -> None:
+    board = "2c 7d 9h Jc 3s"
+    hands = np.array([parse_cards(board + " Kd Kh"), parse_cards(board + " Ac Ad")], dtype=np.int32)
+    assert _best_of(hands, 7) == 1
+    assert _best_of(np.array([parse_cards("Kc"), parse_cards("Ad")], dtype=np.int32), 1) == 1
