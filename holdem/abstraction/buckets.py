@@ -65,14 +65,14 @@ def card_signature(game: GameDef) -> dict[str, Any]:
 @njit(cache=True)
 def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int) -> np.int32:
     """Bucket of a hand: hole cards then board in deal order (first ``num_cards`` of ``cards``)."""
-    ameta = kernel_data[4]
+    ameta = kernel_data[5]
     b = street * AM_BLK
     mode = ameta[b + AM_MODE]
-    tables = (kernel_data[0], kernel_data[1], kernel_data[2], kernel_data[3])
+    tables = (kernel_data[0], kernel_data[1], kernel_data[2], kernel_data[3], kernel_data[4])
     idx = index_at(tables, ameta[b + AM_SLOT], cards, 0, num_cards)
     if mode == MODE_IDENTITY:
         return np.int32(idx)
-    return np.int32(kernel_data[5][ameta[b + AM_TABLE] + idx])
+    return np.int32(kernel_data[6][ameta[b + AM_TABLE] + idx])
 
 
 @njit(cache=True)
@@ -142,7 +142,7 @@ class CardAbstraction:
         return cls(game, spec, shapes, streets)
 
     def kernel_data(self) -> tuple:
-        """``(index meta, cfg_id, cfg, binom, abstraction meta, tables uint16, thresholds uint16)``."""
+        """``(*HandIndexer.tables(), abstraction meta, tables uint16, thresholds uint16)``; opaque."""
         if self._kernel_data is None:
             ameta = np.zeros(AM_BLK * len(self.streets), dtype=np.int64)
             tables, thrs = [], []

@@ -8,7 +8,7 @@ suits sharing the same counts), as in Waugh's hand indexer, generic over the gam
 (``num_ranks`` highest ranks, ``num_suits`` lowest suits) and cards per round.
 
 Everything a kernel needs is packed into the tuple ``HandIndexer.tables()`` =
-``(meta int64, cfg_id int32, cfg int64, binom int64)`` read by :func:`index_nb`.
+``(meta int64, cfg_id int32, cfg int64, binom int64, colex int32)`` read by :func:`index_nb`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic
 
@@ -49,19 +48,6 @@ def _popcount(typingctx, x):
     def codegen(context, builder, signature, args):
         val = context.cast(builder, args[0], signature.args[0], types.int64)
         return builder.ctpop(val)
-
-    return sig, codegen
-
-
-@intrinsic
-def _ctz(typingctx, x):
-    if not isinstance(x, types.Integer):
-        return None
-    sig = types.int64(x)
-
-    def codegen(context, builder, signature, args):
-        val = context.cast(builder, args[0], signature.args[0], types.int64)
-        return builder.cttz(val, ir.Constant(ir.IntType(1), 0))
 
     return sig, codegen
 
@@ -207,7 +193,11 @@ class HandIndexer:
             cfgs.append(sh.cfg.ravel())
             id_off += len(sh.cfg_id)
             cfg_off += sh.cfg.size
-        self._tables = (meta, np.concatenate(cfg_ids), np.concatenate(cfgs), binom)
+        colex = np.zeros(1 << num_ranks, dtype=np.int32)
+        for mask in range(1 << num_ranks):
+            bits = [r for r in range(num_ranks) if mask >> r & 1]
+            colex[mask] = sum(math.comb(r, j + 1) for j, r in enumerate(bits))
+        self._tables = (meta, np.concatenate(cfg_ids), np.concatenate(cfgs), binom, colex)
         for a in self._tables:
             a.setflags(write=False)
         deck = np.zeros(64, dtype=bool)
@@ -219,8 +209,8 @@ class HandIndexer:
     def num_streets(self) -> int:
         return len(self.shapes)
 
-    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Read-only arrays ``(meta, cfg_id, cfg, binom)`` for :func:`index_nb` / :func:`unindex_nb`."""
+    def tables(self) -> tuple[np.ndarray, ...]:
+        """Read-only ``(meta, cfg_id, cfg, binom, colex)`` for :func:`index_nb` and :func:`unindex_nb`."""
         return self._tables
 
     def size(self, street: int) -> int:
@@ -281,70 +271,77 @@ def _comb_small(x: int, k: int) -> int:
         return x
     if x < k:
         return 0
-    r = x
-    for j in range(1, k):
-        r = r * (x - j) // (j + 1)
-    return r
+    if k == 2:
+        return (x * (x - 1)) >> 1
+    if k == 3:
+        return (x * (x - 1) >> 1) * (x - 2) // 3
+    return (x * (x - 1) >> 1) * (x - 2) // 3 * (x - 3) >> 2
 
 
 @njit(cache=True, inline="always")
-def _colex_rel(m: int, used: int, binom: np.ndarray) -> int:
-    acc = 0
-    j = 1
-    while m != 0:
-        bt = _ctz(m)
-        pos = bt - _popcount(used & ((np.int64(1) << bt) - 1))
-        acc += binom[pos, j]
-        j += 1
-        m &= m - 1
-    return acc
+def _compress(m: int, used: int) -> int:
+    while used != 0:
+        low = (used & -used) - 1
+        m = (m & low) | ((m >> 1) & ~low)
+        used = (used >> 1) & ~low
+    return m
 
 
 @njit(cache=True, inline="always")
-def _suit_key(meta: np.ndarray, binom: np.ndarray, b: int, nrounds: int, num_ranks: int,
+def _suit_key(meta: np.ndarray, binom: np.ndarray, colex: np.ndarray, b: int, nrounds: int, num_ranks: int,
               u0: int, u1: int, u2: int, u3: int, s: int) -> int:
     sh = s << 4
     m = (u0 >> sh) & 0xFFFF
     n = _popcount(m)
-    idx = _colex_rel(m, 0, binom)
-    radix = binom[num_ranks, n]
-    left = num_ranks - n
-    used = m
-    vid = n
+    idx = np.int64(colex[m])
     if nrounds > 1:
+        radix = binom[num_ranks, n]
+        left = num_ranks - n
+        used = m
+        vid = n
         m = (u1 >> sh) & 0xFFFF
         n = _popcount(m)
-        idx += radix * _colex_rel(m, used, binom)
-        radix *= binom[left, n]
-        left -= n
-        used |= m
+        idx += radix * colex[_compress(m, used)]
         vid += n * meta[b + M_STRIDE + 1]
         if nrounds > 2:
-            m = (u2 >> sh) & 0xFFFF
-            n = _popcount(m)
-            idx += radix * _colex_rel(m, used, binom)
             radix *= binom[left, n]
             left -= n
             used |= m
+            m = (u2 >> sh) & 0xFFFF
+            n = _popcount(m)
+            idx += radix * colex[_compress(m, used)]
             vid += n * meta[b + M_STRIDE + 2]
             if nrounds > 3:
+                radix *= binom[left, n]
+                used |= m
                 m = (u3 >> sh) & 0xFFFF
                 n = _popcount(m)
-                idx += radix * _colex_rel(m, used, binom)
+                idx += radix * colex[_compress(m, used)]
                 vid += n * meta[b + M_STRIDE + 3]
-    return (vid << SUIT_SHIFT) | idx
+        return (vid << SUIT_SHIFT) | idx
+    return (n << SUIT_SHIFT) | idx
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
+def _four_keys(meta: np.ndarray, binom: np.ndarray, colex: np.ndarray, b: int, nrounds: int, num_ranks: int,
+               num_suits: int, u0: int, u1: int, u2: int, u3: int) -> tuple[int, int, int, int]:
+    k0 = _suit_key(meta, binom, colex, b, nrounds, num_ranks, u0, u1, u2, u3, 0)
+    k1 = _suit_key(meta, binom, colex, b, nrounds, num_ranks, u0, u1, u2, u3, 1) if num_suits > 1 else _ABSENT
+    k2 = _suit_key(meta, binom, colex, b, nrounds, num_ranks, u0, u1, u2, u3, 2) if num_suits > 2 else _ABSENT
+    k3 = _suit_key(meta, binom, colex, b, nrounds, num_ranks, u0, u1, u2, u3, 3) if num_suits > 3 else _ABSENT
+    return k0, k1, k2, k3
+
+
+@njit(cache=True, inline="always")
 def index_nb(tables: tuple, street: int, cards: np.ndarray, num_cards: int) -> np.int64:
     """Canonical index of one hand (hole cards then board in deal order); numba, allocation free."""
     return index_at(tables, street, cards, 0, num_cards)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def index_at(tables: tuple, street: int, cards: np.ndarray, start: int, num_cards: int) -> np.int64:
     """Canonical index of the hand ``cards[start:start + num_cards]``; numba, allocation free."""
-    meta, cfg_id, cfg, binom = tables[0], tables[1], tables[2], tables[3]
+    meta, cfg_id, cfg, binom, colex = tables[0], tables[1], tables[2], tables[3], tables[4]
     num_suits = meta[0]
     num_ranks = meta[1]
     rank_lo = meta[2]
@@ -368,10 +365,14 @@ def index_at(tables: tuple, street: int, cards: np.ndarray, start: int, num_card
             u2 |= bit
         else:
             u3 |= bit
-    k0 = _suit_key(meta, binom, b, nrounds, num_ranks, u0, u1, u2, u3, 0)
-    k1 = _suit_key(meta, binom, b, nrounds, num_ranks, u0, u1, u2, u3, 1) if num_suits > 1 else _ABSENT
-    k2 = _suit_key(meta, binom, b, nrounds, num_ranks, u0, u1, u2, u3, 2) if num_suits > 2 else _ABSENT
-    k3 = _suit_key(meta, binom, b, nrounds, num_ranks, u0, u1, u2, u3, 3) if num_suits > 3 else _ABSENT
+    if nrounds == 2:
+        k0, k1, k2, k3 = _four_keys(meta, binom, colex, b, 2, num_ranks, num_suits, u0, u1, u2, u3)
+    elif nrounds == 1:
+        k0, k1, k2, k3 = _four_keys(meta, binom, colex, b, 1, num_ranks, num_suits, u0, u1, u2, u3)
+    elif nrounds == 3:
+        k0, k1, k2, k3 = _four_keys(meta, binom, colex, b, 3, num_ranks, num_suits, u0, u1, u2, u3)
+    else:
+        k0, k1, k2, k3 = _four_keys(meta, binom, colex, b, 4, num_ranks, num_suits, u0, u1, u2, u3)
     if k0 > k1:
         k0, k1 = k1, k0
     if k2 > k3:
