@@ -295,6 +295,13 @@ def test_acpc_history_continues_from_the_current_state() -> None:
     assert state.history_acpc() == "r300c/cr900" and state.actor == 1
 
 
+def test_acpc_raise_errors_also_give_whole_hand_totals() -> None:
+    state = play(dealt(HUNL), "r300", "c", "c")
+    message = r"r350: bet to 50 is below the minimum bet to 100 .* legal r400\.\.r20000"
+    with pytest.raises(IllegalActionError, match=message):
+        state.apply_acpc("r350")
+
+
 def test_parse_acpc_history_splits_rounds() -> None:
     assert parse_acpc_history("r300c/cr900f") == [["r300", "c"], ["c", "r900", "f"]]
     assert parse_acpc_history("rrc/") == [["r", "r", "c"], []]

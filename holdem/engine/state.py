@@ -383,7 +383,17 @@ class HandState:
             if reason is not None:
                 raise IllegalActionError(reason)
             return self.bet_or_raise(self._min_raise_to(actor))
-        return self.bet_or_raise(total - (self._contrib[actor] - self._bets[actor]))
+        before_round = self._contrib[actor] - self._bets[actor]
+        try:
+            return self.bet_or_raise(total - before_round)
+        except IllegalActionError as exc:
+            if not before_round:
+                raise
+            low, high, base = self.min_raise_to(), self.max_raise_to(), before_round
+            legal = "" if low is None or high is None else f"; legal r{low + base}..r{high + base}"
+            raise IllegalActionError(
+                f"{token}: {exc} (this round's amounts; ACPC totals add the {base} put in before{legal})"
+            ) from None
 
     def apply_acpc_history(self, history: str) -> None:
         """Continue the betting with a string; ``history_acpc() + history`` is the whole hand's string.
