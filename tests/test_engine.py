@@ -369,6 +369,11 @@ def test_cards_outside_the_game_deck_or_in_wrong_numbers_are_refused() -> None:
         HandState(game=HUNL, hole_cards=["As Ah", "Kd Qd"], board="2c 3c 4c 5c 6c 7c")
 
 
+def test_board_may_be_given_per_round() -> None:
+    per_round = HandState(game=HUNL, hole_cards=["As Kd", "Qs Qc"], board=["2c 3c 4c", "5c", "6c"])
+    assert per_round.runout == tuple(parse_cards("2c 3c 4c 5c 6c"))
+
+
 def test_missing_cards_need_an_explicit_generator() -> None:
     with pytest.raises(ValueError, match="pass rng=numpy.random.default_rng"):
         HandState(game=HUNL, hole_cards=["As Kd", "Qs Qc"])

@@ -73,8 +73,9 @@ def _rules_of(game: GameDef) -> _Rules:
 class HandState:
     """One hand in progress or finished: forced bets are posted and the first actor is set on creation.
 
-    Cards are either supplied (``hole_cards`` per seat, ``board`` as the runout of all rounds or a
-    prefix of it) or dealt from the game's deck shuffled by ``rng``, a ``numpy.random.Generator``.
+    Cards are either supplied (``hole_cards`` per seat; ``board`` as the runout of all rounds or a
+    prefix of it, flat or one group per round such as ``["Ah Kd 7c", "2s", "9h"]``) or dealt from
+    the game's deck shuffled by ``rng``, a ``numpy.random.Generator``.
     """
 
     __slots__ = (
@@ -89,7 +90,7 @@ class HandState:
         game: GameDef,
         stacks: Sequence[int] | None = None,
         hole_cards: Sequence[CardsLike | None] | None = None,
-        board: CardsLike | None = None,
+        board: CardsLike | Sequence[CardsLike] | None = None,
         rng: np.random.Generator | None = None,
     ) -> None:
         n = game.num_players
@@ -130,14 +131,13 @@ class HandState:
         history: str,
         stacks: Sequence[int] | None = None,
         hole_cards: Sequence[CardsLike | None] | None = None,
-        board: CardsLike | None = None,
+        board: CardsLike | Sequence[CardsLike] | None = None,
         rng: np.random.Generator | None = None,
     ) -> HandState:
         """A new hand with the betting string ``history`` (e.g. ``"r300c/cr900f"``) applied."""
         state = cls(game=game, stacks=stacks, hole_cards=hole_cards, board=board, rng=rng)
         state.apply_acpc_history(history)
         return state
-
 
     @property
     def actor(self) -> int | None:
@@ -220,7 +220,6 @@ class HandState:
         """The betting so far as an ACPC string, e.g. ``"r300c/cr900f"``."""
         return format_acpc_history(self._actions, self._street)
 
-
     def can_fold(self) -> bool:
         return bool(self._actors) and self._bets[self._actors[0]] < self._max_bet
 
@@ -287,7 +286,6 @@ class HandState:
         if seat is not None and seat != actor:
             raise IllegalActionError(f"not seat {seat}'s turn: seat {actor} is to act")
         return actor
-
 
     def fold(self, *, seat: int | None = None) -> Action:
         """Give up the hand; legal only when facing a bet. ``seat`` optionally asserts whose turn it is."""
@@ -415,7 +413,6 @@ class HandState:
                     )
                 self.apply_acpc(token)
 
-
     def _post_forced_bets(self) -> None:
         game, stacks = self.game, self._stacks
         for seat in range(self._n):
@@ -505,7 +502,7 @@ def _deal_cards(
     game: GameDef,
     rules: _Rules,
     hole_cards: Sequence[CardsLike | None] | None,
-    board: CardsLike | None,
+    board: CardsLike | Sequence[CardsLike] | None,
     rng: np.random.Generator | None,
 ) -> tuple[tuple[tuple[int, ...], ...], tuple[int, ...]]:
     """Hole cards per seat and the whole board runout: the supplied ones checked, the rest dealt."""
@@ -535,7 +532,12 @@ def _deal_cards(
                 raise CardError(f"seat {seat} needs {k} hole cards, got {len(cards)}")
             claim(cards, f"seat {seat} hole cards")
             holes[seat] = cards
-    runout = () if board is None else _cards_of(board, "board")
+    if board is None:
+        runout: tuple[int, ...] = ()
+    elif not isinstance(board, str) and any(isinstance(part, str | Sequence) for part in board):
+        runout = tuple(c for part in board for c in _cards_of(part, "board"))  # type: ignore[arg-type]
+    else:
+        runout = _cards_of(board, "board")
     if len(runout) > num_board:
         raise CardError(f"{len(runout)} board cards given, {game.name} deals {num_board}")
     claim(runout, "the board")
