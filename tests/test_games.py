@@ -23,7 +23,7 @@ def test_leduc_matches_openspiel_rules():
     assert g.deck_size == 6 and g.ante == (1, 1) and g.blind == (0, 0)
     assert g.raise_size == (2, 4) and g.max_raises == (2, 2)
     assert g.num_board_cards == (0, 1) and g.num_hole_cards == 1
-    assert g.deck == (40, 41, 44, 45, 48, 49)  # J Q K in clubs and diamonds
+    assert g.deck == (40, 41, 44, 45, 48, 49)  # the three top ranks in clubs and diamonds
 
 
 def test_kuhn_and_holdem_shapes():

@@ -26,7 +26,7 @@ class GameDef:
 
     Seats are 0..num_players-1. ``first_player[r]`` is the seat that acts first in round r.
     The deck holds the highest ``num_ranks`` ranks in the lowest ``num_suits`` suits, so Kuhn
-    (J Q K, one suit) and Leduc (J Q K in two suits) use the same card codes as hold'em.
+    (three ranks, one suit) and Leduc (three ranks, two suits) use the same card codes as hold'em.
     In limit games ``raise_size[r]`` is the fixed bet/raise increment and ``max_raises[r]`` caps
     the bets and raises of round r; in no-limit games ``max_raises`` is empty (no cap).
     """
