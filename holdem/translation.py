@@ -85,6 +85,18 @@ def real_raise_to(fraction: float, state: HandState) -> int:
     return raise_to_for_fraction(fraction, top, state.pot + top - bets[seat], low, high)
 
 
+def abstract_raise_fraction(tree: BettingTree, node: int, child: int) -> float:
+    """Pot fraction of the raise from decision ``node`` to its ``child``, at the node's contributions.
+
+    Played back with :func:`real_raise_to` it gives the tree's exact chips when the real hand matches the
+    abstract one, and the same share of the real pot after a translation.
+    """
+    first = int(tree.first_child[node])
+    if not first <= child < first + int(tree.num_children[node]) or int(tree.edge_kind[child]) != EDGE_RAISE:
+        raise ValueError(f"node {child} is not a bet or raise child of node {node}")
+    return pot_fraction(int(tree.edge_amount[child]), tree.contrib[node].tolist(), int(tree.player[node]))
+
+
 @dataclass(frozen=True, slots=True)
 class Translation:
     """One real action that the abstract tree does not hold, and what it was mapped to."""

@@ -8,12 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from holdem.abstraction.actions import load_menu
-from holdem.abstraction.tree import DECISION, BettingTree, build_tree
+from holdem.abstraction.tree import DECISION, EDGE_RAISE, BettingTree, build_tree
+from holdem.engine import HandState
 from holdem.games import load_game
 from holdem.translation import (
     TranslationError,
+    abstract_raise_fraction,
     harmonic_probability,
     pot_fraction,
+    real_raise_to,
     translate_history,
     translate_size,
     translation_probabilities,
@@ -130,3 +133,21 @@ def test_impossible_history_is_one_clear_line(quick: BettingTree) -> None:
     assert "minimum bet" in str(info.value) and "\n" not in str(info.value)
     with pytest.raises(TranslationError):
         translate_history(quick, "x")
+
+
+def test_abstract_raises_play_back_to_their_exact_chips(quick: BettingTree) -> None:
+    rng = np.random.default_rng(0)
+    checked = 0
+    for node in np.nonzero(quick.kind == DECISION)[0][:400]:
+        node = int(node)
+        state = HandState.from_acpc(game=quick.game, history=quick.history(node), rng=rng)
+        for child in quick.children(node):
+            if quick.edge_kind[child] != EDGE_RAISE:
+                continue
+            to_street = real_raise_to(abstract_raise_fraction(quick, node, child), state)
+            already = state.contributions[state.actor] - state.bets[state.actor]
+            assert to_street + already == quick.edge_amount[child]
+            checked += 1
+    assert checked > 300
+    with pytest.raises(ValueError, match="not a bet or raise child"):
+        abstract_raise_fraction(quick, 0, int(quick.first_child[0]))
