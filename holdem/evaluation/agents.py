@@ -189,7 +189,7 @@ class RandomAgent(StrategyAgent):
 
     def act(self, view: SeatView, rng: np.random.Generator) -> Move:
         moves = self._moves(view)
-        return moves[int(rng.integers(len(moves)))]
+        return moves[int(rng.random() * len(moves))]
 
     def _moves(self, view: SeatView) -> list[Move]:
         moves = [FOLD, CHECK_OR_CALL] if view.can_fold() else [CHECK_OR_CALL]

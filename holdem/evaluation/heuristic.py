@@ -111,18 +111,18 @@ def enumerated_strength(hole: Sequence[int], board: Sequence[int], deck: Sequenc
 
 
 @functools.lru_cache(maxsize=4096)
-def _strength(hole: tuple[int, ...], board: tuple[int, ...], deck: tuple[int, ...]) -> float:
-    if len(deck) == 52 and len(hole) == 2:
-        if not board:
-            return preflop_equity(hole[0], hole[1])
-        if len(board) >= 3:
-            return float(_postflop_strength(np.array(hole + board, dtype=np.int64), len(board)))
-    return enumerated_strength(hole, board, deck)
+def _holdem_strength(hole: tuple[int, ...], board: tuple[int, ...]) -> float:
+    if not board:
+        return preflop_equity(hole[0], hole[1])
+    return float(_postflop_strength(np.array(hole + board, dtype=np.int64), len(board)))
 
 
 def hand_strength(view: SeatView) -> float:
     """Chance to beat one random opponent holding given what the seat sees now (memoised per cards)."""
-    return _strength(view.hole_cards, view.board, view.game.deck)
+    hole, board, game = view.hole_cards, view.board, view.game
+    if len(hole) == 2 and len(board) != 1 and len(board) != 2 and game.deck_size == 52:
+        return _holdem_strength(hole, board)
+    return enumerated_strength(hole, board, game.deck)
 
 
 @dataclass(frozen=True)
