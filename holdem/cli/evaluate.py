@@ -79,6 +79,9 @@ def main(args: argparse.Namespace) -> int:
     except AgentError as exc:
         print(f"holdem eval: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nholdem eval: interrupted", file=sys.stderr)
+        return 130
     print(summary_line(result))
     if args.json is not None:
         report = {"policy": args.policy, "against": args.against, **result.to_json()}
