@@ -1,0 +1,372 @@
+"""Pieces every MCCFR kernel shares: the kernel view of a tree, a counter-based RNG, dealing,
+terminal payoffs, regret matching and the local delta buffer.
+
+Randomness is a pure function of ``(seed, iteration, traversal)``, so an iteration draws the same
+cards and samples whichever batch it falls in.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from holdem.abstraction.buckets import CardAbstraction, bucket_of
+from holdem.abstraction.tree import CHANCE, DECISION, FOLD, SHOWDOWN, BettingTree
+from holdem.games import GameDef
+from holdem.showdown import hand_rank_nb
+
+__all__ = ["CHANCE", "DECISION", "FOLD", "SHOWDOWN", "KernelTree", "kernel_tree"]
+
+KernelTree = namedtuple(
+    "KernelTree",
+    [
+        "kind", "player", "street", "first_child", "num_children", "contrib", "active", "row_offset",
+        "fold_value", "pot", "even_showdown", "deal_layout", "deck", "max_depth", "num_decisions",
+        "num_deals", "deal_buckets", "deal_ranks",
+    ],
+)
+"""Flat arrays a kernel reads (a tree with its card abstraction).
+
+``deal_layout`` = [players, hole cards, rounds, board cards visible in each round...];
+``fold_value[node, p]`` is seat p's payoff at a fold terminal; ``even_showdown[node]`` marks
+showdowns where every live seat put in the same amount (one pot, ``pot[node]``); ``max_depth``
+sizes the explicit stacks and ``num_decisions`` bounds the rows one iteration touches. Games with
+few deals (Kuhn, Leduc) carry every deal's buckets and ranks (``num_deals`` > 0): an iteration
+then draws one deal index instead of shuffling, indexing hands and ranking them."""
+
+LAYOUT_PLAYERS, LAYOUT_HOLE, LAYOUT_ROUNDS, LAYOUT_BOARD = 0, 1, 2, 3
+MAX_TABLED_DEALS = 1 << 17
+
+STAT_ITERATIONS, STAT_NODES = 0, 1
+NUM_STATS = 2
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_STAR = np.uint64(0x2545F4914F6CDD1D)
+_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
+_S12, _S25, _S11 = np.uint64(12), np.uint64(25), np.uint64(11)
+_INV53 = 1.0 / 9007199254740992.0
+
+
+def deal_layout(game: GameDef) -> np.ndarray:
+    layout = [game.num_players, game.num_hole_cards, game.num_rounds]
+    layout += [game.board_cards_before(r) for r in range(game.num_rounds)]
+    return np.asarray(layout, dtype=np.int32)
+
+
+def count_deals(game: GameDef) -> int:
+    """Distinct deals: each seat's hole cards and each round's board cards as unordered sets."""
+    left = game.deck_size
+    total = 1
+    for take in [game.num_hole_cards] * game.num_players + list(game.num_board_cards):
+        total *= math.comb(left, take)
+        left -= take
+    return total
+
+
+def enumerate_deals(game: GameDef) -> np.ndarray:
+    """Every deal (int32 [count_deals, dealt]): seat 0's hole cards, seat 1's, ..., then the board,
+    each group ascending; all equally likely."""
+    groups = [game.num_hole_cards] * game.num_players + [b for b in game.num_board_cards if b]
+    deals: list[tuple[int, ...]] = []
+
+    def extend(prefix: tuple[int, ...], remaining: tuple[int, ...], group: int) -> None:
+        if group == len(groups):
+            deals.append(prefix)
+            return
+        for combo in itertools.combinations(remaining, groups[group]):
+            chosen = set(combo)
+            extend(prefix + combo, tuple(c for c in remaining if c not in chosen), group + 1)
+
+    extend((), tuple(game.deck), 0)
+    width = sum(groups)
+    return np.asarray(deals, dtype=np.int32).reshape(len(deals), width)
+
+
+def kernel_tree(tree: BettingTree, abstraction: CardAbstraction) -> KernelTree:
+    """The kernel view of a betting tree and its card abstraction, payoffs and deals precomputed."""
+    game = tree.game
+    n = tree.num_nodes
+    players = game.num_players
+    fold_value = np.zeros((n, players), dtype=np.float64)
+    pot = tree.contrib.sum(axis=1).astype(np.float64)
+    even = np.zeros(n, dtype=np.int8)
+    for node in range(n):
+        live = [p for p in range(players) if (int(tree.active[node]) >> p) & 1]
+        contrib = tree.contrib[node].astype(np.float64)
+        if tree.kind[node] == FOLD:
+            fold_value[node] = -contrib
+            fold_value[node, live[0]] += contrib.sum()
+        elif tree.kind[node] == SHOWDOWN:
+            level = contrib[live]
+            even[node] = int(level.min() == level.max() and contrib.max() <= level[0])
+    layout = deal_layout(game)
+    kernel_data = abstraction.kernel_data()
+    if count_deals(game) <= MAX_TABLED_DEALS:
+        deals = enumerate_deals(game)
+        buckets = np.empty((len(deals), players, game.num_rounds), dtype=np.int32)
+        ranks = np.empty((len(deals), players), dtype=np.int32)
+        fill_deal_tables(deals, layout, kernel_data, buckets, ranks)
+    else:
+        buckets = np.zeros((0, players, game.num_rounds), dtype=np.int32)
+        ranks = np.zeros((0, players), dtype=np.int32)
+    return KernelTree(
+        kind=np.ascontiguousarray(tree.kind, dtype=np.int8),
+        player=np.ascontiguousarray(tree.player, dtype=np.int8),
+        street=np.ascontiguousarray(tree.street, dtype=np.int8),
+        first_child=np.ascontiguousarray(tree.first_child, dtype=np.int32),
+        num_children=np.ascontiguousarray(tree.num_children, dtype=np.int16),
+        contrib=np.ascontiguousarray(tree.contrib, dtype=np.int32),
+        active=np.ascontiguousarray(tree.active, dtype=np.int32),
+        row_offset=np.ascontiguousarray(tree.row_offset, dtype=np.int64),
+        fold_value=fold_value,
+        pot=pot,
+        even_showdown=even,
+        deal_layout=layout,
+        deck=np.asarray(game.deck, dtype=np.int32),
+        max_depth=int(tree_depth(tree.kind, tree.first_child, tree.num_children)),
+        num_decisions=int(np.count_nonzero(tree.kind == DECISION)),
+        num_deals=int(len(ranks)),
+        deal_buckets=buckets,
+        deal_ranks=ranks,
+    )
+
+
+@njit(cache=True)
+def tree_depth(kind: np.ndarray, first_child: np.ndarray, num_children: np.ndarray) -> int:
+    """Longest root-to-terminal path in edges (sizes the kernels' explicit stacks)."""
+    n = kind.shape[0]
+    depth = np.zeros(n, dtype=np.int32)
+    best = 0
+    for node in range(n):
+        fc = first_child[node]
+        for a in range(num_children[node] if fc >= 0 else 0):
+            depth[fc + a] = depth[node] + 1
+        if depth[node] > best:
+            best = depth[node]
+    return best
+
+
+@njit(cache=True, inline="always")
+def splitmix64(x: np.uint64) -> np.uint64:
+    z = x + _GOLDEN
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, inline="always")
+def rng_for(seed: int, iteration: int, traversal: int) -> np.uint64:
+    """Nonzero RNG state for one traversal of one iteration, independent of batch boundaries."""
+    s = splitmix64(np.uint64(seed) ^ splitmix64(np.uint64(iteration) * np.uint64(8) + np.uint64(traversal)))
+    if s == np.uint64(0):
+        s = _GOLDEN
+    return s
+
+
+@njit(cache=True, inline="always")
+def next_u64(state: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """xorshift64* step: (new state, output)."""
+    state ^= state >> _S12
+    state ^= state << _S25
+    state ^= state >> _S27
+    return state, state * _STAR
+
+
+@njit(cache=True, inline="always")
+def next_float(state: np.uint64) -> tuple[np.uint64, float]:
+    """Uniform float in [0, 1)."""
+    state, out = next_u64(state)
+    return state, float(out >> _S11) * _INV53
+
+
+@njit(cache=True, inline="always")
+def next_below(state: np.uint64, bound: int) -> tuple[np.uint64, int]:
+    """Uniform int in [0, bound) (multiply-shift on the high 32 bits; bias below 2^-32 * bound)."""
+    state, out = next_u64(state)
+    return state, int(((out >> np.uint64(32)) * np.uint64(bound)) >> np.uint64(32))
+
+
+@njit(cache=True)
+def deal_cards(deck: np.ndarray, scratch: np.ndarray, cards: np.ndarray, count: int,
+               state: np.uint64) -> np.uint64:
+    """First ``count`` cards of a fresh shuffle of ``deck`` into ``cards`` (partial Fisher-Yates)."""
+    n = deck.shape[0]
+    for i in range(n):
+        scratch[i] = deck[i]
+    for i in range(count):
+        state, j = next_below(state, n - i)
+        j += i
+        c = scratch[j]
+        scratch[j] = scratch[i]
+        scratch[i] = c
+        cards[i] = c
+    return state
+
+
+@njit(cache=True)
+def hand_of(cards: np.ndarray, layout: np.ndarray, player: int, board_count: int, hand: np.ndarray) -> int:
+    """Player's hole cards followed by the first ``board_count`` board cards; returns the count."""
+    players = layout[LAYOUT_PLAYERS]
+    hole = layout[LAYOUT_HOLE]
+    for h in range(hole):
+        hand[h] = cards[player * hole + h]
+    for b in range(board_count):
+        hand[hole + b] = cards[players * hole + b]
+    return hole + board_count
+
+
+@njit(cache=True)
+def deal_ranks(cards: np.ndarray, layout: np.ndarray, ranks: np.ndarray, hand: np.ndarray) -> None:
+    """Showdown rank of every seat with the full board."""
+    rounds = layout[LAYOUT_ROUNDS]
+    full_board = layout[LAYOUT_BOARD + rounds - 1]
+    for p in range(layout[LAYOUT_PLAYERS]):
+        count = hand_of(cards, layout, p, full_board, hand)
+        ranks[p] = hand_rank_nb(hand, count)
+
+
+@njit(cache=True)
+def showdown_value(contrib: np.ndarray, node: int, active: int, ranks: np.ndarray, players: int,
+                   seat: int) -> float:
+    """Seat's payoff at a showdown: main and side pots, each split among its best eligible hands."""
+    value = -float(contrib[node, seat])
+    prev = 0
+    top = 0
+    for p in range(players):
+        if (active >> p) & 1:
+            top = max(top, contrib[node, p])
+    while prev < top:
+        level = top
+        for p in range(players):
+            if (active >> p) & 1 and prev < contrib[node, p] < level:
+                level = contrib[node, p]
+        layer = 0
+        for p in range(players):
+            layer += min(contrib[node, p], level) - min(contrib[node, p], prev)
+        best = -1
+        winners = 0
+        seat_wins = False
+        for p in range(players):
+            if (active >> p) & 1 and contrib[node, p] >= level:
+                if ranks[p] > best:
+                    best = ranks[p]
+                    winners = 1
+                    seat_wins = p == seat
+                elif ranks[p] == best:
+                    winners += 1
+                    seat_wins = seat_wins or p == seat
+        if seat_wins:
+            value += layer / winners
+        prev = level
+    return value
+
+
+@njit(cache=True, inline="always")
+def terminal_value(kind: np.ndarray, fold_value: np.ndarray, even_showdown: np.ndarray, pot: np.ndarray,
+                   contrib: np.ndarray, active_mask: np.ndarray, players: int, node: int, ranks: np.ndarray,
+                   seat: int) -> float:
+    """Seat's payoff at a terminal node for this deal's showdown ranks."""
+    if kind[node] == FOLD:
+        return fold_value[node, seat]
+    active = active_mask[node]
+    if not even_showdown[node]:
+        return showdown_value(contrib, node, active, ranks, players, seat)
+    best = -1
+    winners = 0
+    for p in range(players):
+        if (active >> p) & 1:
+            if ranks[p] > best:
+                best = ranks[p]
+                winners = 1
+            elif ranks[p] == best:
+                winners += 1
+    value = -float(contrib[node, seat])
+    if ranks[seat] == best and (active >> seat) & 1:
+        value += pot[node] / winners
+    return value
+
+
+@njit(cache=True, inline="always")
+def current_strategy(regret: np.ndarray, row: int, slot: int, regret_delta: np.ndarray, n: int,
+                     effective: np.ndarray, sigma: np.ndarray, k: int) -> None:
+    """Regret matching on master + local regrets into ``effective[k]`` (regrets) and ``sigma[k]``."""
+    total = 0.0
+    for a in range(n):
+        r = float(regret[row, a])
+        if slot >= 0:
+            r += regret_delta[slot, a]
+        effective[k, a] = r
+        pos = r if r > 0.0 else 0.0
+        sigma[k, a] = pos
+        total += pos
+    if total > 0.0:
+        inv = 1.0 / total
+        for a in range(n):
+            sigma[k, a] *= inv
+    else:
+        u = 1.0 / n
+        for a in range(n):
+            sigma[k, a] = u
+
+
+@njit(cache=True, inline="always")
+def slot_for(row: int, slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: np.ndarray) -> int:
+    """Local delta slot of a table row, claimed on first touch."""
+    slot = slot_of_row[row]
+    if slot < 0:
+        slot = counters[0]
+        counters[0] = slot + 1
+        slot_of_row[row] = slot
+        touched_rows[slot] = row
+    return slot
+
+
+@njit(cache=True)
+def deal_buckets(layout: np.ndarray, kernel_data: Any, cards: np.ndarray, hand: np.ndarray,
+                 buckets: np.ndarray) -> None:
+    """Bucket of every (seat, round) for this deal."""
+    for p in range(layout[LAYOUT_PLAYERS]):
+        for r in range(layout[LAYOUT_ROUNDS]):
+            count = hand_of(cards, layout, p, layout[LAYOUT_BOARD + r], hand)
+            buckets[p, r] = bucket_of(kernel_data, r, hand, count)
+
+
+@njit(cache=True)
+def fill_deal_tables(deals: np.ndarray, layout: np.ndarray, kernel_data: Any, buckets: np.ndarray,
+                     ranks: np.ndarray) -> None:
+    """Buckets and showdown ranks of every enumerated deal."""
+    hand = np.empty(max(deals.shape[1], 1), dtype=np.int32)
+    for d in range(deals.shape[0]):
+        deal_buckets(layout, kernel_data, deals[d], hand, buckets[d])
+        deal_ranks(deals[d], layout, ranks[d], hand)
+
+
+@njit(cache=True)
+def deal_from_deck(deck: np.ndarray, layout: np.ndarray, kernel_data: Any, state: np.uint64,
+                   cards: np.ndarray, scratch: np.ndarray, hand: np.ndarray, buckets: np.ndarray,
+                   ranks: np.ndarray) -> np.uint64:
+    """Shuffle, bucket and rank one deal (kept out of line: inlined, it slows the hot loop)."""
+    dealt = layout[LAYOUT_PLAYERS] * layout[LAYOUT_HOLE] + layout[LAYOUT_BOARD + layout[LAYOUT_ROUNDS] - 1]
+    state = deal_cards(deck, scratch, cards, dealt, state)
+    deal_buckets(layout, kernel_data, cards, hand, buckets)
+    deal_ranks(cards, layout, ranks, hand)
+    return state
+
+
+@njit(cache=True, inline="always")
+def draw_tabled_deal(layout: np.ndarray, num_deals: int, deal_ranks: np.ndarray, deal_buckets: np.ndarray,
+                     state: np.uint64, buckets: np.ndarray, ranks: np.ndarray) -> np.uint64:
+    """Draw one of the precomputed deals: every seat's bucket per round and showdown rank."""
+    state, d = next_below(state, num_deals)
+    for p in range(layout[LAYOUT_PLAYERS]):
+        ranks[p] = deal_ranks[d, p]
+        for r in range(layout[LAYOUT_ROUNDS]):
+            buckets[p, r] = deal_buckets[d, p, r]
+    return state
