@@ -93,3 +93,138 @@ def test_bad_files(tmp_path):
         CardAbstraction.load(good, load_game("hunl"))
     for exc_msg in (str(BucketFileError("x")),):
         assert "\n" not in exc_msg
+
+
+# Hold'em clustering on the `tiny` spec.
+
+HOLDEM_CARDS = (2, 5, 6, 7)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from holdem.abstraction.buckets import build_abstraction, load_spec
+
+    return build_abstraction(load_spec("tiny"), progress=False, log=lambda msg: None)
+
+
+def _random_deals(rng, n, k):
+    return np.array([rng.choice(52, size=k, replace=False) for _ in range(n)], dtype=np.int32)
+
+
+def test_tiny_shape_and_quality(tiny):
+    assert tiny.num_buckets.tolist() == [169, 8, 8, 8]
+    for street in ("flop", "turn", "river"):
+        assert 0 < tiny.info["quality"][street] < 0.05
+
+
+def test_tiny_kernel_matches_vector_and_suit_symmetry(tiny):
+    rng = np.random.default_rng(5)
+    for st, k in enumerate(HOLDEM_CARDS):
+        deals = _random_deals(rng, 3000, k)
+        got = _in_kernel(tiny, st, deals)
+        assert np.array_equal(got, tiny.bucket(st, deals))
+        assert got.min() >= 0 and got.max() < tiny.num_buckets[st]
+        perm = np.array([rng.permutation(4) for _ in range(len(deals))])
+        moved = (deals & ~3) | np.take_along_axis(perm, deals & 3, axis=1)
+        moved[:, :2] = moved[:, [1, 0]]
+        assert np.array_equal(_in_kernel(tiny, st, moved), got)
+    assert len(set(_in_kernel(tiny, 3, _random_deals(rng, 3000, 7)).tolist())) == 8
+
+
+def _p2_on_board(board):
+    """Doubled percentile of every hole pair on a board, by brute force with the evaluator."""
+    from holdem.evaluator import rank_hands
+
+    rest = [c for c in range(52) if c not in set(board.tolist())]
+    pairs = np.array(list(itertools.combinations(rest, 2)), dtype=np.int32)
+    hands = np.concatenate([pairs, np.repeat(board[None, :], len(pairs), axis=0)], axis=1)
+    ranks = rank_hands(hands)
+    below = np.searchsorted(np.sort(ranks), ranks, side="left")
+    ties = np.searchsorted(np.sort(ranks), ranks, side="right") - below
+    return hands, 2 * below + ties - 1
+
+
+@pytest.mark.parametrize("street", [1, 2, 3])
+def test_tiny_buckets_are_a_monotone_function_of_exact_strength(tiny, street):
+    rng = np.random.default_rng(6 + street)
+    lo = np.full(8, 10**9)
+    hi = np.full(8, -1)
+    for _ in range(6):
+        board = rng.choice(52, size=2 + street, replace=False).astype(np.int32)
+        hands, p2 = _p2_on_board(board)
+        b = tiny.bucket(street, hands)
+        np.minimum.at(lo, b, p2)
+        np.maximum.at(hi, b, p2)
+    seen = hi >= 0
+    assert seen.sum() >= 4
+    assert (lo[seen][1:] > hi[seen][:-1]).all()
+
+
+def test_tiny_file_round_trip(tiny, tmp_path):
+    path = tmp_path / "tiny.npz"
+    digest = tiny.save(path)
+    back = CardAbstraction.load(path, load_game("6max"))
+    assert back.content_hash() == digest
+    rng = np.random.default_rng(8)
+    for st, k in enumerate(HOLDEM_CARDS):
+        deals = _random_deals(rng, 500, k)
+        assert np.array_equal(_in_kernel(back, st, deals), _in_kernel(tiny, st, deals))
+
+
+def test_spec_errors(tmp_path):
+    from holdem.abstraction.buckets import BucketSpecError, build_abstraction, load_spec
+
+    with pytest.raises(BucketSpecError, match="unknown bucket spec"):
+        load_spec("nope")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("game: hunl\nflop: {buckets: 1, feature: hs}\n")
+    with pytest.raises(BucketSpecError, match="flop.buckets"):
+        load_spec(bad)
+    bad.write_text("flop: {buckets: 8, feature: hs}\nturn: {buckets: 8, feature: hs}\n"
+                   "river: {buckets: 8, feature: hist}\n")
+    with pytest.raises(BucketSpecError, match="river.feature"):
+        load_spec(bad)
+    with pytest.raises(BucketSpecError, match="hold'em deal"):
+        build_abstraction(load_spec("tiny"), load_game("leduc"))
+
+
+def _one_error_line(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in text
+
+
+def test_cli_bad_input_exit_2(tmp_path, capsys):
+    from holdem.cli.build_buckets import main as build_main
+    from holdem.cli.main import main as holdem_main
+
+    assert build_main(["--spec", "nope", "--out", str(tmp_path / "x.npz")]) == 2
+    _one_error_line(capsys.readouterr().err)
+    good = tmp_path / "leduc.npz"
+    lossless_for("leduc").save(good)
+    truncated = tmp_path / "truncated.npz"
+    truncated.write_bytes(good.read_bytes()[:100])
+    cases = [
+        ["buckets", "info", str(tmp_path / "missing.npz")],
+        ["buckets", "info", str(truncated)],
+        ["buckets", "info", str(good), "--game", "hunl"],
+        ["buckets", "build", "--spec", "nope", "--out", str(tmp_path / "y.npz")],
+        ["buckets", "build", "--spec", "tiny", "--game", "leduc", "--out", str(tmp_path / "z.npz")],
+    ]
+    for argv in cases:
+        assert holdem_main(argv) == 2, argv
+        _one_error_line(capsys.readouterr().err)
+    assert holdem_main(["buckets", "info", str(good)]) == 0
+    out = capsys.readouterr().out
+    assert "sha256" in out and "9 buckets" in out
+
+
+def test_cli_module_subprocess_bad_spec(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "holdem.cli.build_buckets", "--spec", "nope", "--out", str(tmp_path / "x")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2
+    _one_error_line(proc.stderr)

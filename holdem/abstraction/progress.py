@@ -1,0 +1,50 @@
+"""A dependency-free progress line with an ETA, refreshed in place on stderr."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+
+def _fmt(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:4.1f}s"
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+class Progress:
+    """``update(done, total)`` redraws ``label  42.0%  elapsed 3.1s  ETA 4.2s`` at most 5 times a second."""
+
+    def __init__(self, label: str, stream: TextIO | None = None, enabled: bool = True) -> None:
+        self.label = label
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = enabled
+        self.start = time.perf_counter()
+        self._last = 0.0
+        self._width = 0
+
+    def update(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        if done < total and now - self._last < 0.2:
+            return
+        self._last = now
+        elapsed = now - self.start
+        frac = done / total if total else 1.0
+        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
+        text = f"{self.label:<28} {100 * frac:5.1f}%  elapsed {_fmt(elapsed)}  ETA {_fmt(eta)}"
+        self.stream.write("\r" + text.ljust(self._width))
+        self._width = len(text)
+        self.stream.flush()
+
+    def done(self, note: str = "") -> float:
+        """Finish the line (replacing it with ``note`` if given); returns the elapsed seconds."""
+        elapsed = time.perf_counter() - self.start
+        if self.enabled:
+            text = f"{self.label:<28} done in {_fmt(elapsed)}" + (f"  {note}" if note else "")
+            self.stream.write("\r" + text.ljust(self._width) + "\n")
+            self.stream.flush()
+        return elapsed
