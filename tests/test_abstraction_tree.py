@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.tree import (
     CHANCE,
     DECISION,
@@ -15,7 +16,7 @@ from holdem.abstraction.tree import (
     TreeFileError,
     build_tree,
 )
-from holdem.games import load_game
+from holdem.games import Betting, GameDef, load_game
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +69,9 @@ def test_kuhn_shape(kuhn: BettingTree) -> None:
     assert np.count_nonzero(kuhn.kind == FOLD) == 2 and np.count_nonzero(kuhn.kind == SHOWDOWN) == 3
     assert kuhn.num_rows == 12 and kuhn.max_actions == 2
     decisions = sorted(kuhn.history(int(i)) for i in np.nonzero(kuhn.kind == DECISION)[0])
-    assert decisions == ["", "c", "cr", "r"]
-    assert [kuhn.label(c) for c in kuhn.children(0)] == ["c", "r"]
+    assert decisions == ["", "c", "cr2", "r2"]
+    assert [kuhn.label(c) for c in kuhn.children(0)] == ["c", "r2"]
+    assert kuhn.find("cr") == kuhn.find("cr2")
     assert [kuhn.label(c) for c in kuhn.children(kuhn.find("r"))] == ["f", "c"]
     assert kuhn.contrib[kuhn.find("crc")].tolist() == [2, 2]
     assert kuhn.contrib[kuhn.find("crf")].tolist() == [1, 2]
@@ -85,6 +87,7 @@ def test_leduc_shape(leduc: BettingTree) -> None:
     assert np.count_nonzero(leduc.kind == CHANCE) == 5
     assert leduc.num_nodes == 90
     node = leduc.find("rrc/crr")
+    assert leduc.history(node) == "r3r5c/cr9r13"
     assert leduc.kind[node] == DECISION and leduc.player[node] == 1
     assert leduc.contrib[node].tolist() == [13, 9]
     assert [leduc.label(c) for c in leduc.children(node)] == ["f", "c"]
@@ -173,3 +176,151 @@ def test_wrong_version_and_missing(tmp_path, leduc: BettingTree) -> None:
     (tmp_path / "junk.npz").write_bytes(b"not a zip file at all")
     with pytest.raises(TreeFileError):
         BettingTree.load(tmp_path / "junk.npz")
+
+
+def _leaves(t: BettingTree) -> np.ndarray:
+    return np.nonzero((t.kind == FOLD) | (t.kind == SHOWDOWN))[0]
+
+
+def _replay(t: BettingTree, leaf: int, rng: np.random.Generator) -> None:
+    """Replay the path to ``leaf`` in the rules engine, comparing every node on the way."""
+    from holdem.engine import HandState
+
+    parent = t.parents()
+    path = [int(leaf)]
+    while path[-1] != 0:
+        path.append(int(parent[path[-1]]))
+    path.reverse()
+    hand = HandState(game=t.game, rng=rng)
+    for i, node in enumerate(path):
+        if i > 0 and t.kind[path[i - 1]] == DECISION:
+            hand.apply_acpc(t.label(node))
+        where = f"{t.game.name} node {node}"
+        assert hand.contributions == tuple(t.contrib[node].tolist()), where
+        assert hand.in_hand == tuple(bool(t.active[node] >> s & 1) for s in range(t.game.num_players)), where
+        kind = t.kind[node]
+        if kind == DECISION:
+            assert hand.actor == t.player[node] and hand.street == t.street[node], where
+            assert hand.history_acpc() == t.history(node), where
+            labels = [t.label(c) for c in t.children(node)]
+            assert ("f" in labels) == hand.can_fold(), where
+            raises = [int(t.edge_amount[c]) for c in t.children(node) if t.edge_kind[c] == 2]
+            if t.game.is_limit:
+                assert "c" in labels and bool(raises) == hand.can_bet_or_raise(), where
+            elif raises:
+                assert hand.can_bet_or_raise(), where
+        elif kind == CHANCE:
+            assert hand.street >= t.street[node], where
+        else:
+            assert hand.is_finished, where
+            assert hand.history_acpc() == t.history(node), where
+    replay = HandState.from_acpc(game=t.game, history=t.history(int(leaf)), rng=rng)
+    assert replay.is_finished and replay.contributions == tuple(t.contrib[leaf].tolist())
+
+
+def _menu_all_in_offered(t: BettingTree, rng: np.random.Generator, nodes: np.ndarray) -> None:
+    """Where the engine allows a raise and the menu's caps do not apply, the tree offers all-in."""
+    from holdem.engine import HandState
+
+    menu = t.menu
+    assert menu is not None and menu.all_in
+    for node in nodes:
+        node = int(node)
+        hist = t.history(node)
+        hand = HandState.from_acpc(game=t.game, history=hist, rng=rng)
+        s = int(t.street[node])
+        raises_so_far = hist.split("/")[-1].count("r")
+        capped = raises_so_far >= menu.max_raises[s] or (
+            menu.max_depth[s] is not None and t.depth_in_street[node] >= menu.max_depth[s]
+        )
+        if hand.can_bet_or_raise() and not capped:
+            amounts = [int(t.edge_amount[c]) for c in t.children(node) if t.edge_kind[c] == 2]
+            all_in = hand.max_raise_to() + hand.contributions[hand.actor] - hand.bets[hand.actor]
+            assert all_in in amounts, f"node {node} {hist!r}: all-in {all_in} missing from {amounts}"
+
+
+@pytest.mark.parametrize("name", ["kuhn", "leduc"])
+def test_limit_paths_replay_in_engine(name: str, kuhn: BettingTree, leduc: BettingTree) -> None:
+    t = kuhn if name == "kuhn" else leduc
+    rng = np.random.default_rng(1)
+    for leaf in _leaves(t):
+        _replay(t, int(leaf), rng)
+
+
+@pytest.fixture(scope="module")
+def hunl_tiny() -> BettingTree:
+    return build_tree(load_game("hunl"), load_menu("tiny"), [169, 8, 8, 8])
+
+
+@pytest.fixture(scope="module")
+def hunl_quick() -> BettingTree:
+    return build_tree(load_game("hunl"), load_menu("quick"), [169, 50, 50, 50])
+
+
+@pytest.fixture(scope="module")
+def sixmax_tiny() -> BettingTree:
+    return build_tree(load_game("6max"), load_menu("tiny"), [169, 8, 8, 8])
+
+
+def test_hunl_tiny_every_path_replays(hunl_tiny: BettingTree) -> None:
+    check_invariants(hunl_tiny)
+    rng = np.random.default_rng(2)
+    for leaf in _leaves(hunl_tiny):
+        _replay(hunl_tiny, int(leaf), rng)
+    _menu_all_in_offered(hunl_tiny, rng, np.nonzero(hunl_tiny.kind == DECISION)[0])
+
+
+def test_hunl_quick_every_path_replays(hunl_quick: BettingTree) -> None:
+    check_invariants(hunl_quick)
+    rng = np.random.default_rng(3)
+    for leaf in _leaves(hunl_quick):
+        _replay(hunl_quick, int(leaf), rng)
+    decisions = np.nonzero(hunl_quick.kind == DECISION)[0]
+    _menu_all_in_offered(hunl_quick, rng, rng.choice(decisions, size=500, replace=False))
+
+
+def test_sixmax_tiny_every_path_replays(sixmax_tiny: BettingTree) -> None:
+    check_invariants(sixmax_tiny)
+    rng = np.random.default_rng(4)
+    for leaf in _leaves(sixmax_tiny):
+        _replay(sixmax_tiny, int(leaf), rng)
+    decisions = np.nonzero(sixmax_tiny.kind == DECISION)[0]
+    _menu_all_in_offered(sixmax_tiny, rng, rng.choice(decisions, size=500, replace=False))
+
+
+def test_sixmax_quick_sampled_paths_replay() -> None:
+    t = build_tree(load_game("6max"), load_menu("quick"), [169, 50, 50, 50])
+    check_invariants(t)
+    rng = np.random.default_rng(5)
+    for leaf in rng.choice(_leaves(t), size=2000, replace=False):
+        _replay(t, int(leaf), rng)
+    decisions = np.nonzero(t.kind == DECISION)[0]
+    _menu_all_in_offered(t, rng, rng.choice(decisions, size=300, replace=False))
+
+
+UNEVEN_MENU = {
+    "name": "uneven",
+    "bet_sizes": {"preflop": [[0.5, 1.0]], "flop": [[0.5]], "turn": [[1.0]], "river": [[0.75]]},
+    "max_raises": [3, 2, 2, 2],
+}
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_uneven_stacks_short_all_ins_replay(seed: int) -> None:
+    """Unequal stacks and antes exercise short all-ins and the no-reopen rule against the engine."""
+    rng = np.random.default_rng(100 + seed)
+    n = 2 + seed % 2
+    stacks = [int(x) for x in rng.integers(120, 1500, size=n)]
+    antes = [int(rng.integers(0, 20))] * n
+    blinds = [50, 100] + [0] * (n - 2)
+    game = GameDef(name=f"uneven{seed}", betting=Betting.NOLIMIT, num_players=n, num_rounds=4,
+                   stack=tuple(stacks), blind=tuple(blinds), ante=tuple(antes),
+                   first_player=(2 % n, 0, 0, 0), num_suits=4, num_ranks=13, num_hole_cards=2,
+                   num_board_cards=(0, 3, 1, 1))
+    t = build_tree(game, ActionMenu.from_dict(UNEVEN_MENU), [1, 1, 1, 1])
+    check_invariants(t)
+    leaves = _leaves(t)
+    for leaf in rng.choice(leaves, size=min(len(leaves), 800), replace=False):
+        _replay(t, int(leaf), rng)
+    decisions = np.nonzero(t.kind == DECISION)[0]
+    _menu_all_in_offered(t, rng, rng.choice(decisions, size=min(len(decisions), 300), replace=False))

@@ -10,7 +10,7 @@ bets and raises already made in the street (forced blinds do not count): 0 is th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import yaml
 
 STREET_NAMES = ("preflop", "flop", "turn", "river")
 ACTIONS_DIR = Path(__file__).resolve().parents[2] / "configs" / "actions"
-_KEYS = ("name", "bet_sizes", "preflop_open_bb", "all_in", "max_raises", "max_depth")
+_KEYS = ("name", "bet_sizes", "preflop_open_bb", "all_in", "max_raises", "max_depth", "limp", "max_callers")
 
 
 def _street_index(key: object) -> int:
@@ -72,7 +72,10 @@ class ActionMenu:
     ``bet_sizes[street][depth]`` lists pot fractions at that raise depth (the last depth repeats);
     ``preflop_open_bb`` replaces the preflop depth-0 sizes by opens to X big blinds; ``max_raises``
     caps voluntary bets and raises per street (then only fold/call); ``max_depth[street]``, when set,
-    stops offering raises once that many actions have been taken in the street.
+    stops offering raises once that many actions have been taken in the street. Two caps keep
+    multiway trees small: ``limp=False`` removes the preflop call of the blinds (fold or raise; the
+    big blind may still check), and ``max_callers[street]``, when set, lets at most that many seats
+    call one bet or raise; later seats facing it may fold or raise.
     """
 
     name: str
@@ -81,6 +84,8 @@ class ActionMenu:
     all_in: bool = True
     max_raises: tuple[int, ...] = (2, 2, 2, 2)
     max_depth: tuple[int | None, ...] = (None, None, None, None)
+    limp: bool = True
+    max_callers: tuple[int | None, ...] = (None, None, None, None)
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -107,6 +112,13 @@ class ActionMenu:
             v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0) for v in self.max_depth
         ):
             raise ValueError(f"max_depth: {self.max_depth!r} must be 4 non-negative integers or null")
+        if not isinstance(self.limp, bool):
+            raise ValueError(f"limp: {self.limp!r} must be true or false")
+        if len(self.max_callers) != len(STREET_NAMES) or any(
+            v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 1)
+            for v in self.max_callers
+        ):
+            raise ValueError(f"max_callers: {self.max_callers!r} must be 4 positive integers or null")
 
     def sizes(self, street: int, depth: int) -> tuple[float, ...]:
         """Pot fractions offered at a street and raise depth (the last listed depth repeats)."""
@@ -154,6 +166,8 @@ class ActionMenu:
             all_in=all_in,
             max_raises=_per_street_ints(d.get("max_raises", 2), "max_raises", allow_none=False),  # type: ignore[arg-type]
             max_depth=_per_street_ints(d.get("max_depth"), "max_depth", allow_none=True),
+            limp=d.get("limp", True),
+            max_callers=_per_street_ints(d.get("max_callers"), "max_callers", allow_none=True),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -165,6 +179,8 @@ class ActionMenu:
             "all_in": self.all_in,
             "max_raises": list(self.max_raises),
             "max_depth": list(self.max_depth),
+            "limp": self.limp,
+            "max_callers": list(self.max_callers),
         }
 
 
@@ -191,7 +207,3 @@ def load_menu(name_or_path: str | Path) -> ActionMenu:
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
 
-
-def menu_for_depths(sizes: Sequence[Sequence[float]]) -> tuple[tuple[float, ...], ...]:
-    """Normalise per-depth size lists (sorted, de-duplicated) for building menus in code."""
-    return tuple(tuple(sorted({float(x) for x in row})) for row in sizes)

@@ -99,7 +99,10 @@ class BettingTree:
         return range(first, first + int(self.num_children[node])) if first >= 0 else range(0)
 
     def parents(self) -> np.ndarray:
-        """Parent index of every node (-1 at the root), int32 [N]."""
+        """Parent index of every node (-1 at the root), int32 [N], computed once and read-only."""
+        cached = self.__dict__.get("_parents")
+        if cached is not None:
+            return cached
         parent = np.full(self.num_nodes, -1, dtype=np.int32)
         has = self.first_child >= 0
         src = np.nonzero(has)[0].astype(np.int32)
@@ -107,22 +110,24 @@ class BettingTree:
         starts = self.first_child[has].astype(np.int64)
         idx = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
         parent[idx] = np.repeat(src, counts)
+        parent.flags.writeable = False
+        object.__setattr__(self, "_parents", parent)
         return parent
 
     def label(self, node: int) -> str:
-        """ACPC label of the edge into ``node``: ``f``, ``c``, ``r<to-amount>`` (``r`` in limit games)."""
+        """ACPC label of the edge into ``node`` (``f``, ``c``, ``r<to-amount>``); '' after a deal."""
         ek = int(self.edge_kind[node])
         if ek == EDGE_FOLD:
             return "f"
         if ek == EDGE_CALL:
             return "c"
         if ek == EDGE_RAISE:
-            return "r" if self.game.is_limit else f"r{int(self.edge_amount[node])}"
+            return f"r{int(self.edge_amount[node])}"
         return ""
 
     def path_to(self, node: int) -> list[str]:
         """ACPC labels from the root to ``node``, with ``/`` where a new round starts."""
-        parent = self._parent_index()
+        parent = self.parents()
         out: list[str] = []
         i = int(node)
         if not 0 <= i < self.num_nodes:
@@ -138,7 +143,7 @@ class BettingTree:
         return "".join(self.path_to(node))
 
     def find(self, history: str) -> int:
-        """Node reached by an ACPC betting string; raises TreeError if it leaves the tree."""
+        """Node reached by an ACPC betting string (bare ``r`` allowed in limit games)."""
         text = history.strip()
         tokens = _TOKEN.findall(text)
         if "".join(tokens) != text:
@@ -155,7 +160,7 @@ class BettingTree:
                 raise TreeError(f"history {history!r}: token {pos} ({tok!r}) at a {where} node")
             for child in self.children(node):
                 lab = self.label(child)
-                if lab == tok or (tok == "r" and lab.startswith("r")):
+                if lab == tok or (tok == "r" and self.game.is_limit and lab.startswith("r")):
                     node = child
                     break
             else:
@@ -236,13 +241,6 @@ class BettingTree:
             detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise TreeFileError(f"{path}: not a readable tree file ({detail})") from None
 
-    def _parent_index(self) -> np.ndarray:
-        cached = self.__dict__.get("_parent_cache")
-        if cached is None:
-            cached = self.parents()
-            object.__setattr__(self, "_parent_cache", cached)
-        return cached
-
 
 def _digest(arrays: dict[str, np.ndarray], inputs_json: str) -> str:
     h = hashlib.sha256()
@@ -261,8 +259,31 @@ def _check_buckets(game: GameDef, num_buckets: Sequence[int]) -> tuple[int, ...]
     return nb
 
 
+class _Node:
+    """Betting state reached at a node: what the next expansion needs, nothing else."""
+
+    __slots__ = ("c", "base", "folded", "queue", "acted", "full_raise", "raises", "short", "depth", "callers")
+
+    def __init__(self, c: tuple[int, ...], base: tuple[int, ...], folded: int, queue: tuple[int, ...],
+                 acted: int, full_raise: int, raises: int, short: int, depth: int, callers: int) -> None:
+        self.c = c
+        self.base = base
+        self.folded = folded
+        self.queue = queue
+        self.acted = acted
+        self.full_raise = full_raise
+        self.raises = raises
+        self.short = short
+        self.depth = depth
+        self.callers = callers
+
+
 class _Builder:
-    """Iterative expansion of the betting game into flat lists, one entry per node."""
+    """Iterative expansion of the betting game into flat lists, one entry per node.
+
+    The betting rules mirror :class:`holdem.engine.HandState` (actor queue, minimum raise, short
+    all-ins that do not reopen the betting, limit caps); the menu only removes actions.
+    """
 
     def __init__(self, game: GameDef, menu: ActionMenu | None) -> None:
         self.game = game
@@ -271,7 +292,8 @@ class _Builder:
         self.last_round = game.num_rounds - 1
         self.stack = game.stack
         self.bb = game.big_blind
-        self.min_bet = game.min_bet
+        self.step = game.raise_size if game.is_limit else (game.min_bet,) * game.num_rounds
+        self.cap = game.max_raises if game.is_limit else menu.max_raises  # type: ignore[union-attr]
         self.kind: list[int] = []
         self.player: list[int] = []
         self.street: list[int] = []
@@ -282,31 +304,6 @@ class _Builder:
         self.depth: list[int] = []
         self.edge_kind: list[int] = []
         self.edge_amount: list[int] = []
-
-    def can_act(self, c: tuple[int, ...], folded: int) -> int:
-        """Bitmask of seats neither folded nor all-in."""
-        m = 0
-        for q in range(self.n):
-            if not folded >> q & 1 and c[q] < self.stack[q]:
-                m |= 1 << q
-        return m
-
-    def settle(self, street: int, c: tuple[int, ...], folded: int, acted: int, after: int
-               ) -> tuple[int, int, int]:
-        """(kind, player, street) of the node reached after seat ``after`` acted (or a round started)."""
-        n = self.n
-        if bin(folded).count("1") == n - 1:
-            return FOLD, -1, street
-        top = max(c)
-        movers = self.can_act(c, folded)
-        few = bin(movers).count("1") <= 1
-        for k in range(1, n + 1):
-            q = (after + k) % n
-            if movers >> q & 1 and (c[q] < top or (not acted >> q & 1 and not few)):
-                return DECISION, q, street
-        if street == self.last_round:
-            return SHOWDOWN, -1, street
-        return CHANCE, -1, street + 1
 
     def add(self, kind: int, player: int, street: int, c: tuple[int, ...], folded: int, depth: int,
             edge_kind: int, edge_amount: int) -> int:
@@ -322,85 +319,135 @@ class _Builder:
         self.edge_amount.append(edge_amount)
         return len(self.kind) - 1
 
-    def raise_targets(self, street: int, p: int, c: tuple[int, ...], raises: int, last_inc: int) -> list[int]:
-        """Sorted distinct to-amounts of the bets/raises seat ``p`` may make here."""
-        top = max(c)
-        cap = self.stack[p]
-        if self.game.is_limit:
-            if raises >= self.game.max_raises[street]:
-                return []
-            return [min(top + self.game.raise_size[street], cap)]
-        menu = self.menu
-        assert menu is not None
-        if raises >= menu.max_raises[street]:
-            return []
-        min_to = top + max(last_inc, self.min_bet)
-        targets: set[int] = set()
-        if street == 0 and raises == 0 and menu.preflop_open_bb:
-            wanted = [top + round((x - 1.0) * self.bb) for x in menu.preflop_open_bb]
-        else:
-            pot_after_call = sum(c) + (top - c[p])
-            wanted = [top + int(f * pot_after_call + 0.5) for f in menu.sizes(street, raises)]
-        for t in wanted:
-            targets.add(min(max(t, min_to), cap))
-        if menu.all_in:
-            targets.add(cap)
-        return sorted(targets)
+    def open_round(self, street: int, c: tuple[int, ...], base: tuple[int, ...], folded: int
+                   ) -> tuple[int, ...]:
+        """Seats that act in a new round, in order; empty when nobody needs to."""
+        n, stack = self.n, self.stack
+        totals = sorted(stack[s] - base[s] for s in range(n) if not folded >> s & 1)
+        callable_total = totals[-2]
+        first = self.game.first_player[street]
+        queue = tuple(
+            s for s in ((first + k) % n for k in range(n))
+            if not folded >> s & 1 and c[s] < stack[s] and callable_total > c[s] - base[s]
+        )
+        if len(queue) == 1:
+            s = queue[0]
+            if c[s] - base[s] >= max(c[q] - base[q] for q in range(n)):
+                return ()
+        return queue
+
+    def place(self, street: int, st: _Node, edge_kind: int, amount: int) -> tuple[int, _Node]:
+        """Allocate the node reached with state ``st`` (rounds ended already advanced)."""
+        folded = st.folded
+        if bin(folded).count("1") == self.n - 1:
+            return self.add(FOLD, -1, street, st.c, folded, st.depth, edge_kind, amount), st
+        if st.queue:
+            return self.add(DECISION, st.queue[0], street, st.c, folded, st.depth, edge_kind, amount), st
+        if street == self.last_round:
+            return self.add(SHOWDOWN, -1, street, st.c, folded, st.depth, edge_kind, amount), st
+        return self.add(CHANCE, -1, street + 1, st.c, folded, st.depth, edge_kind, amount), st
 
     def build(self) -> None:
         game = self.game
+        base = tuple(min(a, s) for a, s in zip(game.ante, game.stack))
         c0 = tuple(min(a + b, s) for a, b, s in zip(game.ante, game.blind, game.stack))
-        kind, player, street = self.settle(0, c0, 0, 0, (game.first_player[0] - 1) % self.n)
-        if kind != DECISION:
+        queue = self.open_round(0, c0, base, 0)
+        if not queue:
             raise TreeError(f"{game.name}: no seat can act after the forced bets")
-        root = self.add(kind, player, 0, c0, 0, 0, EDGE_NONE, 0)
-        stack: list[tuple[int, int, int, int, int, int]] = [(root, 0, 0, 0, 0, self.bb)]
+        root = self.add(DECISION, queue[0], 0, c0, 0, 0, EDGE_NONE, 0)
+        stack: list[tuple[int, _Node]] = [(root, _Node(c0, base, 0, queue, 0, 0, 0, 0, 0, 0))]
         while stack:
-            self.expand(stack)
+            node, st = stack.pop()
+            kind = self.kind[node]
+            if kind == DECISION:
+                self.expand_decision(node, st, stack)
+            elif kind == CHANCE:
+                self.expand_chance(node, st, stack)
 
-    def expand(self, stack: list[tuple[int, int, int, int, int, int]]) -> None:
-        node, folded, acted, raises, depth, last_inc = stack.pop()
-        kind = self.kind[node]
-        if kind == FOLD or kind == SHOWDOWN:
-            return
+    def expand_chance(self, node: int, st: _Node, stack: list[tuple[int, _Node]]) -> None:
         s = self.street[node]
-        c = self.contrib[node]
-        first = len(self.kind)
-        if kind == CHANCE:
-            nk, np_, ns = self.settle(s, c, folded, 0, (self.game.first_player[s] - 1) % self.n)
-            child = self.add(nk, np_, ns, c, folded, 0, EDGE_NONE, 0)
-            self.first_child[node] = child
-            self.num_children[node] = 1
-            stack.append((child, folded, 0, 0, 0, 0))
-            return
+        queue = self.open_round(s, st.c, st.c, st.folded)
+        nxt = _Node(st.c, st.c, st.folded, queue, 0, 0, 0, 0, 0, 0)
+        child, _ = self.place(s, nxt, EDGE_NONE, 0)
+        self.first_child[node] = child
+        self.num_children[node] = 1
+        stack.append((child, nxt))
+
+    def expand_decision(self, node: int, st: _Node, stack: list[tuple[int, _Node]]) -> None:
+        s = self.street[node]
         p = self.player[node]
-        top = max(c)
-        pushes: list[tuple[int, int, int, int, int, int]] = []
-        if c[p] < top:
-            f2 = folded | 1 << p
-            nk, np_, ns = self.settle(s, c, f2, acted, p)
-            child = self.add(nk, np_, ns, c, f2, depth + 1, EDGE_FOLD, c[p])
-            pushes.append((child, f2, acted & ~(1 << p), raises, depth + 1, last_inc))
-        call_to = min(top, self.stack[p])
-        cc = c[:p] + (call_to,) + c[p + 1:]
-        a2 = acted | 1 << p
-        nk, np_, ns = self.settle(s, cc, folded, a2, p)
-        child = self.add(nk, np_, ns, cc, folded, depth + 1, EDGE_CALL, call_to)
-        pushes.append((child, folded, a2, raises, depth + 1, last_inc))
-        others = self.can_act(c, folded) & ~(1 << p)
+        c, base, n = st.c, st.base, self.n
+        cap = self.stack[p]
+        bet_p = c[p] - base[p]
+        max_bet = max(c[q] - base[q] for q in range(n))
+        facing = bet_p < max_bet
         menu = self.menu
-        depth_ok = menu is None or menu.max_depth[s] is None or depth < menu.max_depth[s]
-        if others and call_to < self.stack[p] and depth_ok:
-            for t in self.raise_targets(s, p, c, raises, last_inc):
-                rc = c[:p] + (t,) + c[p + 1:]
-                inc = t - top
-                new_inc = inc if inc >= max(last_inc, self.min_bet) else last_inc
-                nk, np_, ns = self.settle(s, rc, folded, 1 << p, p)
-                child = self.add(nk, np_, ns, rc, folded, depth + 1, EDGE_RAISE, t)
-                pushes.append((child, folded, 1 << p, raises + 1, depth + 1, new_inc))
+        rest = st.queue[1:]
+        depth = st.depth + 1
+        first = len(self.kind)
+        pushes: list[tuple[int, _Node]] = []
+        if facing:
+            f2 = st.folded | 1 << p
+            nxt = _Node(c, base, f2, rest, st.acted | 1 << p, st.full_raise, st.raises, st.short, depth,
+                        st.callers)
+            pushes.append(self.place(s, nxt, EDGE_FOLD, c[p]))
+        call_to = min(base[p] + max_bet, cap)
+        call_ok = not facing or menu is None or (
+            (menu.limp or s > 0 or st.raises > 0)
+            and (menu.max_callers[s] is None or st.callers < menu.max_callers[s])
+        )
+        if call_ok:
+            cc = c[:p] + (call_to,) + c[p + 1:]
+            nxt = _Node(cc, base, st.folded, rest, st.acted | 1 << p, st.full_raise, st.raises, st.short,
+                        depth, st.callers + facing)
+            pushes.append(self.place(s, nxt, EDGE_CALL, call_to))
+        for t in self.raise_targets(s, p, st, max_bet):
+            rc = c[:p] + (t,) + c[p + 1:]
+            increment = t - base[p] - max_bet
+            queue = tuple(q for q in ((p + k) % n for k in range(1, n))
+                          if not st.folded >> q & 1 and rc[q] < self.stack[q])
+            acted = (0 if increment >= st.full_raise else st.acted) | 1 << p
+            full_raise = max(st.full_raise, increment)
+            if t < cap:
+                short = 0
+            else:
+                short = st.short + increment
+                if short >= full_raise:
+                    short = 0
+            nxt = _Node(rc, base, st.folded, queue, acted, full_raise, st.raises + 1, short, depth, 0)
+            pushes.append(self.place(s, nxt, EDGE_RAISE, t))
         self.first_child[node] = first
         self.num_children[node] = len(self.kind) - first
         stack.extend(reversed(pushes))
+
+    def raise_targets(self, s: int, p: int, st: _Node, max_bet: int) -> list[int]:
+        """Sorted distinct to-amounts (total contributions) of the bets/raises seat ``p`` may make."""
+        c, base, n = st.c, st.base, self.n
+        cap = self.stack[p]
+        need = base[p] + max_bet - c[p]
+        if st.raises >= self.cap[s] or cap - c[p] <= need or need < st.full_raise:
+            return []
+        if st.short and st.short < st.full_raise and st.acted >> p & 1:
+            return []
+        if not any(q != p and not st.folded >> q & 1 and self.stack[q] - base[q] > max_bet for q in range(n)):
+            return []
+        step = self.step[s]
+        min_to = min(base[p] + max_bet + (st.full_raise if st.full_raise > step else step), cap)
+        if self.game.is_limit:
+            return [min_to]
+        menu = self.menu
+        assert menu is not None
+        if menu.max_depth[s] is not None and st.depth >= menu.max_depth[s]:
+            return []
+        if s == 0 and st.raises == 0 and menu.preflop_open_bb:
+            wanted = [base[p] + int(x * self.bb + 0.5) for x in menu.preflop_open_bb]
+        else:
+            pot_after_call = sum(c) + need
+            wanted = [base[p] + max_bet + int(f * pot_after_call + 0.5) for f in menu.sizes(s, st.raises)]
+        targets = {min(max(t, min_to), cap) for t in wanted}
+        if menu.all_in:
+            targets.add(cap)
+        return sorted(targets)
 
 
 def build_tree(game: GameDef, menu: ActionMenu | None, num_buckets: Sequence[int]) -> BettingTree:
