@@ -1,0 +1,164 @@
+"""``holdem policy export``: a trained Kuhn or Leduc policy in OpenSpiel's tabular form.
+
+Writes ``{"game": "kuhn_poker"|"leduc_poker", "policy": {info_state_string: [[action_id, prob], ...]}}``
+with OpenSpiel's own information-state strings and action ids (Kuhn: pass 0, bet 1; Leduc: fold 0,
+call 1, raise 2; Leduc cards numbered ``2 * rank + suit`` from the lowest rank, no suit isomorphism).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from holdem.abstraction.buckets import CardAbstraction, lossless_for
+from holdem.abstraction.tree import CHANCE, DECISION, EDGE_FOLD, EDGE_RAISE, BettingTree, build_tree
+from holdem.fileformat import FileFormatError, load_arrays
+from holdem.games import load_game, parse_gamedef
+from holdem.mccfr.trainer import POLICY_FILE, POLICY_KIND, POLICY_VERSION
+
+OPENSPIEL_GAMES = {"kuhn": "kuhn_poker", "leduc": "leduc_poker"}
+LEDUC_STARTING_MONEY = 100
+
+
+class ExportError(ValueError):
+    """A run or file that cannot be exported; the message is one line."""
+
+
+def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Mount ``export`` under a ``policy`` command's subparsers."""
+    parser = subparsers.add_parser("export", help="write a small game's policy in OpenSpiel's format")
+    parser.add_argument("source", metavar="RUN_OR_CHECKPOINT", help="a run directory or a policy .npz file")
+    parser.add_argument("--format", choices=["openspiel"], default="openspiel")
+    parser.add_argument("--out", required=True, type=Path, metavar="FILE.json")
+    parser.set_defaults(func=main)
+    return parser
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """A standalone ``policy`` command holding only ``export``."""
+    parser = subparsers.add_parser("policy", help="export trained policies")
+    add_export_parser(parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True))
+    return parser
+
+
+def load_policy(source: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
+    """The average policy array and metadata of a run directory or policy file."""
+    path = Path(source)
+    if path.is_dir():
+        path = path / POLICY_FILE
+    try:
+        arrays, meta = load_arrays(path, kind=POLICY_KIND, versions=(POLICY_VERSION,))
+    except FileFormatError as exc:
+        raise ExportError(str(exc)) from None
+    return arrays["policy"].astype(np.float64), meta
+
+
+def rebuild(meta: dict[str, Any]) -> tuple[BettingTree, CardAbstraction]:
+    """The tree and abstraction a policy file was trained on (checked against its hashes)."""
+    game = parse_gamedef(meta["gamedef"], source="policy file")
+    if meta.get("menu") is not None:
+        raise ExportError("OpenSpiel export covers the limit games Kuhn and Leduc only")
+    abstraction = lossless_for(game)
+    if abstraction.content_hash() != meta.get("abstraction_hash"):
+        raise ExportError("the policy was trained on a lossy card abstraction: export needs lossless")
+    tree = build_tree(game, None, [int(x) for x in abstraction.num_buckets])
+    if tree.content_hash() != meta.get("tree_hash"):
+        raise ExportError("the policy's betting tree differs from this build's tree for the game")
+    return tree, abstraction
+
+
+def openspiel_policy(policy: np.ndarray, tree: BettingTree, abstraction: CardAbstraction
+                     ) -> dict[str, Any]:
+    """The OpenSpiel tabular policy document of a Kuhn or Leduc policy over ``tree``'s rows."""
+    game = tree.game
+    name = OPENSPIEL_GAMES.get(game.name)
+    if name is None or game != load_game(game.name):
+        raise ExportError(f"game {game.name!r} has no OpenSpiel counterpart (kuhn and leduc only)")
+    parents = tree.parents()
+    low_rank = min(game.ranks)
+    deck = list(game.deck)
+    table: dict[str, list[list[float]]] = {}
+    for node in np.nonzero(tree.kind == DECISION)[0]:
+        seat = int(tree.player[node])
+        street = int(tree.street[node])
+        rounds = _action_ids(tree, parents, int(node), kuhn=name == "kuhn_poker")
+        children = tree.children(int(node))
+        ids = [_child_action(tree, int(node), c, kuhn=name == "kuhn_poker") for c in children]
+        hands = [(c,) for c in deck] if street == 0 else [(c, b) for c in deck for b in deck if b != c]
+        buckets = abstraction.bucket(street, np.asarray(hands, dtype=np.int32))
+        for hand, bucket in zip(hands, buckets):
+            probs = policy[int(tree.row_offset[node]) + int(bucket), : len(ids)]
+            if name == "kuhn_poker":
+                key = f"{(hand[0] >> 2) - low_rank}" + "".join("b" if a else "p" for a in rounds[0])
+            else:
+                key = _leduc_string(tree, int(node), seat, hand, rounds, low_rank)
+            table[key] = [[int(a), float(p)] for a, p in zip(ids, probs)]
+    return {"game": name, "policy": table}
+
+
+def _child_action(tree: BettingTree, node: int, child: int, *, kuhn: bool) -> int:
+    kind = int(tree.edge_kind[child])
+    if not kuhn:
+        return kind
+    seat = int(tree.player[node])
+    pays = kind != EDGE_FOLD and tree.edge_amount[child] > tree.contrib[node, seat]
+    return int(kind == EDGE_RAISE or pays)
+
+
+def _action_ids(tree: BettingTree, parents: np.ndarray, node: int, *, kuhn: bool) -> list[list[int]]:
+    """OpenSpiel action ids taken before ``node``, per round."""
+    path = []
+    i = node
+    while i > 0:
+        path.append(i)
+        i = int(parents[i])
+    rounds: list[list[int]] = [[] for _ in range(tree.game.num_rounds)]
+    for child in reversed(path):
+        parent = int(parents[child])
+        if tree.kind[parent] == CHANCE:
+            continue
+        rounds[int(tree.street[parent])].append(_child_action(tree, parent, child, kuhn=kuhn))
+    return rounds
+
+
+def _leduc_string(tree: BettingTree, node: int, seat: int, hand: tuple[int, ...], rounds: list[list[int]],
+                  low_rank: int) -> str:
+    def card(c: int) -> int:
+        return 2 * ((c >> 2) - low_rank) + (c & 3)
+
+    contrib = [int(x) for x in tree.contrib[node]]
+    money = " ".join(str(LEDUC_STARTING_MONEY - c) for c in contrib)
+    text = (f"[Observer: {seat}][Private: {card(hand[0])}][Round {int(tree.street[node]) + 1}]"
+            f"[Player: {seat}][Pot: {sum(contrib)}][Money: {money}]")
+    if len(hand) > 1:
+        text += f"[Public: {card(hand[1])}]"
+    return text + f"[Round1: {' '.join(map(str, rounds[0]))}][Round2: {' '.join(map(str, rounds[1]))}]"
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        policy, meta = load_policy(args.source)
+        tree, abstraction = rebuild(meta)
+        document = openspiel_policy(policy, tree, abstraction)
+    except ExportError as exc:
+        print(f"holdem policy export: {exc}", file=sys.stderr)
+        return 2
+    try:
+        args.out.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        print(f"holdem policy export: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"{document['game']}: {len(document['policy'])} information states written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    root = argparse.ArgumentParser(prog="holdem policy")
+    add_export_parser(root.add_subparsers(dest="policy_command", metavar="ACTION", required=True))
+    namespace = root.parse_args()
+    sys.exit(namespace.func(namespace))
