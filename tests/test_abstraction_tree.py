@@ -324,3 +324,22 @@ def test_uneven_stacks_short_all_ins_replay(seed: int) -> None:
         _replay(t, int(leaf), rng)
     decisions = np.nonzero(t.kind == DECISION)[0]
     _menu_all_in_offered(t, rng, rng.choice(decisions, size=min(len(decisions), 300), replace=False))
+
+
+def test_tree_info_cli(tmp_path, capsys) -> None:
+    from holdem.cli.main import main
+
+    assert main(["tree", "info", "--game", "leduc", "--buckets", "6,30"]) == 0
+    out = capsys.readouterr().out
+    assert "90 nodes" in out and "table rows 936" in out
+    path = tmp_path / "t.npz"
+    assert main(["tree", "info", "--game", "hunl", "--menu", "tiny", "--buckets", "169,8,8,8",
+                 "--save", str(path)]) == 0
+    assert main(["tree", "info", "--file", str(path)]) == 0
+    assert "menu tiny" in capsys.readouterr().out
+    path.write_bytes(path.read_bytes()[:200])
+    for argv in (["--file", str(path)], ["--menu", "nope"], ["--game", "leduc", "--buckets", "3"],
+                 ["--game", "leduc", "--menu", "tiny"]):
+        assert main(["tree", "info", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1
