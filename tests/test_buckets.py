@@ -228,3 +228,19 @@ def test_cli_module_subprocess_bad_spec(tmp_path):
     )
     assert proc.returncode == 2
     _one_error_line(proc.stderr)
+
+
+def test_kmeans_is_deterministic_for_a_seed():
+    from holdem.abstraction.kmeans import kmeans, kmeans_1d
+
+    rng = np.random.default_rng(0)
+    X = np.cumsum(rng.integers(0, 5, size=(5000, 6)), axis=1).astype(np.uint16)
+    w = rng.integers(1, 25, size=5000)
+    a = kmeans(X, 1 / 30, w, 12, 20, 2000, seed=3)
+    b = kmeans(X, 1 / 30, w, 12, 20, 2000, seed=3)
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.centroids, b.centroids)
+    assert a.ratio < 0.3
+    assert (np.diff(a.centroids.sum(axis=1)) <= 0).all()
+    hist = rng.integers(0, 100, size=2161)
+    c = kmeans_1d(hist, 8, 50)
+    assert c.k == 8 and (np.diff(c.labels) >= 0).all() and c.ratio < 0.05

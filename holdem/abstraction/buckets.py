@@ -64,7 +64,7 @@ def card_signature(game: GameDef) -> dict[str, Any]:
     }
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int) -> np.int32:
     """Bucket of a hand: hole cards then board in deal order (first ``num_cards`` of ``cards``)."""
     ameta = kernel_data[5]
@@ -215,7 +215,8 @@ class CardAbstraction:
         out = {}
         for st, s in enumerate(self.streets):
             if s.table is not None:
-                out[f"table{st}"] = np.ascontiguousarray(s.table, dtype=np.uint16)
+                dtype = np.uint8 if s.num_buckets <= 256 else np.uint16
+                out[f"table{st}"] = np.ascontiguousarray(s.table, dtype=dtype)
             if s.thresholds is not None:
                 out[f"thresholds{st}"] = np.ascontiguousarray(s.thresholds, dtype=np.uint16)
         return out

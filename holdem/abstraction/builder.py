@@ -134,7 +134,7 @@ class _Builder:
 
     def report(self, name: str, classes: int, c: Clustering, feature: str) -> None:
         self.log(f"{name}: {classes:,} classes -> {c.k} buckets ({feature}); within/total variance of the "
-                 f"feature {c.ratio:.4f}")
+                 f"feature {c.ratio:.3g}")
 
     def build(self) -> CardAbstraction:
         spec = self.spec

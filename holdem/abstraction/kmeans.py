@@ -178,9 +178,13 @@ def kmeans(X: np.ndarray, scale: float, weights: np.ndarray, k: int, iterations:
     C = _kmeanspp(Xs, scale, ws, k, rng.random(k))
     lab = np.empty(m, dtype=np.int32)
     d2 = np.empty(m)
+    chunk = max(1, n // 50)
+    steps = iterations + -(-n // chunk)
     prev = None
-    for _ in range(iterations):
+    for it in range(iterations):
         _assign(Xs, scale, C, lab, d2)
+        if progress:
+            progress(it + 1, steps)
         if prev is not None and np.array_equal(prev, lab):
             break
         prev = lab.copy()
@@ -189,11 +193,10 @@ def kmeans(X: np.ndarray, scale: float, weights: np.ndarray, k: int, iterations:
     C = np.ascontiguousarray(C[order])
     labels = np.empty(n, dtype=np.int32)
     dist = np.empty(n)
-    chunk = max(1, n // 50)
-    for a in range(0, n, chunk):
+    for j, a in enumerate(range(0, n, chunk)):
         _assign(X[a : a + chunk], scale, C, labels[a : a + chunk], dist[a : a + chunk])
         if progress:
-            progress(min(a + chunk, n), n)
+            progress(iterations + j + 1, steps)
     w = weights.astype(np.float64)
     used = np.bincount(labels, weights=w, minlength=k) > 0
     if not used.all():

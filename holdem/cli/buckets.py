@@ -91,7 +91,7 @@ def run_info(args: argparse.Namespace) -> int:
     for st, s in enumerate(abst.streets):
         label = STREET_LABELS[st] if abst.game.num_rounds == 4 else f"round {st}"
         q = quality.get(label)
-        extra = f"  within/total variance {q:.4f}" if q is not None else ""
+        extra = f"  within/total variance {q:.3g}" if q is not None else ""
         print(f"  {label:<8} {s.num_buckets:>7} buckets  ({MODE_NAMES.get(s.mode, s.mode)}){extra}")
     secs = abst.info.get("seconds", {}).get("total")
     if secs is not None:
