@@ -93,6 +93,7 @@ def test_leduc_shape(leduc: BettingTree) -> None:
     assert [leduc.label(c) for c in leduc.children(node)] == ["f", "c"]
     assert leduc.kind[leduc.find("cc")] == CHANCE and leduc.street[leduc.find("cc")] == 1
     assert leduc.depth_in_street[leduc.find("cc/cr")] == 2
+    assert leduc.depth_in_street[leduc.find("cc")] == 0 and leduc.depth_in_street[leduc.find("c")] == 1
 
 
 def test_find_and_path_round_trip(leduc: BettingTree) -> None:

@@ -345,7 +345,7 @@ class _Builder:
             return self.add(DECISION, st.queue[0], street, st.c, folded, st.depth, edge_kind, amount), st
         if street == self.last_round:
             return self.add(SHOWDOWN, -1, street, st.c, folded, st.depth, edge_kind, amount), st
-        return self.add(CHANCE, -1, street + 1, st.c, folded, st.depth, edge_kind, amount), st
+        return self.add(CHANCE, -1, street + 1, st.c, folded, 0, edge_kind, amount), st
 
     def build(self) -> None:
         game = self.game
