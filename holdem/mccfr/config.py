@@ -112,6 +112,17 @@ class MCCFRConfig:
         params[P_EPSILON] = self.epsilon_at(iteration)
         return params
 
+    def next_boundary(self, iteration: int) -> int:
+        """First iteration after ``iteration`` at which a schedule changes: a batch must end there."""
+        stops = []
+        if self.discount_mode != "none":
+            stops.append((iteration // self.discount_interval + 1) * self.discount_interval)
+        if self.epsilon_schedule:
+            stops += [start for start, _ in self.epsilon_schedule if start > iteration]
+        if self.enable_pruning and self.pruning_warmup > iteration:
+            stops.append(self.pruning_warmup)
+        return min(stops) if stops else int(np.iinfo(np.int64).max)
+
     def discount_factors(self, iterations_done: int) -> tuple[float, float, float] | None:
         """(positive regret, negative regret, strategy) factors due once ``iterations_done`` are
         applied, or None when no discount falls due at that count."""
