@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint train bench clean
+.PHONY: venv test lint train clean
 
 venv: $(STAMP)
 
@@ -18,6 +18,9 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest -q
+
+train: $(STAMP)
+	$(PY) -m holdem.cli.train_blueprint --config configs/quickstart.yaml --logdir runs/quickstart
 
 clean:
 	rm -rf $(VENV) build *.egg-info

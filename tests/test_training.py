@@ -1,0 +1,125 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from holdem.fileformat import load_arrays
+from holdem.train_config import ConfigError, build_config
+from holdem.training import BlueprintRun, RunError, train
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _events(logdir: Path) -> list[dict]:
+    return [json.loads(line) for line in (logdir / "events.jsonl").read_text().splitlines()]
+
+
+def _leduc(**overrides):
+    raw = {"game": "leduc", "seed": 3, "progress_interval_seconds": 0.2, "exploitability_interval_seconds": 0.5}
+    raw.update(overrides)
+    return build_config(raw)
+
+
+def test_sequential_run_is_bitwise_reproducible(tmp_path):
+    config = _leduc(iterations=30_000, num_workers=1, batch_size=1000)
+    first = train(config, tmp_path / "a")
+    second = train(config, tmp_path / "b")
+    assert first.iterations == second.iterations == 30_000
+    a, _ = load_arrays(tmp_path / "a" / "blueprint.npz", kind="average_policy")
+    b, _ = load_arrays(tmp_path / "b" / "blueprint.npz", kind="average_policy")
+    assert np.array_equal(a["policy"], b["policy"])
+    assert first.exploitability is not None and first.exploitability < 0.5
+
+
+def test_parallel_run_applies_every_iteration_once_and_logs_progress(tmp_path):
+    config = _leduc(iterations=400_000, num_workers=2, batch_size=5_000)
+    outcome = train(config, tmp_path)
+    assert outcome.error is None and outcome.reason == "iterations"
+    assert outcome.iterations == 400_000
+    events = _events(tmp_path)
+    progress = [e for e in events if e["event"] == "progress"]
+    assert progress and {"iterations", "it_per_s", "nodes_per_s", "exploitability", "table_fill",
+                         "workers", "loop_lag"} <= set(progress[-1])
+    assert events[-1]["event"] == "run_end" and events[-1]["iterations"] == 400_000
+    _, meta = load_arrays(outcome.checkpoint, kind="checkpoint")
+    assert meta["iterations"] == 400_000 and meta["batches_applied"] == 80
+    assert outcome.exploitability < 1.0
+
+
+def test_resume_restores_tables_bitwise_and_continues_counting(tmp_path):
+    first = train(_leduc(iterations=20_000, num_workers=1, batch_size=1000), tmp_path / "a")
+    arrays, meta = load_arrays(first.checkpoint, kind="checkpoint")
+    resumed = BlueprintRun(_leduc(iterations=40_000, num_workers=1, batch_size=1000), tmp_path / "b",
+                           resume_from=str(tmp_path / "a"))
+    assert np.array_equal(resumed.tables.regret, arrays["regret"])
+    assert np.array_equal(resumed.tables.strategy_sum, arrays["strategy_sum"])
+    assert resumed.iterations_applied == meta["iterations"] == 20_000
+    outcome = train(_leduc(iterations=40_000, num_workers=1, batch_size=1000), tmp_path / "b",
+                    resume_from=str(first.checkpoint))
+    assert outcome.iterations == 40_000
+    straight = train(_leduc(iterations=40_000, num_workers=1, batch_size=1000), tmp_path / "c")
+    a, _ = load_arrays(tmp_path / "b" / "blueprint.npz", kind="average_policy")
+    b, _ = load_arrays(tmp_path / "c" / "blueprint.npz", kind="average_policy")
+    assert np.array_equal(a["policy"], b["policy"]), "resume must continue the same iterations"
+    assert straight.iterations == 40_000
+
+
+def test_resume_refuses_a_checkpoint_of_another_game(tmp_path):
+    kuhn = train(build_config({"game": "kuhn", "iterations": 1000, "num_workers": 1}), tmp_path / "kuhn")
+    with pytest.raises(RunError, match="another game"):
+        BlueprintRun(_leduc(iterations=10), tmp_path / "leduc", resume_from=str(kuhn.checkpoint))
+
+
+def test_resume_refuses_a_corrupt_checkpoint(tmp_path):
+    bad = tmp_path / "checkpoint-000000000001.npz"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(RunError, match="truncated or corrupt"):
+        BlueprintRun(_leduc(iterations=10), tmp_path / "run", resume_from=str(bad))
+
+
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ({"time_budget_secnds": 5}, "unknown config key 'time_budget_secnds' (did you mean 'time_budget_seconds'?)"),
+        ({"num_workers": "two"}, "num_workers must be a number"),
+        ({"pruning_probability": 2}, "pruning_probability"),
+        ({"algorithm": "vanilla"}, "algorithm"),
+    ],
+)
+def test_bad_config_values_get_one_line(raw, fragment):
+    with pytest.raises(ConfigError) as info:
+        build_config({"game": "leduc", **raw})
+    assert fragment in str(info.value) and "\n" not in str(info.value)
+
+
+def _cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "holdem.cli.train_blueprint", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def test_cli_bad_inputs_exit_2_with_one_line(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("game: leduc\nnum_iterations: 100\ntime_budget_secnds: 3\n")
+    cases = [
+        ("--config", str(cfg), "--logdir", str(tmp_path / "r1")),
+        ("--config", "leduc", "--logdir", str(tmp_path / "r2"), "--buckets", str(tmp_path / "missing.npz"),
+         "--game", "hunl"),
+        ("--config", "leduc", "--logdir", "/proc/forbidden/run"),
+        ("--config", "leduc", "--logdir", str(tmp_path / "r3"), "--resume-from", str(tmp_path / "nothing")),
+        ("--config", "leduc", "--logdir", str(tmp_path / "r4"), "--batch-size", "many"),
+    ]
+    for args in cases:
+        done = _cli(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), (args, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_cli_trains_leduc_in_process(tmp_path):
+    done = _cli("--config", "leduc", "--logdir", str(tmp_path), "--iters", "20000", "--num-workers", "1", "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "blueprint.npz").is_file() and "blueprint:" in done.stderr
