@@ -30,6 +30,10 @@ from holdem.mccfr.kernels_common import (
     showdown_value,
 )
 
+PRUNING_STREAM = 7
+"""RNG stream of the per-traversal pruning coins (streams 1..6 sample the traversals), so switching
+pruning on changes which actions are explored and nothing else."""
+
 
 @njit(cache=True)
 def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, first_iteration: int,
@@ -93,11 +97,12 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, fir
             draw_tabled_deal(layout, num_deals, deal_ranks, deal_buckets, state, buckets, ranks)
         else:
             deal_from_deck(deck, layout, kernel_data, state, cards, scratch, hand, buckets, ranks)
+        coins = rng_for(seed, t, PRUNING_STREAM)
         for traverser in range(players):
             state = rng_for(seed, t, traverser + 1)
             prune = False
             if prune_prob > 0.0:
-                state, u = next_float(state)
+                coins, u = next_float(coins)
                 prune = u < prune_prob
             sp = 0
             node = 0

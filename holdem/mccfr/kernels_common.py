@@ -335,7 +335,7 @@ def deal_buckets(layout: np.ndarray, kernel_data: Any, cards: np.ndarray, hand: 
     for p in range(layout[LAYOUT_PLAYERS]):
         for r in range(layout[LAYOUT_ROUNDS]):
             count = hand_of(cards, layout, p, layout[LAYOUT_BOARD + r], hand)
-            buckets[p, r] = bucket_of(kernel_data, r, hand, count)
+            buckets[p, r] = bucket_of(kernel_data, np.int64(r), hand, np.int64(count))
 
 
 @njit(cache=True)

@@ -1,0 +1,134 @@
+"""MCCFR kernels: convergence on Kuhn and Leduc, outcome sampling's importance weights, linear
+weighting, pruning and reproducibility, each failing if the feature is off or broken."""
+
+import numpy as np
+import pytest
+
+from holdem.abstraction.buckets import lossless_for
+from holdem.abstraction.tree import build_tree
+from holdem.games import load_game
+from holdem.mccfr import MCCFRConfig, Trainer
+from holdem.mccfr.batch import BatchRunner
+from holdem.mccfr.exploitability import ExactEvaluator
+
+KUHN_VALUE = -1.0 / 18.0
+
+
+@pytest.fixture(scope="module")
+def kuhn():
+    game = load_game("kuhn")
+    abstraction = lossless_for(game)
+    return build_tree(game, None, abstraction.num_buckets), abstraction
+
+
+@pytest.fixture(scope="module")
+def leduc():
+    game = load_game("leduc")
+    abstraction = lossless_for(game)
+    return build_tree(game, None, abstraction.num_buckets), abstraction
+
+
+def test_external_sampling_solves_kuhn(kuhn):
+    trainer = Trainer(*kuhn, MCCFRConfig(seed=1), exploitability_interval_seconds=None)
+    trainer.step(2_000_000)
+    result = trainer.evaluator.evaluate(trainer.average_policy())
+    assert abs(result.policy_value[0] - KUHN_VALUE) < 1e-3
+    assert result.exploitability < 1e-3
+
+
+def test_external_sampling_leduc_below_one_hundredth_in_seconds(leduc):
+    trainer = Trainer(*leduc, MCCFRConfig(seed=2), exploitability_interval_seconds=None)
+    trainer.step(4_000_000)
+    assert trainer.exploitability() < 0.01
+
+
+def test_outcome_sampling_converges_on_kuhn(kuhn):
+    trainer = Trainer(*kuhn, MCCFRConfig(seed=3, algorithm="outcome"), exploitability_interval_seconds=None)
+    trainer.step(1_000_000)
+    result = trainer.evaluator.evaluate(trainer.average_policy())
+    assert result.exploitability < 5e-3
+    assert abs(result.policy_value[0] - KUHN_VALUE) < 5e-3
+
+
+def _single_iteration_samples(tree, abstraction, algorithm, regret, count):
+    runner = BatchRunner(tree, abstraction, algorithm)
+    params = MCCFRConfig(algorithm=algorithm).kernel_params(0)
+    regrets = np.zeros((count, *regret.shape))
+    strategies = np.zeros((count, *regret.shape))
+    for t in range(count):
+        deltas = runner.run(regret, t, 1, 11, params).deltas
+        regrets[t, deltas.rows] = deltas.regret
+        strategies[t, deltas.rows] = deltas.strategy
+    return regrets, strategies
+
+
+def test_outcome_sampling_estimates_match_external_sampling_in_expectation(kuhn):
+    """Both are unbiased estimates of the same counterfactual regrets and average-strategy weights
+    (seat 0's regrets and seat 1's strategy come from the first traversal, before any update)."""
+    tree, abstraction = kuhn
+    regret = np.zeros((tree.num_rows, tree.max_actions), dtype=np.float32)
+    regret[:, 0] = np.arange(tree.num_rows) % 3
+    regret[:, 1] = 1.0
+    seat0 = np.concatenate([np.arange(int(tree.row_offset[n]), int(tree.row_offset[n]) + 3)
+                            for n in np.nonzero((tree.kind == 0) & (tree.player == 0))[0]])
+    seat1 = np.setdiff1d(np.arange(tree.num_rows), seat0)
+    es_r, es_s = _single_iteration_samples(tree, abstraction, "external", regret, 20_000)
+    os_r, os_s = _single_iteration_samples(tree, abstraction, "outcome", regret, 20_000)
+    for es, os_, rows in ((es_r, os_r, seat0), (es_s, os_s, seat1)):
+        diff = es.mean(0)[rows] - os_.mean(0)[rows]
+        err = np.sqrt(es.var(0)[rows] / len(es) + os_.var(0)[rows] / len(os_)) + 1e-12
+        assert np.abs(diff / err).max() < 4.5
+
+
+def test_linear_weighting_scales_an_iterations_deltas_by_t(leduc):
+    tree, abstraction = leduc
+    regret = np.zeros((tree.num_rows, tree.max_actions), dtype=np.float32)
+    t = 41
+    plain = BatchRunner(tree, abstraction).run(regret, t, 1, 5, MCCFRConfig().kernel_params(t)).deltas
+    linear_params = MCCFRConfig(use_linear_weighting=True).kernel_params(t)
+    linear = BatchRunner(tree, abstraction).run(regret, t, 1, 5, linear_params).deltas
+    np.testing.assert_array_equal(linear.rows, plain.rows)
+    assert np.abs(plain.strategy).sum() > 0
+    np.testing.assert_allclose(linear.strategy, (t + 1) * plain.strategy.astype(np.float64), rtol=1e-6)
+    np.testing.assert_allclose(linear.regret, (t + 1) * plain.regret.astype(np.float64), rtol=1e-6)
+
+
+def test_pruning_skips_work_except_on_the_last_street(leduc, kuhn):
+    trained = Trainer(*leduc, MCCFRConfig(seed=4), exploitability_interval_seconds=None)
+    trained.step(300_000)
+    config = MCCFRConfig(enable_pruning=True, pruning_probability=1.0, pruning_threshold=-50.0)
+    runner = BatchRunner(*leduc)
+    off = runner.run(trained.tables.regret, 300_000, 20_000, 9, MCCFRConfig().kernel_params(0))
+    on = runner.run(trained.tables.regret, 300_000, 20_000, 9, config.kernel_params(0))
+    assert on.nodes < 0.9 * off.nodes
+    single_round = Trainer(*kuhn, MCCFRConfig(seed=4), exploitability_interval_seconds=None)
+    single_round.step(100_000)
+    runner = BatchRunner(*kuhn)
+    off = runner.run(single_round.tables.regret, 100_000, 10_000, 9, MCCFRConfig().kernel_params(0))
+    on = runner.run(single_round.tables.regret, 100_000, 10_000, 9, config.kernel_params(0))
+    assert on.nodes == off.nodes
+
+
+@pytest.mark.parametrize("algorithm", ["external", "outcome"])
+def test_training_is_bitwise_reproducible_for_a_seed(leduc, algorithm):
+    def train(seed):
+        config = MCCFRConfig(seed=seed, algorithm=algorithm, use_linear_weighting=True)
+        trainer = Trainer(*leduc, config, batch_size=7_000, exploitability_interval_seconds=None)
+        trainer.step(50_000)
+        return trainer.tables
+
+    a, b, c = train(8), train(8), train(9)
+    assert a.regret.tobytes() == b.regret.tobytes()
+    assert a.strategy_sum.tobytes() == b.strategy_sum.tobytes()
+    assert a.regret.tobytes() != c.regret.tobytes()
+
+
+def test_exploitability_of_uniform_policies_matches_openspiel(kuhn, leduc):
+    kuhn_eval = ExactEvaluator(*kuhn)
+    result = kuhn_eval.evaluate(kuhn_eval.uniform_policy())
+    assert result.nash_conv == pytest.approx(11 / 12, abs=1e-12)
+    assert result.exploitability == pytest.approx(11 / 24, abs=1e-12)
+    leduc_eval = ExactEvaluator(*leduc)
+    result = leduc_eval.evaluate(leduc_eval.uniform_policy())
+    assert result.exploitability == pytest.approx(2.373611111111, abs=1e-9)
+    assert result.nash_conv == pytest.approx(4.747222222222, abs=1e-9)

@@ -1,0 +1,100 @@
+"""Tables: delta packing and applying, discounting factors, memory report."""
+
+import numpy as np
+import pytest
+
+from holdem.mccfr.tables import (
+    DeltaBuffer,
+    PackedDeltas,
+    TableError,
+    Tables,
+    allocate_tables,
+    apply_deltas,
+    dcfr_factors,
+    discount,
+    discount_chunks,
+    linear_discount_factor,
+    memory_report,
+    pack_deltas,
+)
+
+
+def _fill(buffer: DeltaBuffer, rows: list[int], rng: np.random.Generator) -> dict[int, np.ndarray]:
+    expected: dict[int, np.ndarray] = {}
+    for row in rows:
+        slot = buffer.slot_of_row[row]
+        if slot < 0:
+            slot = buffer.count
+            buffer.counters[0] += 1
+            buffer.slot_of_row[row] = slot
+            buffer.touched_rows[slot] = row
+        values = rng.normal(size=buffer.max_actions)
+        buffer.regret[slot] += values
+        buffer.strategy[slot] += 2 * values
+        expected[row] = expected.get(row, 0) + values
+    return expected
+
+
+def test_pack_round_trip_sorted_unique_and_buffer_reset():
+    rng = np.random.default_rng(0)
+    buffer = DeltaBuffer(num_rows=50, max_actions=3)
+    expected = _fill(buffer, [7, 3, 41, 3, 0, 7, 7], rng)
+    packed = pack_deltas(buffer, dtype=np.float64)
+    assert packed.rows.tolist() == [0, 3, 7, 41]
+    for i, row in enumerate(packed.rows):
+        np.testing.assert_allclose(packed.regret[i], expected[int(row)])
+        np.testing.assert_allclose(packed.strategy[i], 2 * expected[int(row)])
+    assert buffer.count == 0
+    assert (buffer.slot_of_row == -1).all()
+    assert not buffer.regret.any() and not buffer.strategy.any()
+    tables = allocate_tables(50, 3)
+    apply_deltas(tables, packed)
+    apply_deltas(tables, packed)
+    np.testing.assert_allclose(tables.regret[7], 2 * expected[7], rtol=1e-6)
+    assert not tables.regret[[1, 2, 40]].any()
+
+
+def test_apply_refuses_duplicate_unsorted_or_out_of_range_rows():
+    tables = allocate_tables(10, 2)
+    ones = np.ones((2, 2), dtype=np.float32)
+    for rows in ([3, 3], [4, 2], [1, 10]):
+        with pytest.raises(TableError, match="out of order, repeated or out of range"):
+            apply_deltas(tables, PackedDeltas(np.array(rows, dtype=np.int64), ones, ones))
+    assert not tables.regret.any()
+
+
+def test_apply_clamps_to_regret_floor():
+    tables = allocate_tables(4, 2)
+    deltas = PackedDeltas(np.array([1]), np.array([[-50.0, 5.0]], np.float32), np.zeros((1, 2), np.float32))
+    apply_deltas(tables, deltas, regret_floor=-10.0)
+    assert tables.regret[1].tolist() == [-10.0, 5.0]
+
+
+def test_discount_multiplies_by_exactly_the_factors_in_chunks():
+    rng = np.random.default_rng(1)
+    regret = rng.normal(size=(1000, 4)).astype(np.float32)
+    strategy = rng.random(size=(1000, 4)).astype(np.float32)
+    tables = Tables(regret.copy(), strategy.copy())
+    pos, neg, strat = dcfr_factors(7.0, 1.5, 0.0, 2.0)
+    for start, stop in discount_chunks(1000, chunk_rows=128):
+        discount(tables, pos, neg, strat, start, stop)
+    want = np.where(regret > 0, regret.astype(np.float64) * pos, regret.astype(np.float64) * neg)
+    np.testing.assert_array_equal(tables.regret, want.astype(np.float32))
+    np.testing.assert_array_equal(tables.strategy_sum, (strategy.astype(np.float64) * strat).astype(np.float32))
+    partial = Tables(regret.copy(), strategy.copy())
+    discount(partial, 0.5, 0.5, 0.5, 100, 200)
+    np.testing.assert_array_equal(partial.regret[:100], regret[:100])
+    np.testing.assert_array_equal(partial.regret[100:200], regret[100:200] * np.float32(0.5))
+
+
+def test_discount_factor_formulas():
+    assert dcfr_factors(1.0, 1.5, 0.0, 2.0) == (0.5, 0.5, 0.25)
+    pos, neg, strat = dcfr_factors(3.0, 1.0, 1.0, 1.0)
+    assert pos == neg == strat == 0.75
+    assert linear_discount_factor(3) == 0.75
+
+
+def test_memory_report_is_eight_bytes_per_infoset_action():
+    report = memory_report(1000, 4)
+    assert report["table_bytes"] == 1000 * 4 * 8
+    assert report["bytes_per_infoset_action"] == 8

@@ -1,0 +1,113 @@
+"""Sequential trainer, discounting through the schedule, ``holdem train`` and the OpenSpiel export."""
+
+import json
+
+import numpy as np
+import pytest
+
+from holdem.abstraction.buckets import lossless_for
+from holdem.abstraction.tree import build_tree
+from holdem.cli.main import build_parser
+from holdem.cli.policy_export import openspiel_policy
+from holdem.fileformat import load_arrays
+from holdem.games import load_game
+from holdem.mccfr import MCCFRConfig, Trainer
+from holdem.mccfr.tables import dcfr_factors
+from holdem.mccfr.trainer import POLICY_KIND, read_events
+
+
+@pytest.fixture(scope="module")
+def leduc():
+    game = load_game("leduc")
+    abstraction = lossless_for(game)
+    return build_tree(game, None, abstraction.num_buckets), abstraction
+
+
+def _tables_after(leduc, iterations, **config):
+    trainer = Trainer(*leduc, MCCFRConfig(seed=6, **config), batch_size=600, exploitability_interval_seconds=None)
+    trainer.step(iterations)
+    return trainer.tables
+
+
+def test_pluribus_discount_halves_both_tables_after_the_first_interval(leduc):
+    plain = _tables_after(leduc, 1000)
+    discounted = _tables_after(leduc, 1000, discount_mode="pluribus", discount_interval=1000)
+    assert np.abs(plain.regret).sum() > 0
+    np.testing.assert_array_equal(discounted.regret, plain.regret * np.float32(0.5))
+    np.testing.assert_array_equal(discounted.strategy_sum, plain.strategy_sum * np.float32(0.5))
+
+
+def test_dcfr_discount_applies_its_three_factors(leduc):
+    plain = _tables_after(leduc, 2000, discount_mode="dcfr", discount_interval=1000, discount_cutoff=1000)
+    before = _tables_after(leduc, 1999, discount_mode="dcfr", discount_interval=1000, discount_cutoff=1000)
+    assert not np.array_equal(plain.regret, before.regret)
+    reference = _tables_after(leduc, 1000)
+    once = _tables_after(leduc, 1000, discount_mode="dcfr", discount_interval=1000)
+    pos, neg, strat = dcfr_factors(1.0, 1.5, 0.0, 2.0)
+    r = reference.regret.astype(np.float64)
+    np.testing.assert_array_equal(once.regret, np.where(r > 0, r * pos, r * neg).astype(np.float32))
+    np.testing.assert_array_equal(once.strategy_sum, (reference.strategy_sum.astype(np.float64) * strat)
+                                  .astype(np.float32))
+
+
+def test_cli_train_writes_events_and_a_checksummed_policy(tmp_path):
+    parser = build_parser()
+    args = parser.parse_args(["train", "--config", "kuhn", "--num-workers", "1", "--iters", "300000",
+                              "--logdir", str(tmp_path)])
+    assert args.func(args) == 0
+    events = read_events(tmp_path)
+    assert events[0]["event"] == "run_start" and events[-1]["event"] == "run_end"
+    assert events[-1]["iterations"] == 300000 and events[-1]["exploitability"] < 0.01
+    assert all({"ts", "event"} <= set(e) for e in events)
+    arrays, meta = load_arrays(tmp_path / "policy.npz", kind=POLICY_KIND)
+    assert arrays["policy"].shape[0] == 12 and meta["iterations"] == 300000
+
+
+def test_cli_train_bad_config_is_one_line_and_exit_two(tmp_path, capsys):
+    config = tmp_path / "bad.yaml"
+    config.write_text("game: kuhn\npruning_probability: 2\n")
+    parser = build_parser()
+    args = parser.parse_args(["train", "--config", str(config), "--logdir", str(tmp_path / "run")])
+    assert args.func(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pruning_probability must be in [0, 1]" in err
+
+
+def test_openspiel_export_strings_and_action_ids(leduc):
+    kuhn_game = load_game("kuhn")
+    kuhn_abs = lossless_for(kuhn_game)
+    kuhn_tree = build_tree(kuhn_game, None, kuhn_abs.num_buckets)
+    kuhn_policy = np.full((kuhn_tree.num_rows, kuhn_tree.max_actions), 0.5)
+    doc = openspiel_policy(kuhn_policy, kuhn_tree, kuhn_abs)
+    assert doc["game"] == "kuhn_poker"
+    assert set(doc["policy"]) == {f"{c}{h}" for c in range(3) for h in ("", "p", "b", "pb")}
+    assert doc["policy"]["2pb"] == [[0, 0.5], [1, 0.5]]
+    tree, abstraction = leduc
+    doc = openspiel_policy(np.full((tree.num_rows, tree.max_actions), 1 / 3), tree, abstraction)
+    assert doc["game"] == "leduc_poker" and len(doc["policy"]) == 936
+    policy = doc["policy"]
+    assert [a for a, _ in policy["[Observer: 0][Private: 0][Round 1][Player: 0][Pot: 2][Money: 99 99]"
+                                 "[Round1: ][Round2: ]"]] == [1, 2]
+    assert [a for a, _ in policy["[Observer: 1][Private: 3][Round 1][Player: 1][Pot: 4][Money: 97 99]"
+                                 "[Round1: 2][Round2: ]"]] == [0, 1, 2]
+    assert "[Observer: 0][Private: 0][Round 2][Player: 0][Pot: 6][Money: 97 97][Public: 4][Round1: 2 1]" \
+           "[Round2: ]" in policy
+
+
+def test_our_exploitability_agrees_with_openspiel_on_an_exported_policy(leduc, tmp_path):
+    pyspiel = pytest.importorskip("pyspiel")
+    from open_spiel.python import policy as os_policy
+    from open_spiel.python.algorithms import exploitability
+
+    trainer = Trainer(*leduc, MCCFRConfig(seed=7), exploitability_interval_seconds=None)
+    trainer.step(200_000)
+    ours = trainer.evaluator.exploitability(trainer.average_policy().astype(np.float32).astype(np.float64))
+    doc = json.loads(json.dumps(openspiel_policy(trainer.average_policy().astype(np.float32), *leduc)))
+    game = pyspiel.load_game(doc["game"])
+    tabular = os_policy.TabularPolicy(game)
+    assert set(tabular.state_lookup) == set(doc["policy"])
+    for key, index in tabular.state_lookup.items():
+        tabular.action_probability_array[index] = 0.0
+        for action, prob in doc["policy"][key]:
+            tabular.action_probability_array[index, action] = prob
+    assert exploitability.exploitability(game, tabular) == pytest.approx(ours, abs=1e-6)
