@@ -121,8 +121,12 @@ def load_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | Non
 
 
 def default_bucket_path(game: GameDef, spec: str) -> Path:
-    """Where ``holdem train`` keeps a bucket file built from a named spec."""
-    return Path(__file__).resolve().parents[1] / "assets" / "buckets" / f"{game.name}-{spec}.npz"
+    """Where ``holdem train`` keeps a bucket file built from a named spec; every game that deals
+    hold'em cards (heads-up and 6-max alike) shares one file per spec."""
+    from holdem.abstraction.buckets import is_holdem_deal
+
+    family = "holdem" if is_holdem_deal(game) else game.name
+    return Path(__file__).resolve().parents[1] / "assets" / "buckets" / f"{family}-{spec}.npz"
 
 
 def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:
