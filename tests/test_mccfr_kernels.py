@@ -132,3 +132,38 @@ def test_exploitability_of_uniform_policies_matches_openspiel(kuhn, leduc):
     result = leduc_eval.evaluate(leduc_eval.uniform_policy())
     assert result.exploitability == pytest.approx(2.373611111111, abs=1e-9)
     assert result.nash_conv == pytest.approx(4.747222222222, abs=1e-9)
+
+
+THREE_PLAYER_KUHN = """GAMEDEF
+limit
+name = kuhn3
+numPlayers = 3
+numRounds = 1
+blind = 0 0 0
+ante = 1 1 1
+raiseSize = 1
+maxRaises = 1
+firstPlayer = 1
+numSuits = 1
+numRanks = 4
+numHoleCards = 1
+numBoardCards = 0
+END GAMEDEF
+"""
+
+
+@pytest.mark.parametrize("algorithm", ["external", "outcome"])
+def test_three_player_kuhn_nash_conv_falls(algorithm):
+    from holdem.games import parse_gamedef
+
+    game = parse_gamedef(THREE_PLAYER_KUHN)
+    abstraction = lossless_for(game)
+    tree = build_tree(game, None, abstraction.num_buckets)
+    trainer = Trainer(tree, abstraction, MCCFRConfig(seed=1, algorithm=algorithm),
+                      exploitability_interval_seconds=None)
+    uniform = trainer.evaluator.evaluate(trainer.evaluator.uniform_policy())
+    trainer.step(300_000)
+    result = trainer.evaluator.evaluate(trainer.average_policy())
+    assert result.nash_conv < 0.05 * uniform.nash_conv
+    assert abs(result.policy_value.sum()) < 1e-9
+    assert np.isfinite(trainer.tables.regret).all() and np.isfinite(trainer.tables.strategy_sum).all()

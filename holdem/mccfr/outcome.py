@@ -131,6 +131,8 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, firs
                             if u < acc:
                                 chosen = a
                                 break
+                        while epsilon / n + (1.0 - epsilon) * sigma[chosen] <= 0.0:
+                            chosen -= 1
                         for a in range(n):
                             path_sigma[steps, a] = sigma[a]
                         path_row[steps] = row
@@ -156,6 +158,8 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, firs
                             if u < acc:
                                 chosen = a
                                 break
+                        while sigma[chosen] <= 0.0:
+                            chosen -= 1
                     reach[p] *= sigma[chosen]
                     node = first_child[node] + chosen
                 elif k == CHANCE:
