@@ -385,6 +385,16 @@ class BlueprintJob:
     def on_requeue(self, batch_id: int, reason: str) -> None:
         self.events.emit("batch_requeued", batch_id=batch_id, reason=reason)
 
+    def exact(self) -> bool:
+        """Whether every issued iteration range was applied exactly once and nothing else was."""
+        ranges = sorted((t["first_iteration"], t["iterations"]) for b, t in self.issued.items() if b in self.applied)
+        cursor = ranges[0][0] if ranges else 0
+        for first, count in ranges:
+            if first != cursor:
+                return False
+            cursor = first + count
+        return set(self.issued) == self.applied and self.run.iterations_applied == sum(c for _, c in ranges)
+
     def finished(self) -> bool:
         return self.stop_issuing or not self.run.budget_left(self.clock.elapsed())
 
@@ -531,6 +541,23 @@ def _train_sequential(run: BlueprintRun, events: EventLog, on_progress: Progress
     loop.close()
     return RunOutcome(run.iterations_applied, job.clock.elapsed(), reason, run.paths.blueprint, checkpoint,
                       job.exploitability, 0, None)
+
+
+def chaos_job(game: str = "leduc", iterations: int = 2_000_000, batch_size: int = 20_000,
+              logdir: str | None = None) -> tuple[BlueprintJob, WorkerSpec]:
+    """A real training job for ``scripts/chaos.py``: its ``exact()`` checks the iteration accounting."""
+    import atexit
+    import tempfile
+
+    config = TrainConfig(game=game, iterations=iterations, num_workers=2, batch_size=batch_size)
+    run = BlueprintRun(config, logdir or tempfile.mkdtemp(prefix="holdem-chaos-"), shared=True)
+    atexit.register(run.close)
+    events = EventLog(str(run.paths.events))
+    write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
+                      algorithm=config.mccfr.algorithm, regret=run._shared.specs["regret"],  # type: ignore[union-attr]
+                      delta_capacity=None)
+    job = BlueprintJob(run, events, None)
+    return job, WorkerSpec(argv=[sys.executable, "-m", "holdem.worker", str(run.paths.worker_spec)])
 
 
 def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,

@@ -1,0 +1,75 @@
+"""Real-process faults on real training: killed workers, a killed run, resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from holdem.fileformat import load_arrays
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _wait_for(condition, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def test_chaos_on_leduc_training_loses_and_doubles_nothing(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "scripts/chaos.py", "--job", "holdem.training:chaos_job", "--job-arg", "iterations=2000000",
+         "--job-arg", "batch_size=10000", "--job-arg", f'logdir="{tmp_path}"', "--min-interval", "0.2",
+         "--max-interval", "0.6", "--stop-prob", "0", "--corrupt-prob", "0.2", "--seed", "5"],
+        capture_output=True, text=True, cwd=REPO, timeout=240,
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert report["kills"] >= 2 and report["lost"] == 0 and report["duplicated"] == 0 and report["exact"] is True
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    applied = [e for e in events if e["event"] == "progress"]
+    assert applied[-1]["iterations"] >= 1_000_000
+    assert applied[-1]["exploitability"] < 0.3
+
+
+def test_killed_run_leaves_no_worker_and_resumes_from_its_checkpoint(tmp_path):
+    argv = [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "leduc", "--logdir", str(tmp_path),
+            "--time-budget", "60", "--num-workers", "2", "--checkpoint-seconds", "0.3", "--batch-size", "20000",
+            "--quiet"]
+    run = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        parent = psutil.Process(run.pid)
+        workers = _wait_for(lambda: [p for p in parent.children(recursive=True)
+                                     if "holdem.worker" in " ".join(p.cmdline())], 60, "two workers")
+        _wait_for(lambda: len(list((tmp_path / "checkpoints").glob("checkpoint-*.npz"))) >= 2, 60,
+                  "two checkpoints")
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait(timeout=10)
+        gone, alive = psutil.wait_procs(workers, timeout=2.0)
+        assert not alive, f"workers survived the run: {[p.pid for p in alive]}"
+    finally:
+        if run.poll() is None:
+            run.kill()
+    last = sorted((tmp_path / "checkpoints").glob("checkpoint-*.npz"))[-1]
+    _, meta = load_arrays(last, kind="checkpoint")
+    start = meta["iterations"]
+    assert start > 0
+    resumed = subprocess.run(
+        [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "leduc", "--logdir", str(tmp_path),
+         "--resume-from", str(tmp_path), "--iters", str(start + 100_000), "--num-workers", "1", "--quiet"],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    starts = [e for e in events if e["event"] == "run_start"]
+    assert starts[-1]["iterations"] == start
+    assert events[-1]["event"] == "run_end" and events[-1]["iterations"] == start + 100_000
