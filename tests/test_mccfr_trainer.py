@@ -111,3 +111,33 @@ def test_our_exploitability_agrees_with_openspiel_on_an_exported_policy(leduc, t
         for action, prob in doc["policy"][key]:
             tabular.action_probability_array[index, action] = prob
     assert exploitability.exploitability(game, tabular) == pytest.approx(ours, abs=1e-6)
+
+
+def test_export_reads_a_run_directory_or_a_checkpoint(leduc, tmp_path):
+    import argparse
+
+    from holdem.cli.policy_export import add_export_parser
+    from holdem.fileformat import save_arrays
+    from holdem.games import format_gamedef
+
+    tree, abstraction = leduc
+    trainer = Trainer(tree, abstraction, MCCFRConfig(seed=2), logdir=tmp_path / "run",
+                      exploitability_interval_seconds=None)
+    trainer.run(iterations=20_000)
+    checkpoint = tmp_path / "checkpoint-000000020000.npz"
+    save_arrays(checkpoint, kind="checkpoint", version=1,
+                arrays={"regret": trainer.tables.regret, "strategy_sum": trainer.tables.strategy_sum},
+                meta={"game": "leduc", "gamedef": format_gamedef(tree.game), "tree_hash": tree.content_hash(),
+                      "abstraction_hash": abstraction.content_hash()})
+    root = argparse.ArgumentParser()
+    add_export_parser(root.add_subparsers(dest="command"))
+    documents = []
+    for source in (tmp_path / "run", checkpoint):
+        out = tmp_path / f"{source.stem}.json"
+        args = root.parse_args(["export", str(source), "--format", "openspiel", "--out", str(out)])
+        assert args.func(args) == 0
+        documents.append(json.loads(out.read_text()))
+    first, second = (d["policy"] for d in documents)
+    assert first.keys() == second.keys()
+    for key in first:
+        np.testing.assert_allclose([p for _, p in first[key]], [p for _, p in second[key]], atol=1e-6)

@@ -19,8 +19,10 @@ from holdem.abstraction.buckets import CardAbstraction, lossless_for
 from holdem.abstraction.tree import CHANCE, DECISION, EDGE_FOLD, EDGE_RAISE, BettingTree, build_tree
 from holdem.fileformat import FileFormatError, load_arrays
 from holdem.games import load_game, parse_gamedef
+from holdem.mccfr.tables import average_strategy, row_num_actions
 from holdem.mccfr.trainer import POLICY_FILE, POLICY_KIND, POLICY_VERSION
 
+CHECKPOINT_KIND = "checkpoint"
 OPENSPIEL_GAMES = {"kuhn": "kuhn_poker", "leduc": "leduc_poker"}
 LEDUC_STARTING_MONEY = 100
 
@@ -47,20 +49,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def load_policy(source: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
-    """The average policy array and metadata of a run directory or policy file."""
+    """The average policy and metadata of a run directory, a policy file or a checkpoint."""
     path = Path(source)
     if path.is_dir():
-        path = path / POLICY_FILE
+        candidates = [path / POLICY_FILE, path / "blueprint.npz"]
+        candidates += sorted((path / "checkpoints").glob("checkpoint-*.npz"), reverse=True)
+        found = [c for c in candidates if c.is_file()]
+        if not found:
+            raise ExportError(f"{path} holds no {POLICY_FILE}, blueprint.npz or checkpoint")
+        path = found[0]
     try:
         arrays, meta = load_arrays(path, kind=POLICY_KIND, versions=(POLICY_VERSION,))
+        return arrays["policy"].astype(np.float64), meta
+    except FileFormatError as exc:
+        if "holds a 'checkpoint'" not in str(exc):
+            raise ExportError(str(exc)) from None
+    try:
+        arrays, meta = load_arrays(path, kind=CHECKPOINT_KIND, versions=(1,))
     except FileFormatError as exc:
         raise ExportError(str(exc)) from None
-    return arrays["policy"].astype(np.float64), meta
+    tree, _ = rebuild(meta)
+    return average_strategy(arrays["strategy_sum"], row_num_actions(tree)), meta
 
 
 def rebuild(meta: dict[str, Any]) -> tuple[BettingTree, CardAbstraction]:
     """The tree and abstraction a policy file was trained on (checked against its hashes)."""
-    game = parse_gamedef(meta["gamedef"], source="policy file")
+    game = parse_gamedef(meta["gamedef"], source="policy file") if "gamedef" in meta else load_game(meta["game"])
     if meta.get("menu") is not None:
         raise ExportError("OpenSpiel export covers the limit games Kuhn and Leduc only")
     abstraction = lossless_for(game)
