@@ -44,6 +44,7 @@ class TrainConfig:
     progress_interval_seconds: float = 1.0
     exploitability_interval_seconds: float = 5.0
     tensorboard: bool = False
+    regret_sharing: str = "auto"
     max_restarts: int = 10
     restart_window_s: float = 60.0
     mccfr: MCCFRConfig = field(default_factory=MCCFRConfig)
@@ -87,7 +88,11 @@ def _number(key: str, value: Any, kind: type, minimum: float, allow_none: bool =
 def _run_values(raw: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        if key in ("game", "actions", "buckets"):
+        if key == "regret_sharing":
+            if value not in ("auto", "shared", "independent"):
+                raise ConfigError(f"regret_sharing must be auto, shared or independent, got {value!r}")
+            out[key] = value
+        elif key in ("game", "actions", "buckets"):
             if value is not None and not isinstance(value, str):
                 raise ConfigError(f"{key} must be a name or a path, got {value!r}")
             out[key] = value

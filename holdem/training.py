@@ -50,6 +50,7 @@ POLICY_VERSION = 1
 SEQUENTIAL_BATCH = 1024
 FIRST_PARALLEL_BATCH = 16
 MAX_BATCH = 10_000_000
+INDEPENDENT_BELOW_ROWS = 100_000
 
 
 class RunError(ValueError):
@@ -209,7 +210,24 @@ class BlueprintRun:
             "iterations": end - first,
             "seed": self.config.mccfr.seed,
             "params": self.config.mccfr.kernel_params(first).tolist(),
+            "discount_epoch": self.discounts_done,
         }
+
+    @property
+    def regret_mode(self) -> str:
+        """``shared`` (workers read the master regrets) or ``independent`` (one learner per worker)."""
+        mode = self.config.regret_sharing
+        if mode == "auto":
+            mode = "independent" if self.tree.num_rows < INDEPENDENT_BELOW_ROWS else "shared"
+        return mode
+
+    def write_worker_spec(self) -> WorkerSpec:
+        """The worker command line, after writing what workers load (tree, buckets, table, mode)."""
+        assert self._shared is not None
+        write_worker_spec(self.paths.worker_spec, tree_path=self.paths.tree, buckets_path=self.buckets_path,
+                          mccfr=self.config.mccfr, regret=self._shared.specs["regret"],
+                          regret_mode=self.regret_mode, num_workers=self.config.workers)
+        return WorkerSpec(argv=[sys.executable, "-m", "holdem.worker", str(self.paths.worker_spec)])
 
     # --- merging --------------------------------------------------------------------------------
     def apply_result(self, result: dict[str, Any]) -> None:
@@ -493,11 +511,8 @@ def _supervisor_config(config: TrainConfig) -> SupervisorConfig:
 
 async def _train_parallel(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None
                           ) -> RunOutcome:
-    write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
-                      algorithm=run.config.mccfr.algorithm, regret=run._shared.specs["regret"],  # type: ignore[union-attr]
-                      delta_capacity=None)
+    spec = run.write_worker_spec()
     job = BlueprintJob(run, events, on_progress)
-    spec = WorkerSpec(argv=[sys.executable, "-m", "holdem.worker", str(run.paths.worker_spec)])
     supervisor = Supervisor(job, spec, _supervisor_config(run.config), events=events)
     job.supervisor = supervisor
     summary = await supervisor.run()
@@ -553,11 +568,8 @@ def chaos_job(game: str = "leduc", iterations: int = 2_000_000, batch_size: int 
     run = BlueprintRun(config, logdir or tempfile.mkdtemp(prefix="holdem-chaos-"), shared=True)
     atexit.register(run.close)
     events = EventLog(str(run.paths.events))
-    write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
-                      algorithm=config.mccfr.algorithm, regret=run._shared.specs["regret"],  # type: ignore[union-attr]
-                      delta_capacity=None)
-    job = BlueprintJob(run, events, None)
-    return job, WorkerSpec(argv=[sys.executable, "-m", "holdem.worker", str(run.paths.worker_spec)])
+    spec = run.write_worker_spec()
+    return BlueprintJob(run, events, None), spec
 
 
 def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
@@ -568,6 +580,7 @@ def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None =
     events = EventLog(str(run.paths.events))
     try:
         events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
+                    regret_mode=run.regret_mode if parallel else "sequential",
                     max_actions=run.tree.max_actions, memory=run.memory, resumed_from=resume_from,
                     iterations=run.iterations_applied, config=config.to_dict())
         if parallel:

@@ -123,3 +123,20 @@ def test_cli_trains_leduc_in_process(tmp_path):
     done = _cli("--config", "leduc", "--logdir", str(tmp_path), "--iters", "20000", "--num-workers", "1", "--quiet")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "blueprint.npz").is_file() and "blueprint:" in done.stderr
+
+
+def test_two_workers_match_sequential_exploitability_for_the_same_iterations(tmp_path):
+    sequential = train(_leduc(iterations=2_000_000, num_workers=1, batch_size=20_000), tmp_path / "seq")
+    parallel = train(_leduc(iterations=2_000_000, num_workers=2), tmp_path / "par")
+    starts = [e for e in _events(tmp_path / "par") if e["event"] == "run_start"]
+    assert starts[-1]["regret_mode"] == "independent"
+    assert parallel.iterations == sequential.iterations == 2_000_000
+    assert sequential.exploitability < 0.02
+    assert parallel.exploitability < 2.5 * sequential.exploitability, (parallel.exploitability,
+                                                                       sequential.exploitability)
+
+
+def test_shared_regret_mode_is_still_available(tmp_path):
+    outcome = train(_leduc(iterations=200_000, num_workers=2, regret_sharing="shared", batch_size=10_000), tmp_path)
+    assert outcome.iterations == 200_000
+    assert [e for e in _events(tmp_path) if e["event"] == "run_start"][-1]["regret_mode"] == "shared"
