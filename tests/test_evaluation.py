@@ -165,7 +165,7 @@ def test_bad_counts_and_specs(hunl: GameDef) -> None:
     (["eval", "random", "--against", "always-call", "--hands", "lots"], "--hands must be an integer"),
     (["eval", "random", "--against", "always-call", "--hands", "0"], "--hands must be at least 1"),
     (["eval", "random", "--against", "always-call", "--hands", "100", "--game", "nope"], "unknown game"),
-    (["eval", "random", "--against", ".", "--hands", "100"], "not supported yet"),
+    (["eval", "random", "--against", ".", "--hands", "100"], "holds no policy"),
 ])
 def test_cli_bad_input_is_one_line(argv: list[str], expected: str,
                                    capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from holdem.evaluation import AgentError, AgentSpecError, MatchResult, load_agent, run_match
 from holdem.evaluation.match import groups_for, usable_cores
-from holdem.evaluation.registry import BASELINES
-from holdem.games import GameDefError, load_game
+from holdem.evaluation.registry import BASELINES, BEST_RESPONSE_PREFIX
+from holdem.games import GameDef, GameDefError, load_game
+from holdem.policy import policy_game
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -20,14 +21,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         help="play an agent against another with duplicate dealing; mbb/hand with a 95%% interval",
         description="Play POLICY against OTHER in the real game through the rules engine. Each deal is "
                     "replayed with POLICY in every seat (the other seats play OTHER) so card luck cancels. "
-                    f"Agents: a baseline ({', '.join(sorted(BASELINES))}); policy files and run "
-                    "directories once they exist.",
+                    f"Agents: a baseline ({', '.join(sorted(BASELINES))}), a run directory or policy file, "
+                    "or br:PATH, the exact best response to that policy (Kuhn, Leduc).",
     )
-    parser.add_argument("policy", metavar="POLICY", help="the agent measured (a baseline name)")
+    parser.add_argument("policy", metavar="POLICY", help="the agent measured (a baseline name or a policy path)")
     parser.add_argument("--against", metavar="OTHER", required=True, help="the agent in the other seats")
     parser.add_argument("--hands", metavar="N", required=True,
                         help="hands to play, rounded up to whole duplicate groups (one hand per seat)")
-    parser.add_argument("--game", default="hunl", help="game name or .game file (default: hunl)")
+    parser.add_argument("--game", default=None,
+                        help="game name or .game file (default: the policy's game, else hunl)")
     parser.add_argument("--seed", default="0", help="run seed; results depend on it only (default: 0)")
     parser.add_argument("--workers", default=None,
                         help=f"worker processes (default: all usable cores, {usable_cores()} here)")
@@ -60,10 +62,19 @@ def summary_line(result: MatchResult) -> str:
             f"deals, {result.unit} = {_chips(result.unit_chips)}, {result.hands_per_second:,.0f} hands/s")
 
 
+def _default_game(*specs: str) -> GameDef:
+    """The game of the first agent that is a policy path, else heads-up no-limit."""
+    for spec in specs:
+        path = spec.removeprefix(BEST_RESPONSE_PREFIX)
+        if spec not in BASELINES and Path(path).exists():
+            return policy_game(path)
+    return load_game("hunl")
+
+
 def main(args: argparse.Namespace) -> int:
     """Run the match; bad input prints one line to stderr and returns 2."""
     try:
-        game = load_game(args.game)
+        game = load_game(args.game) if args.game is not None else _default_game(args.policy, args.against)
         hands = _count(args.hands, "--hands", 1)
         seed = _count(args.seed, "--seed", 0)
         workers = usable_cores() if args.workers is None else _count(args.workers, "--workers", 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import math
+import multiprocessing
 import os
 import time
 from collections.abc import Sequence
@@ -180,6 +181,7 @@ def run_match(game: GameDef, hero: Agent, opponent: Agent, *, hands: int, seed: 
     """Play ``hands`` hands (rounded up to whole duplicate groups) of ``hero`` against ``opponent``.
 
     ``workers`` processes share the chunks (1 runs in this process); the result is the same for any count.
+    Workers are spawned, not forked: a parent that ran numba's OpenMP threads (loading a policy can) cannot fork.
     ``progress`` draws a bar on stderr.
     """
     groups = groups_for(game, hands)
@@ -210,7 +212,8 @@ def run_match(game: GameDef, hero: Agent, opponent: Agent, *, hands: int, seed: 
         for chunk, size in chunks:
             collect(*_run_chunk(chunk, size))
     else:
-        with concurrent.futures.ProcessPoolExecutor(workers, initializer=_init_worker,
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
                                                     initargs=initargs) as pool:
             futures = [pool.submit(_run_chunk, chunk, size) for chunk, size in chunks]
             for future in concurrent.futures.as_completed(futures):

@@ -1,4 +1,4 @@
-"""Agents by name: the baselines now, and the one place where policy files and run directories will load."""
+"""Agents by name: the baselines, policy files and run directories, and best responses to a policy."""
 
 from __future__ import annotations
 
@@ -21,21 +21,48 @@ class AgentSpecError(ValueError):
     """An agent spec that names no baseline and no loadable policy."""
 
 
-def load_agent(spec: str, game: GameDef) -> Agent:
-    """The agent a spec names for ``game``: a baseline name, or (once policy files exist) a path.
+BEST_RESPONSE_PREFIX = "br:"
 
-    A path is a policy file or a run directory; loading it must check that it was trained for ``game``.
+
+def load_agent(spec: str, game: GameDef) -> Agent:
+    """The agent a spec names for ``game``: a baseline name, a policy path, or ``br:PATH``.
+
+    A path is a policy file or a run directory; loading it checks that it was trained for ``game``.
+    ``br:PATH`` is the exact best response to that policy (small games only).
     """
     factory = BASELINES.get(spec)
     if factory is not None:
         return factory()
+    if spec.startswith(BEST_RESPONSE_PREFIX):
+        return load_best_response_agent(Path(spec[len(BEST_RESPONSE_PREFIX):]), game)
     if Path(spec).exists():
         return load_policy_agent(Path(spec), game)
     raise AgentSpecError(f"unknown agent {spec!r}: expected one of {sorted(BASELINES)}, "
-                         f"a policy file or a run directory")
+                         f"a policy file, a run directory or {BEST_RESPONSE_PREFIX}PATH")
 
 
 def load_policy_agent(path: Path, game: GameDef) -> Agent:
-    """A blueprint agent from a policy file or run directory; not available until the policy format lands."""
-    raise AgentSpecError(f"{path}: evaluating policy files and run directories is not supported yet; "
-                         f"use a baseline: {sorted(BASELINES)}")
+    """A blueprint agent from a policy file or run directory, validated now and loaded again per process."""
+    from holdem.evaluation.blueprint import BlueprintAgent
+    from holdem.policy import Policy, PolicyError
+
+    try:
+        policy = Policy.load(path, game=game)
+    except PolicyError as exc:
+        raise AgentSpecError(str(exc)) from None
+    return BlueprintAgent(path.resolve(), game, name=str(path), policy=policy)
+
+
+def load_best_response_agent(path: Path, game: GameDef) -> Agent:
+    """The exact best response to the policy at ``path``, played as a pure policy table."""
+    from holdem.evaluation.best_response import best_response
+    from holdem.evaluation.blueprint import BlueprintAgent
+    from holdem.mccfr.exploitability import ExploitabilityError
+    from holdem.policy import Policy, PolicyError
+
+    try:
+        policy = Policy.load(path, game=game)
+        table = best_response(policy).table
+    except (PolicyError, ExploitabilityError) as exc:
+        raise AgentSpecError(f"{BEST_RESPONSE_PREFIX}{path}: {exc}") from None
+    return BlueprintAgent(path.resolve(), game, name=f"{BEST_RESPONSE_PREFIX}{path}", probabilities=table)
