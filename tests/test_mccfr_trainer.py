@@ -59,7 +59,7 @@ def test_cli_train_writes_events_and_a_checksummed_policy(tmp_path):
     assert events[0]["event"] == "run_start" and events[-1]["event"] == "run_end"
     assert events[-1]["iterations"] == 300000 and events[-1]["exploitability"] < 0.01
     assert all({"ts", "event"} <= set(e) for e in events)
-    arrays, meta = load_arrays(tmp_path / "policy.npz", kind=POLICY_KIND)
+    arrays, meta = load_arrays(tmp_path / "blueprint.npz", kind=POLICY_KIND)
     assert arrays["policy"].shape[0] == 12 and meta["iterations"] == 300000
 
 
