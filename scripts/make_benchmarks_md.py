@@ -1,0 +1,310 @@
+"""Regenerate ``BENCHMARKS.md`` from ``bench/results/*.json`` only: one table per area, no hand-edited figures.
+
+    python scripts/make_benchmarks_md.py [--results DIR] [--out FILE]
+
+Each table row is a figure of ours, the reference measured in the same run (when the benchmark has one), the
+goal and whether it is met. A benchmark whose JSON has top-level ``goals`` and ``measured`` mappings (and
+optionally ``met`` and ``reference``) gets a table without code here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+OUT = ROOT / "BENCHMARKS.md"
+
+Row = tuple[str, Any, Any, Any, Any]
+
+
+def get(data: Any, path: str, default: Any = None) -> Any:
+    """``data["a"]["b"]`` for ``"a.b"``; ``default`` when any step is missing."""
+    for key in path.split("."):
+        if not isinstance(data, dict) or key not in data:
+            return default
+        data = data[key]
+    return data
+
+
+def fmt(value: Any) -> str:
+    """A table cell: thousands separators, three significant digits for small floats, n/a for missing."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.3g}"
+    return str(value)
+
+
+def at_least(value: Any, goal: Any) -> bool | None:
+    return None if value is None or goal is None else value >= goal
+
+
+def below(value: Any, goal: Any) -> bool | None:
+    return None if value is None or goal is None else value < goal
+
+
+# ---- areas ------------------------------------------------------------------------------------------------------
+
+def evaluator_rows(d: dict[str, Any]) -> list[Row]:
+    goal = d.get("goal_evals_per_s_per_core")
+    batch = d.get("batch_evals_per_s")
+    return [
+        ("7-card evals/s, one core (batch API)", batch, get(d, "eval7_python.evals_per_s"), f">= {fmt(goal)}",
+         at_least(batch, goal)),
+        ("7-card evals/s, one core (numba scalar loop)", d.get("numba_scalar_loop_evals_per_s"), None,
+         f">= {fmt(goal)}", at_least(d.get("numba_scalar_loop_evals_per_s"), goal)),
+        ("all 133,784,560 7-card hands: class counts match", get(d, "exhaustive_7card.matches_expected"), None,
+         "exact", get(d, "exhaustive_7card.matches_expected")),
+    ]
+
+
+def abstraction_rows(d: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for name, tree in (d.get("trees") or {}).items():
+        rows.append((f"{name}: tree build s ({fmt(tree.get('num_nodes'))} nodes, "
+                     f"{fmt(tree.get('projected_table_bytes'))} table bytes)", tree.get("build_seconds"), None,
+                     None, None))
+    return rows
+
+
+def buckets_rows(d: dict[str, Any]) -> list[Row]:
+    goal = d.get("goal_lookups_per_s_per_core")
+    rows: list[Row] = []
+    for spec, streets in (d.get("lookups") or {}).items():
+        for street, r in streets.items():
+            rate = r.get("lookups_per_s_cpu")
+            rows.append((f"{spec} {street}: bucket lookups/s per core (reference: card index only)", rate,
+                         r.get("index_only_per_s_cpu"), f">= {fmt(goal)}", at_least(rate, goal)))
+    for spec, b in (d.get("build") or {}).items():
+        rows.append((f"build {spec} buckets, s (CPU)", b.get("seconds_cpu"), None, None, None))
+    return rows
+
+
+def mccfr_rows(d: dict[str, Any]) -> list[Row]:
+    goals = d.get("goals") or {}
+    rows: list[Row] = []
+    spiel = {round(p["cpu_seconds"]): p for p in get(d, "openspiel.points", [])}
+    for run in d.get("runs") or []:
+        if run.get("game") != "leduc" or run.get("algorithm") != "external":
+            continue
+        for p in run.get("points") or []:
+            mark = str(round(p["cpu_seconds"]))
+            ref = spiel.get(round(p["cpu_seconds"]), {})
+            goal = get(goals, f"leduc_exploitability.{mark}")
+            rows.append((f"Leduc exploitability after {mark} CPU-s (reference: OpenSpiel C++ ES)",
+                         p.get("exploitability"), ref.get("exploitability"), None if goal is None else f"< {goal}",
+                         below(p.get("exploitability"), goal)))
+        last = (run.get("points") or [{}])[-1]
+        rows.append(("Leduc it/s, one core (reference: OpenSpiel C++ ES)", last.get("it_per_s"),
+                     (list(spiel.values()) or [{}])[-1].get("it_per_s"), f">= {fmt(goals.get('leduc_it_per_s'))}",
+                     at_least(last.get("it_per_s"), goals.get("leduc_it_per_s"))))
+    visits = get(d, "hunl.node_visits_per_s")
+    goal = goals.get("hunl_node_visits_per_s")
+    rows.append(("HUNL quick node visits/s, one core", visits, None, f">= {fmt(goal)}", at_least(visits, goal)))
+    return rows
+
+
+def eval_rows(d: dict[str, Any]) -> list[Row]:
+    goal = d.get("goal_hands_per_s_per_core")
+    engine = get(d, "engine_alone_hands_per_s.cpu")
+    rows: list[Row] = []
+    for pair, r in (d.get("hands_per_s_per_core") or {}).items():
+        rows.append((f"{pair}: hands/s per core, CPU time (reference: rules engine alone)", r.get("cpu"), engine,
+                     f">= {fmt(goal)}", at_least(r.get("cpu"), goal)))
+    return rows
+
+
+def orchestrator_rows(d: dict[str, Any]) -> list[Row]:
+    goals, measured, met = d.get("goals") or {}, d.get("measured") or {}, d.get("met") or {}
+    raw = get(d, "results.uvloop.raw_pipe_1mib.throughput_gb_s")
+    return [
+        ("loop lag p99 with 2 workers streaming 1 MiB frames, ms", measured.get("loop_lag_p99_ms"), None,
+         f"< {fmt(goals.get('loop_lag_p99_ms'))}", met.get("loop_lag_p99_ms")),
+        ("1 MiB numpy frames through the supervisor, GB/s (reference: raw pipe)", measured.get("throughput_gb_s"),
+         raw, f">= {fmt(goals.get('throughput_gb_s'))}", met.get("throughput_gb_s")),
+        ("killed worker's replacement ready, s (max)", measured.get("replacement_ready_s"), None,
+         f"< {fmt(goals.get('replacement_ready_s'))}", met.get("replacement_ready_s")),
+    ]
+
+
+def scaling_rows(d: dict[str, Any]) -> list[Row]:
+    goals = d.get("goals") or {}
+    cores = get(d, "settings.cores")
+    rows: list[Row] = []
+    for game, g in (d.get("per_game") or {}).items():
+        base = g.get("baseline") or {}
+        rows += [
+            (f"{game}: scaling efficiency at 2 workers, wall clock (reference: queue pool)",
+             g.get("efficiency_at_2_workers"), base.get("efficiency_at_2_workers"),
+             f">= {goals.get('efficiency_at_2_workers')}", at_least(g.get("efficiency_at_2_workers"),
+                                                                    goals.get("efficiency_at_2_workers"))),
+            (f"{game}: efficiency at 2 workers per worker CPU-second", g.get("cpu_efficiency_at_2_workers"), None,
+             None, None),
+            (f"{game}: sawtooth index at {cores} workers, share of samples < 50% CPU (reference: queue pool)",
+             g.get("sawtooth_index"), base.get("sawtooth_index"), f"< {goals.get('sawtooth_index')}",
+             below(g.get("sawtooth_index"), goals.get("sawtooth_index"))),
+            (f"{game}: idle index, samples where the worker was not even runnable (reference: queue pool)",
+             g.get("idle_index"), base.get("idle_index"), None, None),
+            (f"{game}: mean worker CPU % at {cores} workers (reference: queue pool)",
+             g.get("mean_worker_cpu_percent"), base.get("mean_worker_cpu_percent"), None, None),
+            (f"{game}: loop lag p99, ms", g.get("loop_lag_p99_ms"), None, f"< {goals.get('loop_lag_p99_ms')}",
+             below(g.get("loop_lag_p99_ms"), goals.get("loop_lag_p99_ms"))),
+            (f"{game}: supervisor CPU per merged batch, ms", g.get("supervisor_cpu_ms_per_batch"), None, None, None),
+            (f"{game}: workers one supervisor core could feed", g.get("feedable_workers"), None,
+             f">= {goals.get('feedable_workers')}", at_least(g.get("feedable_workers"), goals.get("feedable_workers"))),
+            (f"{game}: it/s ours over queue pool at {cores} workers, wall clock", base.get("it_per_s_ratio"), 1.0,
+             None, None),
+            (f"{game}: it per worker CPU-second, ours over queue pool", base.get("it_per_worker_cpu_s_ratio"), 1.0,
+             None, None),
+            (f"{game}: it/s at {2 * cores if cores else '2x'} workers over {cores} (oversubscription)",
+             g.get("oversubscribed_over_cores_it_per_s"), None, None, None),
+        ]
+    kill = d.get("kill") or {}
+    ours, base = kill.get("supervisor") or {}, kill.get("baseline") or {}
+    if ours or base:
+        rows += [
+            ("worker killed mid-run: iterations lost (reference: queue pool)", ours.get("lost_iterations"),
+             base.get("lost_iterations"), "0", None if ours.get("lost_iterations") is None
+             else ours.get("lost_iterations") == 0),
+            ("worker killed mid-run: run hung (reference: queue pool)", ours.get("hung"), base.get("hung"), "no",
+             None if ours.get("hung") is None else not ours.get("hung")),
+            ("worker killed mid-run: replacement ready, s", ours.get("replacement_ready_s"), None, None, None),
+        ]
+    return rows
+
+
+def generic_rows(d: dict[str, Any]) -> list[Row]:
+    """Rows from top-level ``goals``/``measured``/``met``/``reference`` mappings."""
+    goals, measured = d.get("goals") or {}, d.get("measured") or {}
+    met, reference = d.get("met") or {}, d.get("reference") or {}
+    rows: list[Row] = []
+    for key in dict.fromkeys([*measured, *goals]):
+        value = measured.get(key)
+        if not isinstance(value, dict):
+            rows.append((key, value, reference.get(key), goals.get(key), met.get(key)))
+            continue
+        for part, part_value in value.items():
+            pick = [x.get(part) if isinstance(x, dict) else x for x in (reference.get(key), goals.get(key),
+                                                                        met.get(key))]
+            rows.append((f"{key} ({part})", part_value, *pick))
+    return rows
+
+
+@dataclass(frozen=True)
+class Area:
+    title: str
+    name: str
+    script: str
+    rows: Callable[[dict[str, Any]], list[Row]]
+
+
+AREAS = [
+    Area("Hand evaluator", "evaluator", "scripts/bench_evaluator.py", evaluator_rows),
+    Area("Abstraction: betting trees", "abstraction", "scripts/bench_abstraction.py", abstraction_rows),
+    Area("Card buckets", "buckets", "scripts/bench_buckets.py", buckets_rows),
+    Area("MCCFR kernels", "mccfr", "scripts/bench_mccfr.py", mccfr_rows),
+    Area("Orchestrator", "orchestrator", "scripts/bench_orchestrator.py", orchestrator_rows),
+    Area("Training", "training", "scripts/bench_training.py", generic_rows),
+    Area("Scaling and CPU flatness against a queue-polling pool", "scaling", "scripts/bench_scaling.py",
+         scaling_rows),
+    Area("Evaluation (holdem eval)", "eval", "scripts/bench_eval.py", eval_rows),
+]
+
+
+# ---- rendering --------------------------------------------------------------------------------------------------
+
+def load_avg(d: dict[str, Any]) -> Any:
+    for path in ("machine.load_avg", "machine.load_average", "machine.load_avg_start", "machine.load_avg_end",
+                 "load_avg", "load_average"):
+        value = get(d, path)
+        if value is not None:
+            return value
+    return None
+
+
+def render_area(area: Area, results: Path) -> list[str]:
+    """Markdown lines of one area: its table, or a line saying its JSON is missing or unreadable."""
+    path = results / f"{area.name}.json"
+    lines = [f"## {area.title}", ""]
+    if not path.is_file():
+        return lines + [f"_`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}` is missing: run "
+                        f"`python {area.script}`._", ""]
+    try:
+        data = json.loads(path.read_text())
+        rows = area.rows(data)
+    except (ValueError, TypeError, AttributeError, KeyError) as exc:
+        return lines + [f"_`{path.name}` could not be read: {type(exc).__name__}: {exc}._", ""]
+    source = f"From `{path.name}` (`python {area.script}`)"
+    load = load_avg(data)
+    if load is not None:
+        source += f"; load average at the time {', '.join(f'{x:.1f}' for x in load)} on " \
+                  f"{get(data, 'machine.cpus', '?')} cores"
+    lines.append(source + ".")
+    if data.get("note"):
+        lines.append(f"Note: {data['note']}")
+    lines.append("")
+    if not rows:
+        return lines + ["_No figures with a known layout in this file._", ""]
+    lines += ["| figure | ours | reference (same run) | goal | met |", "|---|---:|---:|---|---|"]
+    for name, ours, ref, goal, met in rows:
+        verdict = "" if met is None else ("yes" if met else "**no**")
+        lines.append(f"| {name} | {fmt(ours)} | {'' if ref is None else fmt(ref)} | {'' if goal is None else goal} "
+                     f"| {verdict} |")
+    lines.append("")
+    for plot in data.get("plots") or []:
+        plot_path = Path(plot)
+        lines += [f"![{plot_path.stem.replace('_', ' ')}]({plot_path.as_posix()})", ""]
+    return lines
+
+
+def render(results: Path) -> str:
+    """The whole of BENCHMARKS.md."""
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `scripts/make_benchmarks_md.py` from `bench/results/*.json` (`make bench` runs every",
+        "benchmark, then this). Do not edit by hand. Measured on a shared 2-core machine: other jobs compete for",
+        "the cores, so read wall-clock figures as noisy and compare each with the reference measured in the same",
+        "run.",
+        "",
+    ]
+    for area in AREAS:
+        lines += render_area(area, results)
+    known = {a.name for a in AREAS}
+    extra = sorted(p for p in results.glob("*.json") if p.stem not in known)
+    for path in extra:
+        lines += render_area(Area(path.stem, path.stem, "its benchmark script", generic_rows), results)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make_benchmarks_md", description=__doc__.splitlines()[0])
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    if not args.results.is_dir():
+        print(f"error: {args.results} is not a directory", file=sys.stderr)
+        return 2
+    args.out.write_text(render(args.results))
+    print(args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
