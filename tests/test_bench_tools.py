@@ -1,0 +1,160 @@
+"""Benchmark tooling: sawtooth and efficiency math, run plots, BENCHMARKS.md generation, the queue-pool baseline."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.baselines.queue_pool import QueuePool
+from holdem.train_config import build_config
+from scripts import bench_scaling, make_benchmarks_md, plot_run
+from scripts.bench_scaling import Launch, Trace, analyze, feedable_workers, sawtooth_index, scaling_efficiency
+
+
+def test_sawtooth_index_counts_samples_below_half_a_core() -> None:
+    assert sawtooth_index([100, 98, 20, 100]) == 0.25
+    assert sawtooth_index([50.0, 51, 99]) == 0.0
+    assert sawtooth_index([0, 10, 49.9]) == 1.0
+    assert math.isnan(sawtooth_index([]))
+
+
+def test_efficiency_and_feedable_workers() -> None:
+    assert scaling_efficiency(1.9e6, 2, 1.0e6) == pytest.approx(0.95)
+    assert scaling_efficiency(1.0e6, 1, 1.0e6) == 1.0
+    assert math.isnan(scaling_efficiency(1.0, 2, 0.0))
+    assert feedable_workers(0.001, 10.0) == pytest.approx(100.0)
+    assert feedable_workers(0.0, 10.0) == math.inf
+
+
+def _trace(ts: list[float], cpu: list[float], wait: list[float] | None = None) -> Trace:
+    trace = Trace()
+    total = 0.0
+    for i, (t, c) in enumerate(zip(ts, cpu)):
+        total += c / 100 * 0.1
+        trace.t.append(t)
+        trace.cpu.append(c)
+        trace.wait.append(0.0 if wait is None else wait[i])
+        trace.cpu_s.append(total)
+    return trace
+
+
+def test_analyze_synthetic_run() -> None:
+    ts = [100 + 0.1 * i for i in range(101)]
+    steady = [100.0] * len(ts)
+    sawtooth = [100.0 if (i // 5) % 2 == 0 else 0.0 for i in range(len(ts))]
+    starved = [30.0] * len(ts)
+    traces = {10: _trace(ts, [5.0] * len(ts)), 11: _trace(ts, steady), 12: _trace(ts, sawtooth, wait=[0.0] * len(ts)),
+              13: _trace(ts, starved, wait=[70.0] * len(ts))}
+    events = [{"ts": 99.0, "event": "run_start"}]
+    events += [{"ts": 100.0, "event": "ready", "pid": pid} for pid in (11, 12, 13)]
+    events += [{"ts": 101.0 + k, "event": "progress", "iterations": 1000 * k, "batches_done": 30 * k,
+                "loop_lag": {"p50_ms": 0.1, "p99_ms": 2.0, "max_ms": 9.0}} for k in range(9)]
+    events += [{"ts": 110.0, "event": "stop_requested"},
+               {"ts": 110.1, "event": "run_end", "iterations": 9000, "seconds": 10.0, "reason": "time_budget"}]
+    out = analyze(Launch("supervisor", "leduc", 3), events, traces, 10.0, root_pid=10)
+    assert out["it_per_s"] == pytest.approx(1000.0)
+    assert out["sawtooth_index"] == pytest.approx(0.5, abs=0.05)
+    assert out["idle_index"] == pytest.approx(1 / 6, abs=0.05)
+    assert out["batches_per_worker_per_s"] == pytest.approx(10.0)
+    assert out["supervisor_cpu_ms_per_batch"] == pytest.approx(1e3 * 0.05 / 30, rel=0.05)
+    assert out["feedable_workers"] == pytest.approx(1 / (0.05 / 30 * 10), rel=0.05)
+    assert out["loop_lag"]["p99_ms"] == 2.0
+    assert set(out["_traces"]) == {"supervisor", "worker 11", "worker 12", "worker 13"}
+
+
+def test_summary_efficiency_uses_one_supervised_worker() -> None:
+    runs = [
+        {"game": "leduc", "design": "supervisor", "workers": 1, "batch": "auto", "it_per_s": 100.0},
+        {"game": "leduc", "design": "supervisor", "workers": 2, "batch": "auto", "it_per_s": 190.0,
+         "sawtooth_index": 0.0, "loop_lag": {"p99_ms": 1.0}, "feedable_workers": 100.0},
+        {"game": "leduc", "design": "baseline", "workers": 1, "batch": "auto", "it_per_s": 100.0},
+        {"game": "leduc", "design": "baseline", "workers": 2, "batch": "auto", "it_per_s": 95.0,
+         "sawtooth_index": 0.5},
+    ]
+    summary = bench_scaling.summarize(runs, ["leduc"], 2)
+    game = summary["per_game"]["leduc"]
+    assert game["efficiency_at_2_workers"] == pytest.approx(0.95)
+    assert game["baseline"]["it_per_s_ratio"] == pytest.approx(2.0)
+    assert game["baseline"]["efficiency_at_2_workers"] == pytest.approx(0.475)
+    assert summary["met"] == {"efficiency_at_2_workers": True, "sawtooth_index": True, "loop_lag_p99_ms": True,
+                              "feedable_workers": True}
+
+
+def _synthetic_events(path: Path) -> None:
+    events = [{"ts": 0.0, "event": "run_start", "game": "leduc"}]
+    for k in range(1, 8):
+        workers = [{"slot": s, "pid": 100 + s, "cpu_percent": 95.0 + s} for s in range(2)]
+        events.append({"ts": k - 0.5, "event": "progress", "workers": workers,
+                       "loop_lag": {"p50_ms": 0.2, "p99_ms": 3.0, "max_ms": 8.0}})
+        events.append({"ts": float(k), "event": "progress", "iterations": 1000 * k, "it_per_s": 1000.0,
+                       "exploitability": 1.0 / k, "workers": workers,
+                       "loop_lag": {"p50_ms": 0.2, "p99_ms": 3.0, "max_ms": 8.0}})
+    events.append({"ts": 4.2, "event": "restart", "slot": 1})
+    path.write_text("\n".join(json.dumps(e) for e in events) + "\n{\"torn")
+
+
+def test_plot_run_writes_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    _synthetic_events(tmp_path / "events.jsonl")
+    out = tmp_path / "run.png"
+    assert plot_run.main([str(tmp_path), "--out", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = plot_run.series(plot_run.load_events(tmp_path))
+    assert data["restarts"] == [4.2]
+    assert sorted(data["cpu"]) == ["slot 0 (pid 100)", "slot 1 (pid 101)"]
+    assert len(data["cpu"]["slot 0 (pid 100)"]) == 7
+
+
+def test_plot_run_without_matplotlib_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    _synthetic_events(tmp_path / "events.jsonl")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert plot_run.main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "matplotlib" in err
+
+
+def test_make_benchmarks_md_from_synthetic_json(tmp_path: Path) -> None:
+    scaling = {
+        "machine": {"cpus": 2, "load_avg_start": [3.0, 2.0, 1.0]},
+        "goals": {"efficiency_at_2_workers": 0.95, "sawtooth_index": 0.01, "loop_lag_p99_ms": 5.0,
+                  "feedable_workers": 64},
+        "settings": {"cores": 2},
+        "per_game": {"leduc": {"efficiency_at_2_workers": 0.97, "sawtooth_index": 0.2, "loop_lag_p99_ms": 1.5,
+                               "feedable_workers": 150.0, "baseline": {"sawtooth_index": 0.6, "it_per_s_ratio": 1.4}}},
+        "kill": {"supervisor": {"lost_iterations": 0, "hung": False}, "baseline": {"lost_iterations": 5000,
+                                                                                   "hung": True}},
+    }
+    (tmp_path / "scaling.json").write_text(json.dumps(scaling))
+    (tmp_path / "custom.json").write_text(json.dumps({"goals": {"x": 1}, "measured": {"x": {"a": 2, "b": 0}},
+                                                     "met": {"x": {"a": True, "b": False}}}))
+    (tmp_path / "eval.json").write_text("{not json")
+    out = tmp_path / "BENCHMARKS.md"
+    assert make_benchmarks_md.main(["--results", str(tmp_path), "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "| leduc: scaling efficiency at 2 workers, wall clock (reference: queue pool) | 0.97 |  | >= 0.95 | yes |" \
+        in text
+    assert "| leduc: sawtooth index at 2 workers, share of samples < 50% CPU (reference: queue pool) | 0.2 | 0.6 " \
+           "| < 0.01 | **no** |" in text
+    assert "| worker killed mid-run: iterations lost (reference: queue pool) | 0 | 5,000 | 0 | yes |" in text
+    assert "| x (a) | 2 |  | 1 | yes |" in text and "| x (b) | 0 |  | 1 | **no** |" in text
+    assert "evaluator.json` is missing: run `python scripts/bench_evaluator.py`" in text
+    assert "`eval.json` could not be read" in text
+    assert "load average at the time 3.0, 2.0, 1.0 on 2 cores" in text
+
+
+def test_queue_pool_runs_a_small_leduc_job(tmp_path: Path) -> None:
+    config = build_config({"game": "leduc", "iterations": 40_000, "num_workers": 2, "batch_size": 5_000,
+                           "progress_interval_seconds": 0.0})
+    fields = QueuePool(config, tmp_path).train()
+    assert fields["iterations"] == 40_000
+    assert fields["issued"] == 40_000 and fields["lost"] == 0
+    assert fields["batches_done"] == 8 and fields["dead_workers"] == 0
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds.count("ready") == 2 and kinds[-1] == "run_end"
+    assert events[-2]["event"] == "stop_requested"
