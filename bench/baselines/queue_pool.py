@@ -2,10 +2,10 @@
 
 Workers run the same batch kernel as holdem (:class:`holdem.mccfr.batch.BatchRunner`) on their own tables and
 put each batch's deltas on a shared ``multiprocessing.Queue``; the main process hands out one batch per worker
-per round, polls ``queue.get(timeout=...)`` until the round is complete, then merges. A dead worker is logged,
-not replaced, and its batch is never re-issued; there is no discounting. Each worker leads its own session, as holdem's workers do, so a
-scheduler with autogroups gives both designs the same CPU share. Writes ``events.jsonl`` like a holdem run, so
-``scripts/bench_scaling.py`` measures both the same way. Usage::
+per round, polls ``queue.get(timeout=...)`` until the round is complete, then merges (no discounting). A dead
+worker is logged, not replaced, and its batch is never re-issued. Each worker leads its own session, as holdem's
+workers do, so a scheduler with autogroups gives both designs the same CPU share. Writes ``events.jsonl`` like a
+holdem run, so ``scripts/bench_scaling.py`` measures both the same way. Usage::
 
     python bench/baselines/queue_pool.py --config leduc --logdir DIR --time-budget 10 --workers 2
 """
