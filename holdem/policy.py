@@ -505,8 +505,7 @@ class Policy:
                                 to - own == state.stacks[seat] and to > own, "c", label, move)
         to = move.to
         kind = "raise" if top > 0 else "bet"
-        high = state.max_raise_to()
-        return ActionOption(kind, p, to, before + to, to - own, to / self.unit_chips, to == high,
+        return ActionOption(kind, p, to, before + to, to - own, to / self.unit_chips, to - own == state.stacks[seat],
                             f"r{before + to}", label, move)
 
     def describe(self) -> str:

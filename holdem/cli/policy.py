@@ -69,13 +69,13 @@ def describe_option(option: ActionOption, unit: str, unit_chips: int) -> str:
 
 
 def _street(decision: Decision, rounds: int) -> str:
-    return STREET_NAMES[decision.street] if rounds == 4 else f"round {decision.street + 1}"
+    return f"on the {STREET_NAMES[decision.street]}" if rounds == 4 else f"in round {decision.street + 1}"
 
 
 def report_lines(policy: Policy, decision: Decision, hole: str, board: str) -> list[str]:
     """The human-readable answer to a query."""
     lines = [f"policy {policy.describe()}",
-             f"seat {decision.seat} holds {hole} on the {_street(decision, policy.game.num_rounds)}, board {board}, "
+             f"seat {decision.seat} holds {hole} {_street(decision, policy.game.num_rounds)}, board {board}, "
              f"history {decision.history or '(none)'}"]
     if decision.fallback:
         lines.append(f"the abstract tree cannot follow this history (it stops at {decision.abstract_history!r}, "
