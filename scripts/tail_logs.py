@@ -416,7 +416,7 @@ def event_line(ev: dict[str, Any], style: Style) -> str:
     return f"{clock} {name} {fields}".rstrip()
 
 
-def summary_lines(view: RunView, now: float, worker: int | None = None) -> list[str]:
+def summary_lines(view: RunView, now: float, worker: int | None = None, style: Style | None = None) -> list[str]:
     """The ``--once`` report (and the closing report of a followed run)."""
     out = []
     span = (view.last_ts - view.first_ts) if view.first_ts is not None and view.last_ts is not None else 0.0
@@ -466,8 +466,10 @@ def summary_lines(view: RunView, now: float, worker: int | None = None) -> list[
                    f"{ck.get('iterations', 0):,}, {size_s}, written in {ck.get('seconds', '?')} s -> {ck.get('path')}")
     else:
         out.append("checkpoints 0")
+    style = style or Style(False)
     out.append(f"errors {view.error_count}")
-    out.extend(f"  {time.strftime('%H:%M:%S', time.localtime(ts))} {text}" for ts, text in view.errors[-10:])
+    out.extend(f"  {time.strftime('%H:%M:%S', time.localtime(ts))} {style.error(text)}"
+               for ts, text in view.errors[-10:])
     return out
 
 
@@ -562,7 +564,7 @@ class Tail:
             self._status_shown = False
         if not self.args.json:
             now = self.view.last_ts if self.args.once and self.view.last_ts is not None else self.clock()
-            for line in summary_lines(self.view, now, self.args.worker):
+            for line in summary_lines(self.view, now, self.args.worker, self.style):
                 self.out.write(line + "\n")
         self.out.flush()
 
