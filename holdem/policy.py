@@ -50,6 +50,7 @@ RUN_POLICY_FILES = ("blueprint.npz", "policy.npz")
 STREET_NAMES = ("preflop", "flop", "turn", "river")
 TRANSLATION_CACHE_LIMIT = 200_000
 BUCKET_CACHE_LIMIT = 500_000
+QUANTISE_CHUNK_ROWS = 1 << 20
 
 
 class PolicyError(ValueError):
@@ -318,7 +319,12 @@ class Policy:
 
         The bucket file is referenced by path and hash (it can be 100+ MB). Returns the file checksum.
         """
-        q = quantise(self.probabilities, self.num_actions, bits)
+        if bits not in (8, 16):
+            raise PolicyError(f"bits must be 8 or 16, got {bits}")
+        q = np.empty(self.probabilities.shape, dtype=np.uint8 if bits == 8 else np.uint16)
+        for start in range(0, q.shape[0], QUANTISE_CHUNK_ROWS):
+            stop = start + QUANTISE_CHUNK_ROWS
+            q[start:stop] = quantise(self.probabilities[start:stop], self.num_actions[start:stop], bits)
         arrays = {"q": q, "num_actions": np.asarray(self.num_actions, dtype=np.int16)}
         arrays.update({f"tree_{name}": array for name, array in self.tree.arrays().items()})
         buckets_path = None
@@ -383,6 +389,11 @@ class Policy:
                 len(self._translations) < TRANSLATION_CACHE_LIMIT):
             self._translations[key] = result
         return result
+
+    def forget_translations(self) -> None:
+        """Drop the cached translations (and the moves cached per node) so histories are walked again."""
+        self._translations.clear()
+        self._node_moves.clear()
 
     def real_moves(self, view: SeatView, node: int) -> tuple[Move, ...]:
         """The real move each child of decision ``node`` plays at ``view``, raises as shares of the real pot.

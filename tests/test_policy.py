@@ -231,3 +231,13 @@ def test_eval_cli_reads_the_game_from_the_policy(runs: dict[str, Path], tmp_path
 def test_best_response_needs_a_small_game(runs: dict[str, Path]) -> None:
     with pytest.raises(AgentSpecError, match="too large"):
         load_agent(f"br:{runs['hunl']}", load_game("hunl"))
+
+
+def test_a_seeded_translation_is_the_same_at_every_later_decision(hunl_policy: Policy) -> None:
+    chosen = set()
+    for seed in range(20):
+        first = hunl_policy.locate("r300", seed=seed).translations[0].abstract
+        later = hunl_policy.locate("r300c/r500", seed=seed).translations[0].abstract
+        assert first == later
+        chosen.add(first)
+    assert chosen == {"r250", "r20000"}, "pseudo-harmonic mapping draws both neighbours"

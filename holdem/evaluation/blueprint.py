@@ -2,7 +2,8 @@
 
 The agent pickles as its path (plus any probability table that replaces the file's), so a process pool
 ships it cheaply; each process loads the policy on first use. Off-menu bets are translated with a draw
-seeded once per hand and seat, so a hand's history maps the same way at every later decision.
+seeded once per hand and seat (one agent may fill several seats), so a hand's history maps the same way
+at every later decision of that seat.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ class BlueprintAgent(StrategyAgent):
         self.name = name or self.path.name
         self.override = probabilities
         self._policy = policy
-        self._view: SeatView | None = None
-        self._salt = 0
+        self._hands: dict[int, tuple[SeatView, int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "game": self.game, "buckets": self.buckets, "name": self.name,
@@ -69,12 +69,12 @@ class BlueprintAgent(StrategyAgent):
         return list(merged.items())
 
     def act(self, view: SeatView, rng: np.random.Generator) -> Move:
-        if self._view is not view:
-            self._view = view
-            self._salt = int(rng.integers(_SALT_BOUND))
+        hand = self._hands.get(view.seat)
+        if hand is None or hand[0] is not view:
+            hand = self._hands[view.seat] = (view, int(rng.integers(_SALT_BOUND)))
         policy = self.policy
         stacks = self._stacks(view)
-        located = policy.locate(view.history_acpc(), stacks=stacks, seed=self._salt)
+        located = policy.locate(view.history_acpc(), stacks=stacks, seed=hand[1])
         moves, probs = policy.moves(view, located, stacks=stacks)
         if len(moves) == 1:
             return moves[0]
