@@ -347,6 +347,12 @@ def _fmt_age(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f}h"
 
 
+def _fmt_bytes(size: Any) -> str:
+    if not isinstance(size, int | float):
+        return "?"
+    return f"{size / 1e6:.2f} MB" if size >= 1e5 else f"{size / 1e3:.1f} kB"
+
+
 def _fmt_cpu(w: WorkerRow) -> str:
     return "-" if w.cpu_percent is None else f"{w.cpu_percent:.0f}%"
 
@@ -402,10 +408,8 @@ def event_line(ev: dict[str, Any], style: Style) -> str:
         return f"{clock} {style.error(text)}"
     name = str(ev.get("event"))
     if name == "checkpoint":
-        size = ev.get("bytes")
-        size_s = f"{size / 1e6:.1f} MB" if isinstance(size, int | float) else "?"
-        return f"{clock} checkpoint {ev.get('reason', '')} it {ev.get('iterations', 0):,} {size_s} " \
-               f"in {ev.get('seconds', '?')} s -> {ev.get('path')}"
+        return (f"{clock} checkpoint {ev.get('reason', '')} it {ev.get('iterations', 0):,} "
+                f"{_fmt_bytes(ev.get('bytes'))} in {ev.get('seconds', '?')} s -> {ev.get('path')}")
     if name == "worker_output":
         return f"{clock} " + style.dim(f"worker {ev.get('worker')} {ev.get('stream')}: {ev.get('line')}")
     if name == "run_end":
@@ -460,10 +464,9 @@ def summary_lines(view: RunView, now: float, worker: int | None = None, style: S
     out.append(f"restarts {view.restarts}  requeued {view.requeues}  worker stderr lines {view.stderr_lines}")
     if view.last_checkpoint is not None:
         ck = view.last_checkpoint
-        size = ck.get("bytes")
-        size_s = f"{size / 1e6:.2f} MB" if isinstance(size, int | float) else "?"
         out.append(f"checkpoints {view.checkpoints}, last {_fmt_age(view.checkpoint_age(now))} ago: it "
-                   f"{ck.get('iterations', 0):,}, {size_s}, written in {ck.get('seconds', '?')} s -> {ck.get('path')}")
+                   f"{ck.get('iterations', 0):,}, {_fmt_bytes(ck.get('bytes'))}, written in {ck.get('seconds', '?')} s "
+                   f"-> {ck.get('path')}")
     else:
         out.append("checkpoints 0")
     style = style or Style(False)
