@@ -7,13 +7,13 @@ sha256 over every array's name, dtype, shape and bytes). Loading never unpickles
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
+import threading
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -34,13 +34,13 @@ def arrays_digest(arrays: Mapping[str, np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
     """Write a file so that readers see the old contents or the new, never half of it."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
     try:
         with open(tmp, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -67,11 +67,9 @@ def save_arrays(
         raise ValueError(f"array name {HEADER_KEY!r} is reserved")
     checksum = arrays_digest(arrays)
     header = {"kind": kind, "version": version, "checksum": checksum, "meta": dict(meta or {})}
-    buffer = io.BytesIO()
     payload = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
     payload[HEADER_KEY] = np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8)
-    np.savez(buffer, **payload)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write(path, lambda handle: np.savez(handle, **payload))
     return checksum
 
 

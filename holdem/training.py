@@ -445,49 +445,52 @@ class BlueprintJob:
             return None
         loop = asyncio.get_running_loop()
         started = time.perf_counter()
-        regret = self.run.tables.regret.copy()
-        strategy = self.run.tables.strategy_sum.copy()
         state = self.run.snapshot_state()
-        copy_s = time.perf_counter() - started
-        path = await loop.run_in_executor(None, self.run.write_checkpoint, regret, strategy, state,
-                                          self.clock.elapsed())
+        elapsed = self.clock.elapsed()
+        path = await loop.run_in_executor(None, self._copy_and_write, state, elapsed)
         self.last_checkpoint = time.monotonic()
         self.last_checkpoint_iteration = self.run.iterations_applied
         self.events.emit("checkpoint", path=str(path), iterations=state["iterations"], reason=reason,
-                         bytes=path.stat().st_size, copy_s=round(copy_s, 4),
-                         seconds=round(time.perf_counter() - started, 4))
+                         bytes=path.stat().st_size, seconds=round(time.perf_counter() - started, 4))
         if now - self.last_snapshot >= cfg.snapshot_interval_seconds:
             self.last_snapshot = now
             snap = self.run.paths.snapshots / f"policy-{state['iterations']:012d}.npz"
-            await loop.run_in_executor(None, self.run.write_policy, snap, self.run.average_policy(), state)
+            await loop.run_in_executor(None, lambda: self.run.write_policy(snap, self.run.average_policy(), state))
             self.events.emit("snapshot", path=str(snap), iterations=state["iterations"])
         return path
+
+    def _copy_and_write(self, state: dict[str, Any], elapsed: float) -> Path:
+        """Copy the tables (merges are paused: results are applied one at a time) and write them."""
+        regret = self.run.tables.regret.copy()
+        strategy = self.run.tables.strategy_sum.copy()
+        return self.run.write_checkpoint(regret, strategy, state, elapsed)
 
     async def maybe_progress(self, force: bool = False) -> None:
         cfg = self.run.config
         now = time.monotonic()
         if not force and now - self.last_progress < cfg.progress_interval_seconds:
             return
+        loop = asyncio.get_running_loop()
         if self.run.evaluator is not None and (force or now - self.last_exploitability
                                                 >= cfg.exploitability_interval_seconds):
-            loop = asyncio.get_running_loop()
             self.exploitability = await loop.run_in_executor(None, self.run.exploitability)
             self.last_exploitability = time.monotonic()
+        table_fill = await loop.run_in_executor(None, self.run.table_fill)
         mark_t, mark_it, mark_nodes = self.progress_marks
         span = max(1e-9, now - mark_t)
         stats = self.supervisor.stats() if self.supervisor is not None else {}
         fields = {
+            **stats,
             "iterations": self.run.iterations_applied,
             "it_per_s": round((self.run.iterations_applied - mark_it) / span, 1),
             "nodes_per_s": round((self.run.nodes - mark_nodes) / span, 1),
             "elapsed_s": round(self.clock.elapsed(), 3),
             "batch_size": self.batch_size,
-            "table_fill": round(self.run.table_fill(), 4),
+            "table_fill": round(table_fill, 4),
             "exploitability": self.exploitability,
             "time_left_s": None if cfg.time_budget_seconds is None else
             round(max(0.0, cfg.time_budget_seconds - self.clock.elapsed()), 1),
             "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
-            **stats,
         }
         self.events.emit("progress", **fields)
         if self.on_progress is not None:

@@ -127,23 +127,41 @@ class LoopLagMonitor:
 
 
 class ProcessSampler:
-    """CPU% (since the previous sample) and RSS of a set of processes, without blocking."""
+    """CPU% and RSS of a set of processes, without blocking.
 
-    def __init__(self) -> None:
+    CPU% is measured over at least ``min_interval_s``: a caller asking sooner gets the last
+    reading, so several readers (progress loop, job) do not shrink each other's windows to noise.
+    """
+
+    def __init__(self, min_interval_s: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
         self._procs: dict[int, psutil.Process] = {}
+        self._last: dict[int, tuple[float, dict[str, float | int | None]]] = {}
+        self._min_interval_s = min_interval_s
+        self._clock = clock
 
     def sample(self, pid: int) -> dict[str, float | int | None]:
         """``{"cpu_percent", "rss_bytes"}`` for ``pid``; None values when it is gone."""
+        now = self._clock()
+        last = self._last.get(pid)
+        if last is not None and now - last[0] < self._min_interval_s:
+            return last[1]
         proc = self._procs.get(pid)
         try:
             if proc is None:
                 proc = self._procs[pid] = psutil.Process(pid)
                 proc.cpu_percent(None)
-            return {"cpu_percent": proc.cpu_percent(None), "rss_bytes": proc.memory_info().rss}
+            reading = {"cpu_percent": proc.cpu_percent(None), "rss_bytes": proc.memory_info().rss}
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             self._procs.pop(pid, None)
+            self._last.pop(pid, None)
             return {"cpu_percent": None, "rss_bytes": None}
+        if last is not None:
+            self._last[pid] = (now, reading)
+        else:
+            self._last[pid] = (now - self._min_interval_s, reading)
+        return reading
 
     def forget(self, pid: int) -> None:
         """Drop a process that has been reaped."""
         self._procs.pop(pid, None)
+        self._last.pop(pid, None)
