@@ -70,10 +70,9 @@ def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int
     ameta = kernel_data[5]
     b = street * AM_BLK
     mode = ameta[b + AM_MODE]
-    tables = (kernel_data[0], kernel_data[1], kernel_data[2], kernel_data[3], kernel_data[4])
     if mode == MODE_BOARD_RANK:
         hole = ameta[b + AM_HOLE]
-        board = index_at(tables, ameta[b + AM_BOARD_SLOT], cards, hole, num_cards - hole)
+        board = index_at(kernel_data, ameta[b + AM_BOARD_SLOT], cards, hole, num_cards - hole)
         r = eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6])
         thr = kernel_data[7]
         n = ameta[b + AM_NTHR]
@@ -87,7 +86,7 @@ def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int
             else:
                 hi = mid
         return np.int32(lo)
-    idx = index_at(tables, ameta[b + AM_SLOT], cards, 0, num_cards)
+    idx = index_at(kernel_data, ameta[b + AM_SLOT], cards, 0, num_cards)
     if mode == MODE_IDENTITY:
         return np.int32(idx)
     return np.int32(kernel_data[6][ameta[b + AM_TABLE] + idx])

@@ -340,7 +340,7 @@ def index_nb(tables: tuple, street: int, cards: np.ndarray, num_cards: int) -> n
 
 @njit(cache=True, inline="always")
 def index_at(tables: tuple, street: int, cards: np.ndarray, start: int, num_cards: int) -> np.int64:
-    """Canonical index of the hand ``cards[start:start + num_cards]``; numba, allocation free."""
+    """Index of ``cards[start:start + num_cards]``; ``tables`` may be any tuple starting with ``tables()``."""
     meta, cfg_id, cfg, binom, colex = tables[0], tables[1], tables[2], tables[3], tables[4]
     num_suits = meta[0]
     num_ranks = meta[1]

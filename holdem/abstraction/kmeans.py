@@ -28,20 +28,9 @@ class Clustering:
         return self.within / self.total if self.total > 0 else 0.0
 
 
-def kmeans_1d(weights: np.ndarray, k: int, iterations: int) -> Clustering:
-    """Cluster levels ``v / (L - 1)`` with weights ``weights[v]``; ``labels[v]`` is monotone in v."""
-    w = np.asarray(weights, dtype=np.float64)
-    levels = len(w)
-    x = np.arange(levels) / max(levels - 1, 1)
-    total_w = w.sum()
-    mean = (w * x).sum() / total_w
-    total = (w * (x - mean) ** 2).sum() / total_w
-    cum = np.cumsum(w)
-    qs = (np.arange(k) + 0.5) / k * total_w
-    cent = np.unique(x[np.minimum(np.searchsorted(cum, qs), levels - 1)])
-    for _ in range(max(iterations, 50)):
-        bounds = (cent[1:] + cent[:-1]) / 2
-        lab = np.searchsorted(bounds, x)
+def _lloyd_1d(x: np.ndarray, w: np.ndarray, cent: np.ndarray, iterations: int) -> np.ndarray:
+    for _ in range(iterations):
+        lab = np.searchsorted((cent[1:] + cent[:-1]) / 2, x)
         sw = np.bincount(lab, weights=w, minlength=len(cent))
         sx = np.bincount(lab, weights=w * x, minlength=len(cent))
         keep = sw > 0
@@ -50,11 +39,45 @@ def kmeans_1d(weights: np.ndarray, k: int, iterations: int) -> Clustering:
             break
         cent = new
     for _ in range(len(cent)):
-        lab = np.searchsorted((cent[1:] + cent[:-1]) / 2, x)
-        sw = np.bincount(lab, weights=w, minlength=len(cent))
+        sw = np.bincount(np.searchsorted((cent[1:] + cent[:-1]) / 2, x), weights=w, minlength=len(cent))
         if (sw > 0).all():
             break
         cent = cent[sw > 0]
+    return cent
+
+
+def kmeans_1d(weights: np.ndarray, k: int, iterations: int) -> Clustering:
+    """Cluster levels ``v / (L - 1)`` with weights ``weights[v]``; ``labels[v]`` is monotone in v.
+
+    Clusters emptied by Lloyd are replaced by splitting the cluster with the largest weighted error.
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    levels = len(w)
+    x = np.arange(levels) / max(levels - 1, 1)
+    total_w = w.sum()
+    mean = (w * x).sum() / total_w
+    total = (w * (x - mean) ** 2).sum() / total_w
+    k = min(k, int((w > 0).sum()))
+    cum = np.cumsum(w)
+    qs = (np.arange(k) + 0.5) / k * total_w
+    cent = np.unique(x[np.minimum(np.searchsorted(cum, qs), levels - 1)])
+    rounds = max(iterations, 50)
+    cent = _lloyd_1d(x, w, cent, rounds)
+    for _ in range(2 * k):
+        if len(cent) >= k:
+            break
+        lab = np.searchsorted((cent[1:] + cent[:-1]) / 2, x)
+        sse = np.bincount(lab, weights=w * (x - cent[lab]) ** 2, minlength=len(cent))
+        splittable = np.bincount(lab, weights=(w > 0).astype(float), minlength=len(cent)) >= 2
+        if not splittable.any():
+            break
+        c = int(np.argmax(np.where(splittable, sse, -1.0)))
+        member = (lab == c) & (w > 0)
+        xs, ws = x[member], w[member]
+        half = max(1, min(len(xs) - 1, int(np.searchsorted(np.cumsum(ws), ws.sum() / 2)) + 1))
+        parts = [np.average(xs[:half], weights=ws[:half]), np.average(xs[half:], weights=ws[half:])]
+        cent = _lloyd_1d(x, w, np.sort(np.concatenate([np.delete(cent, c), parts])), rounds)
+    lab = np.searchsorted((cent[1:] + cent[:-1]) / 2, x)
     within = (w * (x - cent[lab]) ** 2).sum() / total_w
     return Clustering(lab.astype(np.int32), cent[:, None], float(within), float(total))
 
