@@ -38,7 +38,10 @@ BUSY_CPU_PERCENT = 50.0
 SAMPLE_HZ = 10.0
 BOOT_TIMEOUT_S = 240.0
 GAME_CONFIGS = {"leduc": "leduc", "hunl": "quickstart"}
-SWEEP_BATCHES = {"leduc": [64, 1024, 16384, 262144], "hunl": [16, 256, 4096, 65536]}
+CONFIG_OVERRIDES: dict[str, Any] = {"progress_interval_seconds": 1.0, "checkpoint_interval_seconds": 3600,
+                                    "snapshot_interval_seconds": 3600}
+HUNL_OVERRIDES: dict[str, Any] = {"pruning_warmup": 0}
+SWEEP_BATCHES = {"leduc": [64, 4096, 262144], "hunl": [16, 1024, 65536]}
 
 
 # ---- the math --------------------------------------------------------------------------------------------------
@@ -148,15 +151,15 @@ class CpuSampler:
         while not self._stop.is_set():
             if tick % 3 == 0:
                 self._children()
-            now = time.time()
             for pid in self._pids:
-                self._sample(pid, now)
+                self._sample(pid)
             tick += 1
             next_at += self.period
             self._stop.wait(max(0.0, next_at - time.monotonic()))
 
-    def _sample(self, pid: int, now: float) -> None:
+    def _sample(self, pid: int) -> None:
         threads = _thread_times(pid)
+        now = time.time()
         if not threads:
             return
         prev = self._prev.get(pid)
@@ -220,12 +223,14 @@ class Launch:
 
 
 def _config_file(game: str, workdir: Path) -> Path:
-    """The shipped config of ``game`` with progress every second, so the measuring window has enough points."""
+    """The shipped config of ``game`` with progress every second (enough points in a short window) and, for
+    heads-up, pruning from the first iteration, so an iteration costs the same whatever the worker count."""
     from holdem.train_config import load_config_file
 
     raw = load_config_file(GAME_CONFIGS[game])
-    raw.update({"progress_interval_seconds": 1.0, "checkpoint_interval_seconds": 3600,
-                "snapshot_interval_seconds": 3600})
+    raw.update(CONFIG_OVERRIDES)
+    if game == "hunl":
+        raw.update(HUNL_OVERRIDES)
     path = workdir / f"{game}.yaml"
     import yaml
 
@@ -366,6 +371,8 @@ def analyze(launch: Launch, events: list[dict[str, Any]], traces: dict[int, Trac
                 per_worker = batches / span / launch.workers
                 out["batches_per_worker_per_s"] = round(per_worker, 2)
                 out["supervisor_cpu_percent"] = round(100 * sup_cpu / span, 1)
+                waits = [w for t, w in zip(sup.t, sup.wait) if first["ts"] <= t <= last["ts"]] if sup else []
+                out["supervisor_runqueue_wait_percent"] = round(sum(waits) / len(waits), 1) if waits else None
                 out["supervisor_cpu_ms_per_batch"] = round(per_batch * 1e3, 3)
                 feedable = feedable_workers(per_batch, per_worker)
                 out["feedable_workers"] = round(feedable, 1) if feedable != float("inf") else None
@@ -429,19 +436,21 @@ def plan(games: Sequence[str], cores: int, quick: bool) -> list[Launch]:
     """Runs in order, ours and the baseline back to back so they share the machine's mood."""
     runs: list[Launch] = []
     counts = sorted({1, 2, cores}) if not quick else sorted({1, cores})
-    for game in games:
+    for i, game in enumerate(games):
         if not quick:
             runs.append(Launch("inprocess", game, 1))
         for n in counts:
             runs.append(Launch("supervisor", game, n))
             if not quick or n == cores:
                 runs.append(Launch("baseline", game, n))
-        runs.append(Launch("supervisor", game, 2 * cores))
+        if not quick or i == 0:
+            runs.append(Launch("supervisor", game, 2 * cores))
+    for game in games[:1] if quick else games:
+        sizes = SWEEP_BATCHES[game]
+        for size in (sizes[::2] if quick else sizes):
+            runs.append(Launch("supervisor", game, cores, str(size)))
+            runs.append(Launch("baseline", game, cores, str(size)))
     sweep_game = games[0]
-    sizes = SWEEP_BATCHES[sweep_game]
-    for size in (sizes[::3] if quick else sizes):
-        runs.append(Launch("supervisor", sweep_game, cores, str(size)))
-        runs.append(Launch("baseline", sweep_game, cores, str(size)))
     runs.append(Launch("supervisor", sweep_game, cores, kill_at=0.5))
     runs.append(Launch("baseline", sweep_game, cores, kill_at=0.5))
     return runs
@@ -473,6 +482,10 @@ def summarize(results: list[dict[str, Any]], games: Sequence[str], cores: int) -
         over = _find(results, game=game, design="supervisor", workers=2 * cores, batch="auto") or {}
         inproc = _find(results, game=game, design="inprocess", workers=1) or {}
         two = _find(results, game=game, design="supervisor", workers=2, batch="auto") or {}
+        sweep: dict[str, list[dict[str, Any]]] = {"supervisor": [], "baseline": []}
+        for r in sorted(_sweep_runs(results, game), key=lambda r: int(r["batch"])):
+            sweep[r["design"]].append({k: r.get(k) for k in ("batch", "it_per_s", "sawtooth_index", "idle_index",
+                                                             "feedable_workers", "supervisor_cpu_ms_per_batch")})
         per_game[game] = {
             "efficiency_at_2_workers": two.get("efficiency"),
             "cpu_efficiency_at_2_workers": two.get("cpu_efficiency"),
@@ -484,8 +497,10 @@ def summarize(results: list[dict[str, Any]], games: Sequence[str], cores: int) -
             "loop_lag_p99_ms": (ours.get("loop_lag") or {}).get("p99_ms"),
             "feedable_workers": ours.get("feedable_workers"),
             "supervisor_cpu_ms_per_batch": ours.get("supervisor_cpu_ms_per_batch"),
+            "supervisor_runqueue_wait_percent": ours.get("supervisor_runqueue_wait_percent"),
             "oversubscribed_over_cores_it_per_s": round(over["it_per_s"] / ours["it_per_s"], 3)
             if over.get("it_per_s") and ours.get("it_per_s") else None,
+            "batch_sweep": sweep,
             "baseline": {
                 "it_per_s_ratio": _ratio(ours.get("it_per_s"), base.get("it_per_s")),
                 "it_per_worker_cpu_s_ratio": _ratio(ours.get("it_per_worker_cpu_s"), base.get("it_per_worker_cpu_s")),
@@ -510,6 +525,10 @@ def summarize(results: list[dict[str, Any]], games: Sequence[str], cores: int) -
         "feedable_workers": _all(measured["feedable_workers"], lambda v: v >= 64),
     }
     return {"per_game": per_game, "measured": measured, "met": met, "kill": kills}
+
+
+def _sweep_runs(results: list[dict[str, Any]], game: str) -> list[dict[str, Any]]:
+    return [r for r in results if r["game"] == game and r["batch"] != "auto" and "kill" not in r]
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -590,27 +609,35 @@ def draw(results: list[dict[str, Any]], games: Sequence[str], cores: int, out_di
     written.append(_save(fig, out_dir / "scaling_it_per_s.png"))
     plt.close(fig)
 
-    sweep = [r for r in results if r["batch"] != "auto" and "kill" not in r]
-    if sweep:
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
-        for design in ("supervisor", "baseline"):
-            pts = sorted((int(r["batch"]), r.get("it_per_s") or 0, r.get("sawtooth_index") or 0,
-                          r.get("idle_index") or 0) for r in sweep if r["design"] == design)
-            if pts:
-                xs, rates, saw, idle = zip(*pts)
+    sweep_games = [g for g in games if any(r["game"] == g and r["batch"] != "auto" for r in results)]
+    if sweep_games:
+        fig, axes = plt.subplots(len(sweep_games), 3, figsize=(16, 4.2 * len(sweep_games)), squeeze=False)
+        for row, game in enumerate(sweep_games):
+            ax1, ax2, ax3 = axes[row]
+            for design in ("supervisor", "baseline"):
+                pts = sorted((int(r["batch"]), r.get("it_per_s") or 0, r.get("sawtooth_index") or 0,
+                              r.get("idle_index") or 0, r.get("feedable_workers"))
+                             for r in results if r["game"] == game and r["batch"] != "auto" and "kill" not in r
+                             and r["design"] == design)
+                if not pts:
+                    continue
+                xs, rates, saw, idle, feed = zip(*pts)
                 name = "holdem supervisor" if design == "supervisor" else "queue pool"
                 (line,) = ax1.plot(xs, rates, marker="o", label=name)
-                ax2.plot(xs, [100 * s for s in saw], marker="o", color=line.get_color(), label=f"{name}: sawtooth")
-                ax2.plot(xs, [100 * s for s in idle], marker="x", linestyle=":", color=line.get_color(),
+                ax2.plot(xs, [100 * v for v in saw], marker="o", color=line.get_color(), label=f"{name}: sawtooth")
+                ax2.plot(xs, [100 * v for v in idle], marker="x", linestyle=":", color=line.get_color(),
                          label=f"{name}: idle (not runnable)")
-        game = sweep[0]["game"]
-        for ax, ylabel, title in ((ax1, "iterations per second", "throughput"),
-                                  (ax2, "% of worker samples below 50%", "CPU flatness")):
-            ax.set_xscale("log")
-            ax.set_xlabel("batch size (iterations per task)")
-            ax.set_ylabel(ylabel)
-            ax.set_title(f"{game}, {cores} workers: {title} against batch size")
-            ax.legend(fontsize=8)
+                ax3.plot(xs, [v if v is not None else float("nan") for v in feed], marker="o", label=name)
+            ax3.axhline(GOALS["feedable_workers"], color="grey", linestyle=":", label="goal")
+            for ax, ylabel, title in ((ax1, "iterations per second", "throughput"),
+                                      (ax2, "% of worker samples below 50% CPU", "CPU flatness"),
+                                      (ax3, "workers (log scale)", "workers one main process could feed")):
+                ax.set_xscale("log")
+                ax.set_xlabel("batch size (iterations per task)")
+                ax.set_ylabel(ylabel)
+                ax.set_title(f"{game}, {cores} workers: {title}")
+                ax.legend(fontsize=7)
+            ax3.set_yscale("log")
         fig.tight_layout()
         written.append(_save(fig, out_dir / "scaling_batch_sweep.png"))
         plt.close(fig)
@@ -657,7 +684,7 @@ def main(argv: list[str] | None = None) -> int:
         return _supervised_one(args_list[1:])
     parser = argparse.ArgumentParser(prog="bench_scaling", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter runs (about 2 minutes)")
-    parser.add_argument("--seconds", type=float, help="training seconds per run (default 8, --quick 4)")
+    parser.add_argument("--seconds", type=float, help="training seconds per run (default 6, --quick 3)")
     parser.add_argument("--games", default="leduc,hunl", help="comma-separated: leduc, hunl")
     parser.add_argument("--buckets", default="quick", help="heads-up bucket spec or file (tiny is faster to build)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="core count to scale to")
@@ -670,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"error: unknown game {unknown[0]!r}: expected one of {', '.join(GAME_CONFIGS)}", file=sys.stderr)
         return 2
-    seconds = args.seconds or (4.0 if args.quick else 8.0)
+    seconds = args.seconds or (3.0 if args.quick else 6.0)
     cores = max(1, args.workers)
     grace = max(5.0, seconds)
     workdir = Path(tempfile.mkdtemp(prefix="bench-scaling-"))
@@ -706,8 +733,10 @@ def main(argv: list[str] | None = None) -> int:
                     "load_avg_end": [round(x, 2) for x in os.getloadavg()]},
         "note": "shared, noisy machine: other jobs compete for the cores. sawtooth_index counts samples below 50% "
                 "CPU for any reason; idle_index counts only samples where the worker itself was not runnable "
-                "(CPU + run-queue wait < 50%), i.e. idle by design rather than starved by other tenants.",
+                "(CPU + run-queue wait < 50%), i.e. idle by design rather than starved by other tenants. Loop lag "
+                "is the supervisor's own recent window at the end of training, worker start-up included.",
         "settings": {"seconds": seconds, "games": games, "buckets": args.buckets, "cores": cores, "quick": args.quick,
+                     "configs": GAME_CONFIGS, "config_overrides": CONFIG_OVERRIDES, "hunl_overrides": HUNL_OVERRIDES,
                      "sample_hz": SAMPLE_HZ, "busy_cpu_percent": BUSY_CPU_PERCENT,
                      "elapsed_s": round(time.time() - started, 1)},
         "goals": GOALS,

@@ -165,6 +165,8 @@ def scaling_rows(d: dict[str, Any]) -> list[Row]:
              g.get("mean_worker_cpu_percent"), base.get("mean_worker_cpu_percent"), None, None),
             (f"{game}: loop lag p99, ms", g.get("loop_lag_p99_ms"), None, f"< {goals.get('loop_lag_p99_ms')}",
              below(g.get("loop_lag_p99_ms"), goals.get("loop_lag_p99_ms"))),
+            (f"{game}: supervisor's time runnable but waiting for a core, %", g.get("supervisor_runqueue_wait_percent"),
+             None, None, None),
             (f"{game}: supervisor CPU per merged batch, ms", g.get("supervisor_cpu_ms_per_batch"), None, None, None),
             (f"{game}: workers one supervisor core could feed", g.get("feedable_workers"), None,
              f">= {goals.get('feedable_workers')}", at_least(g.get("feedable_workers"), goals.get("feedable_workers"))),
@@ -175,6 +177,18 @@ def scaling_rows(d: dict[str, Any]) -> list[Row]:
             (f"{game}: it/s at {2 * cores if cores else '2x'} workers over {cores} (oversubscription)",
              g.get("oversubscribed_over_cores_it_per_s"), None, None, None),
         ]
+        sweep = g.get("batch_sweep") or {}
+        base_by_batch = {x["batch"]: x for x in sweep.get("baseline") or []}
+        for x in sweep.get("supervisor") or []:
+            ref = base_by_batch.get(x["batch"], {})
+            rows += [
+                (f"{game}, batch {x['batch']:,}: it/s (reference: queue pool)", x.get("it_per_s"),
+                 ref.get("it_per_s"), None, None),
+                (f"{game}, batch {x['batch']:,}: idle index (reference: queue pool)", x.get("idle_index"),
+                 ref.get("idle_index"), None, None),
+                (f"{game}, batch {x['batch']:,}: workers one supervisor could feed (reference: queue pool main)",
+                 x.get("feedable_workers"), ref.get("feedable_workers"), None, None),
+            ]
     kill = d.get("kill") or {}
     ours, base = kill.get("supervisor") or {}, kill.get("baseline") or {}
     if ours or base:
