@@ -376,8 +376,8 @@ class Policy:
                ) -> TranslatedHistory:
         """The abstract node of a real ACPC history; a two-way translation is drawn from ``seed``.
 
-        Without a seed an off-menu size maps to the likelier abstract size. Results that involve no
-        draw are cached, so replaying a known history costs a dictionary lookup.
+        Without a seed an off-menu size maps to the likelier abstract size. Results with no two-way choice
+        are cached (the same for any seed), so replaying a known history costs a dictionary lookup.
         """
         key = (history, stacks)
         hit = self._translations.get(key)
@@ -385,7 +385,7 @@ class Policy:
             return hit
         rng = None if seed is None else np.random.default_rng(seed)
         result = translate_history(self.tree, history, rng=rng, stacks=stacks)
-        if (rng is None or all(t.probability == 1.0 for t in result.translations)) and (
+        if all(t.probability == 1.0 for t in result.translations) and (
                 len(self._translations) < TRANSLATION_CACHE_LIMIT):
             self._translations[key] = result
         return result

@@ -29,7 +29,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     plans = {
         "kuhn": {"game": "kuhn", "iterations": 200},
         "leduc": {"game": "leduc", "iterations": 2000},
-        "hunl": {"game": "hunl", "actions": "tiny", "buckets": "tiny", "time_budget_seconds": 4},
+        "hunl": {"game": "hunl", "actions": "tiny", "buckets": "tiny", "iterations": 200_000},
     }
     out = {}
     for name, raw in plans.items():
