@@ -71,8 +71,8 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
 class ProgressLine:
     """One refreshed stderr line: iterations, speed, per-worker CPU, restarts, time left."""
 
-    def __init__(self, stream: Any = sys.stderr) -> None:
-        self.stream = stream
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
         self.tty = stream.isatty()
 
     def __call__(self, fields: dict[str, Any]) -> None:
