@@ -140,3 +140,26 @@ def test_shared_regret_mode_is_still_available(tmp_path):
     outcome = train(_leduc(iterations=200_000, num_workers=2, regret_sharing="shared", batch_size=10_000), tmp_path)
     assert outcome.iterations == 200_000
     assert [e for e in _events(tmp_path) if e["event"] == "run_start"][-1]["regret_mode"] == "shared"
+
+
+def test_tensorboard_scalars_when_installed(tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from holdem.cli.train_blueprint import main as train_main
+
+    assert train_main(["--config", "leduc", "--logdir", str(tmp_path), "--iters", "50000", "--num-workers", "1",
+                       "--tensorboard", "--quiet"]) == 0
+    events = EventAccumulator(str(tmp_path / "tensorboard"))
+    events.Reload()
+    assert events.Scalars("train/exploitability")[-1].step == 50_000
+
+
+def test_tensorboard_missing_is_a_notice_not_a_failure(tmp_path, monkeypatch, capsys):
+    from holdem.cli import train_blueprint
+
+    monkeypatch.setattr(train_blueprint.TensorBoardLog, "available", staticmethod(lambda: False))
+    assert train_blueprint.main(["--config", "leduc", "--logdir", str(tmp_path), "--iters", "1000",
+                                 "--num-workers", "1", "--tensorboard", "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "tensorboard is not installed" in err and not (tmp_path / "tensorboard").exists()

@@ -9,10 +9,12 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from holdem.fileformat import FileFormatError
 from holdem.games import GameDefError
+from holdem.tensorboard_log import TensorBoardLog
 from holdem.train_config import ConfigError, build_config, load_config_file
 
 _FLAG_KEYS = {
@@ -107,15 +109,20 @@ def run(args: argparse.Namespace) -> int:
         raw = load_config_file(args.config)
         raw.update(_overrides(args))
         config = build_config(raw)
+        listeners: list[Any] = [] if args.quiet else [ProgressLine()]
         if config.tensorboard:
-            print("tensorboard: scalars are not written in this version; events.jsonl has them all",
-                  file=sys.stderr)
-        progress = None if args.quiet else ProgressLine()
+            if TensorBoardLog.available():
+                listeners.append(TensorBoardLog(Path(args.logdir)))
+            else:
+                print("tensorboard is not installed (pip install -e '.[tensorboard]'): scalars go to "
+                      "events.jsonl only", file=sys.stderr)
         started = time.monotonic()
-        outcome = train(config, args.logdir, buckets_path=args.buckets, resume_from=args.resume_from,
-                        on_progress=progress)
-        if progress is not None:
-            progress.close()
+        try:
+            outcome = train(config, args.logdir, buckets_path=args.buckets, resume_from=args.resume_from,
+                            on_progress=lambda fields: [listen(fields) for listen in listeners])
+        finally:
+            for listener in listeners:
+                listener.close()
     except (ConfigError, RunError, GameDefError, FileFormatError, ValueError) as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
