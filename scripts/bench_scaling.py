@@ -484,8 +484,8 @@ def summarize(results: list[dict[str, Any]], games: Sequence[str], cores: int) -
         two = _find(results, game=game, design="supervisor", workers=2, batch="auto") or {}
         sweep: dict[str, list[dict[str, Any]]] = {"supervisor": [], "baseline": []}
         for r in sorted(_sweep_runs(results, game), key=lambda r: int(r["batch"])):
-            sweep[r["design"]].append({k: r.get(k) for k in ("batch", "it_per_s", "sawtooth_index", "idle_index",
-                                                             "feedable_workers", "supervisor_cpu_ms_per_batch")})
+            sweep[r["design"]].append({"batch": int(r["batch"]), **{k: r.get(k) for k in (
+                "it_per_s", "sawtooth_index", "idle_index", "feedable_workers", "supervisor_cpu_ms_per_batch")}})
         per_game[game] = {
             "efficiency_at_2_workers": two.get("efficiency"),
             "cpu_efficiency_at_2_workers": two.get("cpu_efficiency"),
@@ -574,14 +574,16 @@ def draw(results: list[dict[str, Any]], games: Sequence[str], cores: int, out_di
                 ax.plot(xs, [y + w for y, w in zip(ys, waits)], linestyle=":", color=line.get_color(), linewidth=1,
                         label=f"{name} CPU + run-queue wait")
             ax.axhline(BUSY_CPU_PERCENT, color="grey", linewidth=0.6, linestyle=":")
+            load = (run.get("load_avg_before") or [None])[0]
             ax.set_title(f"{game}, {cores} workers: {label}\nsawtooth {_fmt(run.get('sawtooth_index'), '.2f')}, "
-                         f"idle {_fmt(run.get('idle_index'), '.2f')}, {_fmt(run.get('it_per_s'), ',.0f')} it/s")
+                         f"idle {_fmt(run.get('idle_index'), '.2f')}, {_fmt(run.get('it_per_s'), ',.0f')} it/s, "
+                         f"load {_fmt(load, '.1f')}")
             ax.set_xlabel("time since training start (s)")
             ax.set_ylabel("CPU (% of one core)")
             ax.set_ylim(-5, 130)
             ax.legend(loc="lower right", fontsize=6)
-    fig.suptitle(f"Per-process CPU sampled at 10 Hz from outside; dotted: CPU + time runnable but waiting for a "
-                 f"core (load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    fig.suptitle(f"Per-process CPU sampled at 10 Hz from outside on a shared {cores}-core machine\n"
+                 f"dotted: CPU + time runnable but waiting for a core, summed over the process's threads")
     fig.tight_layout()
     written.append(_save(fig, out_dir / "scaling_cpu_traces.png"))
     plt.close(fig)
@@ -656,6 +658,19 @@ def _fmt(value: Any, spec: str = ".3f") -> str:
 
 # ---- main -------------------------------------------------------------------------------------------------------
 
+def replot(path: Path, out_dir: Path) -> int:
+    """Redraw the PNGs of an earlier run from its JSON (the CPU traces it kept included)."""
+    report = json.loads(path.read_text())
+    results = report["runs"]
+    cores, games = report["settings"]["cores"], report["settings"]["games"]
+    for r in results:
+        if r["batch"] == "auto" and r["workers"] == cores and "kill" not in r:
+            r["_traces"] = report.get("traces", {}).get(f"{r['game']}/{r['design']}")
+    for written in draw(results, games, cores, out_dir):
+        print(written)
+    return 0
+
+
 def _supervised_one(argv: list[str]) -> int:
     """Child mode: the training CLI with one worker driven by the supervisor instead of in-process."""
     import dataclasses
@@ -691,7 +706,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.json")
     parser.add_argument("--plots", type=Path, default=RESULTS, help="directory for the PNGs")
     parser.add_argument("--keep", action="store_true", help="keep the run directories (printed)")
+    parser.add_argument("--replot", type=Path, metavar="JSON", help="only redraw the PNGs from a scaling.json")
     args = parser.parse_args(args_list)
+    if args.replot is not None:
+        return replot(args.replot, args.plots)
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     unknown = [g for g in games if g not in GAME_CONFIGS]
     if unknown:

@@ -170,23 +170,24 @@ def scaling_rows(d: dict[str, Any]) -> list[Row]:
             (f"{game}: supervisor CPU per merged batch, ms", g.get("supervisor_cpu_ms_per_batch"), None, None, None),
             (f"{game}: workers one supervisor core could feed", g.get("feedable_workers"), None,
              f">= {goals.get('feedable_workers')}", at_least(g.get("feedable_workers"), goals.get("feedable_workers"))),
-            (f"{game}: it/s ours over queue pool at {cores} workers, wall clock", base.get("it_per_s_ratio"), 1.0,
+            (f"{game}: it/s ours over queue pool at {cores} workers, wall clock", base.get("it_per_s_ratio"), None,
              None, None),
-            (f"{game}: it per worker CPU-second, ours over queue pool", base.get("it_per_worker_cpu_s_ratio"), 1.0,
+            (f"{game}: it per worker CPU-second, ours over queue pool", base.get("it_per_worker_cpu_s_ratio"), None,
              None, None),
             (f"{game}: it/s at {2 * cores if cores else '2x'} workers over {cores} (oversubscription)",
              g.get("oversubscribed_over_cores_it_per_s"), None, None, None),
         ]
         sweep = g.get("batch_sweep") or {}
-        base_by_batch = {x["batch"]: x for x in sweep.get("baseline") or []}
+        base_by_batch = {int(x["batch"]): x for x in sweep.get("baseline") or []}
         for x in sweep.get("supervisor") or []:
-            ref = base_by_batch.get(x["batch"], {})
+            batch = int(x["batch"])
+            ref = base_by_batch.get(batch, {})
             rows += [
-                (f"{game}, batch {x['batch']:,}: it/s (reference: queue pool)", x.get("it_per_s"),
-                 ref.get("it_per_s"), None, None),
-                (f"{game}, batch {x['batch']:,}: idle index (reference: queue pool)", x.get("idle_index"),
+                (f"{game}, batch {batch:,}: it/s (reference: queue pool)", x.get("it_per_s"), ref.get("it_per_s"),
+                 None, None),
+                (f"{game}, batch {batch:,}: idle index (reference: queue pool)", x.get("idle_index"),
                  ref.get("idle_index"), None, None),
-                (f"{game}, batch {x['batch']:,}: workers one supervisor could feed (reference: queue pool main)",
+                (f"{game}, batch {batch:,}: workers one supervisor could feed (reference: queue pool main)",
                  x.get("feedable_workers"), ref.get("feedable_workers"), None, None),
             ]
     kill = d.get("kill") or {}
