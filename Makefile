@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv test lint train clean
+.PHONY: venv test lint train bench clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,19 @@ test: lint
 
 train: $(STAMP)
 	$(PY) -m holdem.cli.train_blueprint --config configs/quickstart.yaml --logdir runs/quickstart
+
+bench: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[plot]'
+	$(PY) scripts/bench_evaluator.py
+	$(PY) scripts/bench_abstraction.py
+	$(PY) scripts/bench_buckets.py
+	$(PY) scripts/bench_mccfr.py
+	$(PY) scripts/bench_orchestrator.py
+	$(PY) scripts/bench_training.py
+	$(PY) scripts/bench_scaling.py --quick
+	$(PY) scripts/bench_eval.py
+	$(PY) scripts/bench_policy.py
+	$(PY) scripts/make_benchmarks_md.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -391,6 +391,8 @@ class BlueprintJob:
         self.worker_iterations: dict[int, int] = {}
 
     def next_task(self, batch_id: int) -> dict | None:
+        if self.clock.started is None and self.supervisor is not None:
+            self.supervisor.reset_loop_lag()
         self.clock.start()
         if self.stop_issuing or not self.run.budget_left(self.clock.elapsed()):
             return None
