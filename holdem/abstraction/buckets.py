@@ -68,28 +68,33 @@ def card_signature(game: GameDef) -> dict[str, Any]:
 def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int) -> np.int32:
     """Bucket of a hand: hole cards then board in deal order (first ``num_cards`` of ``cards``)."""
     ameta = kernel_data[5]
+    table = kernel_data[6]
+    thr = kernel_data[7]
     b = street * AM_BLK
     mode = ameta[b + AM_MODE]
     if mode == MODE_BOARD_RANK:
-        hole = ameta[b + AM_HOLE]
-        board = index_at(kernel_data, ameta[b + AM_BOARD_SLOT], cards, hole, num_cards - hole)
-        r = eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6])
-        thr = kernel_data[7]
-        n = ameta[b + AM_NTHR]
-        off = ameta[b + AM_THR] + board * n
-        lo = 0
-        hi = n
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if thr[off + mid] <= r:
-                lo = mid + 1
-            else:
-                hi = mid
-        return np.int32(lo)
-    idx = index_at(kernel_data, ameta[b + AM_SLOT], cards, 0, num_cards)
+        start = ameta[b + AM_HOLE]
+        slot = ameta[b + AM_BOARD_SLOT]
+    else:
+        start = 0
+        slot = ameta[b + AM_SLOT]
+    idx = index_at(kernel_data, slot, cards, start, num_cards - start)
     if mode == MODE_IDENTITY:
         return np.int32(idx)
-    return np.int32(kernel_data[6][ameta[b + AM_TABLE] + idx])
+    if mode == MODE_TABLE:
+        return np.int32(table[ameta[b + AM_TABLE] + idx])
+    r = eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6])
+    n = ameta[b + AM_NTHR]
+    off = ameta[b + AM_THR] + idx * n
+    lo = 0
+    hi = n
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if thr[off + mid] <= r:
+            lo = mid + 1
+        else:
+            hi = mid
+    return np.int32(lo)
 
 
 @njit(cache=True)
