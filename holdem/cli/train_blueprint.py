@@ -75,7 +75,7 @@ class ProgressLine:
 
     def __init__(self, stream: Any = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def __call__(self, fields: dict[str, Any]) -> None:
         workers = fields.get("workers") or {}
