@@ -86,23 +86,11 @@ class Trainer:
         tree = build_tree(gamedef, menu, [int(x) for x in abstraction.num_buckets])
         return cls(tree, abstraction, config, **kwargs)
 
-    def _boundary_after(self, iteration: int) -> int:
-        """First iteration after ``iteration`` at which a schedule changes (a batch must end there)."""
-        cfg = self.config
-        stops = []
-        if cfg.discount_mode != "none":
-            stops.append((iteration // cfg.discount_interval + 1) * cfg.discount_interval)
-        if cfg.epsilon_schedule:
-            stops += [start for start, _ in cfg.epsilon_schedule if start > iteration]
-        if cfg.enable_pruning and cfg.pruning_warmup > iteration:
-            stops.append(cfg.pruning_warmup)
-        return min(stops) if stops else np.iinfo(np.int64).max
-
     def step(self, num_iterations: int) -> int:
         """Run exactly ``num_iterations`` more iterations; returns the iteration count reached."""
         target = self.iteration + int(num_iterations)
         while self.iteration < target:
-            end = min(target, self._boundary_after(self.iteration))
+            end = min(target, self.config.next_boundary(self.iteration))
             params = self.config.kernel_params(self.iteration)
             result = self.runner.run(self.tables.regret, self.iteration, end - self.iteration,
                                      self.config.seed, params)
