@@ -69,8 +69,23 @@ def save_arrays(
     header = {"kind": kind, "version": version, "checksum": checksum, "meta": dict(meta or {})}
     payload = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
     payload[HEADER_KEY] = np.frombuffer(json.dumps(header, sort_keys=True).encode(), dtype=np.uint8)
-    atomic_write(path, lambda handle: np.savez(handle, **payload))
+    atomic_write(path, lambda handle: _write_npz(handle, payload))
     return checksum
+
+
+def _write_npz(handle: BinaryIO, payload: Mapping[str, np.ndarray]) -> None:
+    """An uncompressed npz that ``np.load`` reads, written from each array's own buffer.
+
+    ``np.savez`` copies arrays through Python-level buffers while holding the GIL; writing the
+    memory view lets the checksum and the file write release it, so a checkpoint written from a
+    thread does not stall the event loop.
+    """
+    with zipfile.ZipFile(handle, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in payload.items():
+            with archive.open(f"{name}.npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array_header_1_0(member, np.lib.format.header_data_from_array_1_0(array))
+                if array.size:
+                    member.write(memoryview(array).cast("B"))
 
 
 def load_arrays(

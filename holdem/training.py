@@ -9,6 +9,7 @@ batches in-process, bitwise reproducibly for a seed.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import secrets
 import sys
@@ -181,8 +182,8 @@ class BlueprintRun:
             self.restore(Path(resume_from))
 
     # --- identity -------------------------------------------------------------------------------
-    def identity(self) -> dict[str, Any]:
-        """What a checkpoint must match to be resumed by this run."""
+    @functools.cached_property
+    def _identity(self) -> dict[str, Any]:
         return {
             "game": self.game.name,
             "gamedef": format_gamedef(self.game),
@@ -190,6 +191,10 @@ class BlueprintRun:
             "abstraction_hash": self.abstraction.content_hash(),
             "algorithm": self.config.mccfr.algorithm,
         }
+
+    def identity(self) -> dict[str, Any]:
+        """What a checkpoint must match to be resumed by this run (hashed once: bucket tables are large)."""
+        return dict(self._identity)
 
     # --- batch plan -----------------------------------------------------------------------------
     def budget_left(self, now_elapsed: float) -> bool:
