@@ -63,7 +63,7 @@ async def test_completes_exactly() -> None:
 
 
 async def test_sigkill_mid_batch_repeatedly_loses_and_duplicates_nothing() -> None:
-    h = Harness(ExactSumJob(150, size=2048, work_s=0.01))
+    h = Harness(ExactSumJob(300, size=2048, work_s=0.01))
     kills = 0
 
     async def killer() -> None:
@@ -72,8 +72,8 @@ async def test_sigkill_mid_batch_repeatedly_loses_and_duplicates_nothing() -> No
             def busy() -> list[int]:
                 return [w.pid for w in h.sup.workers()
                         if w.state == "ready" and w.pid and h.sup.ledger.in_flight_count(w.worker_id)]
-            await wait_until(lambda: bool(busy()) or h.sup.ledger.done >= 140, 10, "a busy worker")
-            if h.sup.ledger.done >= 140:
+            await wait_until(lambda: bool(busy()) or h.sup.ledger.done >= 290, 10, "a busy worker")
+            if h.sup.ledger.done >= 290:
                 return
             readies = len(h.named("ready"))
             os.kill(busy()[0], signal.SIGKILL)
@@ -84,7 +84,7 @@ async def test_sigkill_mid_batch_repeatedly_loses_and_duplicates_nothing() -> No
         killing = asyncio.create_task(killer())
         summary = await h.run()
         await killing
-    assert summary.ok and summary.batches_done == 150
+    assert summary.ok and summary.batches_done == 300
     assert kills >= 3 and summary.restarts == kills
     assert sum(len(e["requeued"]) for e in h.named("exit")) == summary.requeued >= 1
     assert_exact(h.job)
