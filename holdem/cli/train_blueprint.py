@@ -132,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {outcome.error}", file=sys.stderr)
         return 1
     print(f"blueprint: {outcome.blueprint}", file=sys.stderr)
+    print(f"query it:  holdem policy query {args.logdir} --seat 0 --hole CARDS    "
+          f"(evaluate: holdem eval {args.logdir} --against random --hands 20000)", file=sys.stderr)
     if outcome.checkpoint is not None:
         print(f"last checkpoint: {outcome.checkpoint} (continue with --resume-from {args.logdir})", file=sys.stderr)
     return 0
