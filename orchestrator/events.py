@@ -9,6 +9,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import IO, Any
 
 import psutil
@@ -60,6 +61,11 @@ class EventLog:
         if self._owned and self._sink is not None:
             self._sink.close()
             self._sink = None
+
+
+def read_events(path: str | Path) -> list[dict]:
+    """Every event of a JSON-lines log, oldest first (blank lines skipped)."""
+    return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
 
 
 def percentile(sorted_values: list[float], q: float) -> float:

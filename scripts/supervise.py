@@ -22,10 +22,10 @@ from typing import Any
 
 import psutil
 
-from holdem.cli.train_blueprint import _overrides, add_arguments, run
+from holdem.cli.train_blueprint import add_arguments, config_from_args, run
 from holdem.fileformat import FileFormatError
 from holdem.games import GameDefError
-from holdem.train_config import ConfigError, build_config, load_config_file
+from holdem.training.config import ConfigError
 
 PID_FILE = "supervise.pid"
 LOG_FILE = "supervise.log"
@@ -112,9 +112,7 @@ def release_pidfile(path: Path, pid: int) -> None:
 def check_launch(args: argparse.Namespace) -> Path:
     """Validate the config and the logdir before anything starts; returns the logdir."""
     try:
-        raw = load_config_file(args.config)
-        raw.update(_overrides(args))
-        build_config(raw)
+        config_from_args(args)
     except (ConfigError, GameDefError, FileFormatError, ValueError) as exc:
         raise LaunchError(str(exc).splitlines()[0]) from None
     logdir = Path(args.logdir)

@@ -102,7 +102,8 @@ HOLDEM_CARDS = (2, 5, 6, 7)
 
 @pytest.fixture(scope="module")
 def tiny():
-    from holdem.abstraction.buckets import build_abstraction, load_spec
+    from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.specs import load_spec
 
     return build_abstraction(load_spec("tiny"), progress=False, log=lambda msg: None)
 
@@ -172,7 +173,9 @@ def test_tiny_file_round_trip(tiny, tmp_path):
 
 
 def test_spec_errors(tmp_path):
-    from holdem.abstraction.buckets import BucketSpecError, build_abstraction, load_spec
+    from holdem.abstraction.buckets import BucketSpecError
+    from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.specs import load_spec
 
     with pytest.raises(BucketSpecError, match="unknown bucket spec"):
         load_spec("nope")

@@ -25,12 +25,11 @@ from holdem.evaluation import (
     SeatView,
     Strategy,
     StrategyAgent,
-    chip_unit,
     load_agent,
     play_duplicate_group,
     run_match,
 )
-from holdem.games import GameDef, load_game
+from holdem.games import GameDef, chip_unit, load_game
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ import pytest
 from holdem.abstraction.buckets import lossless_for
 from holdem.abstraction.tree import build_tree
 from holdem.games import load_game
-from holdem.mccfr import MCCFRConfig, Trainer
+from holdem.mccfr import MCCFRConfig
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.exploitability import ExactEvaluator
+from holdem.training.sequential import SequentialTrainer
 
 KUHN_VALUE = -1.0 / 18.0
 
@@ -29,7 +30,7 @@ def leduc():
 
 
 def test_external_sampling_solves_kuhn(kuhn):
-    trainer = Trainer(*kuhn, MCCFRConfig(seed=1), exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(*kuhn, MCCFRConfig(seed=1), batch_size=20_000)
     trainer.step(2_000_000)
     result = trainer.evaluator.evaluate(trainer.average_policy())
     assert abs(result.policy_value[0] - KUHN_VALUE) < 1e-3
@@ -37,13 +38,13 @@ def test_external_sampling_solves_kuhn(kuhn):
 
 
 def test_external_sampling_leduc_below_one_hundredth_in_seconds(leduc):
-    trainer = Trainer(*leduc, MCCFRConfig(seed=2), exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(*leduc, MCCFRConfig(seed=2), batch_size=20_000)
     trainer.step(4_000_000)
     assert trainer.exploitability() < 0.01
 
 
 def test_outcome_sampling_converges_on_kuhn(kuhn):
-    trainer = Trainer(*kuhn, MCCFRConfig(seed=3, algorithm="outcome"), exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(*kuhn, MCCFRConfig(seed=3, algorithm="outcome"), batch_size=20_000)
     trainer.step(1_000_000)
     result = trainer.evaluator.evaluate(trainer.average_policy())
     assert result.exploitability < 5e-3
@@ -94,14 +95,14 @@ def test_linear_weighting_scales_an_iterations_deltas_by_t(leduc):
 
 
 def test_pruning_skips_work_except_on_the_last_street(leduc, kuhn):
-    trained = Trainer(*leduc, MCCFRConfig(seed=4), exploitability_interval_seconds=None)
+    trained = SequentialTrainer.for_tree(*leduc, MCCFRConfig(seed=4), batch_size=20_000)
     trained.step(300_000)
     config = MCCFRConfig(enable_pruning=True, pruning_probability=1.0, pruning_threshold=-50.0)
     runner = BatchRunner(*leduc)
     off = runner.run(trained.tables.regret, 300_000, 20_000, 9, MCCFRConfig().kernel_params(0))
     on = runner.run(trained.tables.regret, 300_000, 20_000, 9, config.kernel_params(0))
     assert on.nodes < 0.9 * off.nodes
-    single_round = Trainer(*kuhn, MCCFRConfig(seed=4), exploitability_interval_seconds=None)
+    single_round = SequentialTrainer.for_tree(*kuhn, MCCFRConfig(seed=4), batch_size=20_000)
     single_round.step(100_000)
     runner = BatchRunner(*kuhn)
     off = runner.run(single_round.tables.regret, 100_000, 10_000, 9, MCCFRConfig().kernel_params(0))
@@ -113,7 +114,7 @@ def test_pruning_skips_work_except_on_the_last_street(leduc, kuhn):
 def test_training_is_bitwise_reproducible_for_a_seed(leduc, algorithm):
     def train(seed):
         config = MCCFRConfig(seed=seed, algorithm=algorithm, use_linear_weighting=True)
-        trainer = Trainer(*leduc, config, batch_size=7_000, exploitability_interval_seconds=None)
+        trainer = SequentialTrainer.for_tree(*leduc, config, batch_size=7_000)
         trainer.step(50_000)
         return trainer.tables
 
@@ -159,8 +160,8 @@ def test_three_player_kuhn_nash_conv_falls(algorithm):
     game = parse_gamedef(THREE_PLAYER_KUHN)
     abstraction = lossless_for(game)
     tree = build_tree(game, None, abstraction.num_buckets)
-    trainer = Trainer(tree, abstraction, MCCFRConfig(seed=1, algorithm=algorithm),
-                      exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(tree, abstraction, MCCFRConfig(seed=1, algorithm=algorithm),
+                                         batch_size=20_000)
     uniform = trainer.evaluator.evaluate(trainer.evaluator.uniform_policy())
     trainer.step(300_000)
     result = trainer.evaluator.evaluate(trainer.average_policy())

@@ -8,12 +8,15 @@ import pytest
 from holdem.abstraction.buckets import lossless_for
 from holdem.abstraction.tree import build_tree
 from holdem.cli.main import build_parser
-from holdem.cli.policy_export import openspiel_policy
 from holdem.fileformat import load_arrays
 from holdem.games import load_game
-from holdem.mccfr import MCCFRConfig, Trainer
+from holdem.mccfr import MCCFRConfig
 from holdem.mccfr.tables import dcfr_factors
-from holdem.mccfr.trainer import POLICY_KIND, read_events
+from holdem.policy.files import AVERAGE_KIND as POLICY_KIND
+from holdem.policy.openspiel import openspiel_policy
+from holdem.training import TrainConfig, train
+from holdem.training.sequential import SequentialTrainer
+from orchestrator.events import read_events
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +27,7 @@ def leduc():
 
 
 def _tables_after(leduc, iterations, **config):
-    trainer = Trainer(*leduc, MCCFRConfig(seed=6, **config), batch_size=600, exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(*leduc, MCCFRConfig(seed=6, **config), batch_size=600)
     trainer.step(iterations)
     return trainer.tables
 
@@ -55,7 +58,7 @@ def test_cli_train_writes_events_and_a_checksummed_policy(tmp_path):
     args = parser.parse_args(["train", "--config", "kuhn", "--num-workers", "1", "--iters", "300000",
                               "--logdir", str(tmp_path)])
     assert args.func(args) == 0
-    events = read_events(tmp_path)
+    events = read_events(tmp_path / "events.jsonl")
     assert events[0]["event"] == "run_start" and events[-1]["event"] == "run_end"
     assert events[-1]["iterations"] == 300000 and events[-1]["exploitability"] < 0.01
     assert all({"ts", "event"} <= set(e) for e in events)
@@ -99,7 +102,7 @@ def test_our_exploitability_agrees_with_openspiel_on_an_exported_policy(leduc, t
     from open_spiel.python import policy as os_policy
     from open_spiel.python.algorithms import exploitability
 
-    trainer = Trainer(*leduc, MCCFRConfig(seed=7), exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(*leduc, MCCFRConfig(seed=7), batch_size=20_000)
     trainer.step(200_000)
     ours = trainer.evaluator.exploitability(trainer.average_policy().astype(np.float32).astype(np.float64))
     doc = json.loads(json.dumps(openspiel_policy(trainer.average_policy().astype(np.float32), *leduc)))
@@ -114,27 +117,14 @@ def test_our_exploitability_agrees_with_openspiel_on_an_exported_policy(leduc, t
 
 
 def test_export_reads_a_run_directory_or_a_checkpoint(leduc, tmp_path):
-    import argparse
-
-    from holdem.cli.policy_export import add_export_parser
-    from holdem.fileformat import save_arrays
-    from holdem.games import format_gamedef
-
-    tree, abstraction = leduc
-    trainer = Trainer(tree, abstraction, MCCFRConfig(seed=2), logdir=tmp_path / "run",
-                      exploitability_interval_seconds=None)
-    trainer.run(iterations=20_000)
-    checkpoint = tmp_path / "checkpoint-000000020000.npz"
-    save_arrays(checkpoint, kind="checkpoint", version=1,
-                arrays={"regret": trainer.tables.regret, "strategy_sum": trainer.tables.strategy_sum},
-                meta={"game": "leduc", "gamedef": format_gamedef(tree.game), "tree_hash": tree.content_hash(),
-                      "abstraction_hash": abstraction.content_hash()})
-    root = argparse.ArgumentParser()
-    add_export_parser(root.add_subparsers(dest="command"))
+    outcome = train(TrainConfig(game="leduc", iterations=20_000, num_workers=1, mccfr=MCCFRConfig(seed=2)),
+                    tmp_path / "run")
+    checkpoint = outcome.checkpoint
+    root = build_parser()
     documents = []
     for source in (tmp_path / "run", checkpoint):
         out = tmp_path / f"{source.stem}.json"
-        args = root.parse_args(["export", str(source), "--format", "openspiel", "--out", str(out)])
+        args = root.parse_args(["policy", "export", str(source), "--format", "openspiel", "--out", str(out)])
         assert args.func(args) == 0
         documents.append(json.loads(out.read_text()))
     first, second = (d["policy"] for d in documents)

@@ -18,8 +18,8 @@ from holdem.evaluation.blueprint import BlueprintAgent
 from holdem.games import load_game
 from holdem.mccfr.exploitability import ExactEvaluator
 from holdem.policy import Policy, PolicyError, quantise
-from holdem.train_config import build_config
 from holdem.training import train
+from holdem.training.config import build_config
 
 
 @pytest.fixture(scope="session")

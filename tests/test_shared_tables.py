@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from holdem.shared_tables import SharedTables, TableSpec, attach_readonly, remove_stale_tables
+from holdem.training.shared_tables import SharedTables, TableSpec, attach_readonly, remove_stale_tables
 
 
 def test_reader_sees_writes_and_cannot_write(tmp_path):
@@ -26,7 +26,7 @@ def test_another_process_attaches_read_only(tmp_path):
         table = tables.create("strategy_sum", (8,), "float64")
         table[:] = np.arange(8)
         code = (
-            "import sys, json; from holdem.shared_tables import TableSpec, attach_readonly;"
+            "import sys, json; from holdem.training.shared_tables import TableSpec, attach_readonly;"
             "a = attach_readonly(TableSpec.from_dict(json.loads(sys.argv[1]))); print(float(a.sum()))"
         )
         out = subprocess.run([sys.executable, "-c", code, json.dumps(tables.specs["strategy_sum"].to_dict())],

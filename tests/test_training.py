@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from holdem.fileformat import load_arrays
-from holdem.train_config import ConfigError, build_config
-from holdem.training import BlueprintRun, RunError, train
+from holdem.training import RunError, resume, train
+from holdem.training.config import ConfigError, build_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,8 +52,7 @@ def test_parallel_run_applies_every_iteration_once_and_logs_progress(tmp_path):
 def test_resume_restores_tables_bitwise_and_continues_counting(tmp_path):
     first = train(_leduc(iterations=20_000, num_workers=1, batch_size=1000), tmp_path / "a")
     arrays, meta = load_arrays(first.checkpoint, kind="checkpoint")
-    resumed = BlueprintRun(_leduc(iterations=40_000, num_workers=1, batch_size=1000), tmp_path / "b",
-                           resume_from=str(tmp_path / "a"))
+    resumed = resume(tmp_path / "a", _leduc(iterations=40_000, num_workers=1, batch_size=1000), tmp_path / "b")
     assert np.array_equal(resumed.tables.regret, arrays["regret"])
     assert np.array_equal(resumed.tables.strategy_sum, arrays["strategy_sum"])
     assert resumed.iterations_applied == meta["iterations"] == 20_000
@@ -70,14 +69,14 @@ def test_resume_restores_tables_bitwise_and_continues_counting(tmp_path):
 def test_resume_refuses_a_checkpoint_of_another_game(tmp_path):
     kuhn = train(build_config({"game": "kuhn", "iterations": 1000, "num_workers": 1}), tmp_path / "kuhn")
     with pytest.raises(RunError, match="another game"):
-        BlueprintRun(_leduc(iterations=10), tmp_path / "leduc", resume_from=str(kuhn.checkpoint))
+        resume(kuhn.checkpoint, _leduc(iterations=10), tmp_path / "leduc")
 
 
 def test_resume_refuses_a_corrupt_checkpoint(tmp_path):
     bad = tmp_path / "checkpoint-000000000001.npz"
     bad.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(RunError, match="truncated or corrupt"):
-        BlueprintRun(_leduc(iterations=10), tmp_path / "run", resume_from=str(bad))
+        resume(bad, _leduc(iterations=10), tmp_path / "run")
 
 
 @pytest.mark.parametrize(

@@ -27,7 +27,8 @@ def _wait_for(condition, timeout_s: float, what: str):
 
 def test_chaos_on_leduc_training_loses_and_doubles_nothing(tmp_path):
     done = subprocess.run(
-        [sys.executable, "scripts/chaos.py", "--job", "holdem.training:chaos_job", "--job-arg", "iterations=2000000",
+        [sys.executable, "scripts/chaos.py", "--job", "holdem.training.job:chaos_job",
+         "--job-arg", "iterations=2000000",
          "--job-arg", "batch_size=10000", "--job-arg", f'logdir="{tmp_path}"', "--min-interval", "0.2",
          "--max-interval", "0.6", "--stop-prob", "0", "--corrupt-prob", "0.2", "--seed", "5"],
         capture_output=True, text=True, cwd=REPO, timeout=240,
@@ -49,7 +50,7 @@ def test_killed_run_leaves_no_worker_and_resumes_from_its_checkpoint(tmp_path):
     try:
         parent = psutil.Process(run.pid)
         workers = _wait_for(lambda: [p for p in parent.children(recursive=True)
-                                     if "holdem.worker" in " ".join(p.cmdline())], 60, "two workers")
+                                     if "holdem.training.worker" in " ".join(p.cmdline())], 60, "two workers")
         _wait_for(lambda: len(list((tmp_path / "checkpoints").glob("checkpoint-*.npz"))) >= 2, 60,
                   "two checkpoints")
         os.kill(run.pid, signal.SIGKILL)

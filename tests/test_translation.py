@@ -10,13 +10,12 @@ from hypothesis import strategies as st
 from holdem.abstraction.actions import load_menu
 from holdem.abstraction.tree import DECISION, EDGE_RAISE, BettingTree, build_tree
 from holdem.engine import HandState
+from holdem.engine.seat import pot_fraction, real_raise_to
 from holdem.games import load_game
-from holdem.translation import (
+from holdem.policy.translation import (
     TranslationError,
     abstract_raise_fraction,
     harmonic_probability,
-    pot_fraction,
-    real_raise_to,
     translate_history,
     translate_size,
     translation_probabilities,

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from numba import njit
 
 from holdem.abstraction.isomorphism import HandIndexer, index_at, street_shapes
@@ -34,7 +33,6 @@ FORMAT_VERSION = 1
 MODE_IDENTITY, MODE_TABLE, MODE_BOARD_RANK = 0, 1, 2
 AM_MODE, AM_SLOT, AM_TABLE, AM_BOARD_SLOT, AM_THR, AM_NTHR, AM_HOLE = range(7)
 AM_BLK = 8
-SPECS_DIR = Path(__file__).resolve().parents[2] / "configs" / "buckets"
 
 
 class BucketError(ValueError):
@@ -334,123 +332,6 @@ def lossless_for(game: GameDef | str) -> CardAbstraction:
     return CardAbstraction.lossless(load_game(game) if isinstance(game, str) else game)
 
 
-STREET_NAMES = ("flop", "turn", "river")
-FEATURES = {"flop": ("hs", "hist"), "turn": ("hs", "hist"), "river": ("hs",)}
-
-
-@dataclass(frozen=True)
-class StreetSpec:
-    """Bucket count and clustering feature of one postflop street."""
-
-    buckets: int
-    feature: str
-
-
-@dataclass(frozen=True)
-class BucketSpec:
-    """A named recipe for hold'em buckets (``configs/buckets/<name>.yaml``)."""
-
-    name: str
-    game: str
-    seed: int
-    flop: StreetSpec
-    turn: StreetSpec
-    river: StreetSpec
-    hist_bins: int = 8
-    kmeans_iterations: int = 20
-    kmeans_sample: int = 100_000
-    preflop: str = "lossless"
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name, "game": self.game, "seed": self.seed, "preflop": self.preflop,
-            "hist_bins": self.hist_bins, "kmeans_iterations": self.kmeans_iterations,
-            "kmeans_sample": self.kmeans_sample,
-        }
-        for st in STREET_NAMES:
-            s = getattr(self, st)
-            out[st] = {"buckets": s.buckets, "feature": s.feature}
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Any, name: str) -> BucketSpec:
-        if not isinstance(data, dict):
-            raise BucketSpecError(f"bucket spec {name!r} must be a mapping")
-        known = {"name", "game", "seed", "preflop", "hist_bins", "kmeans_iterations", "kmeans_sample",
-                 *STREET_NAMES}
-        extra = sorted(set(data) - known)
-        if extra:
-            raise BucketSpecError(f"bucket spec {name!r}: unknown keys {extra}")
-
-        def integer(key: str, default: int | None, lo: int, hi: int) -> int:
-            value = data.get(key, default)
-            if value is None:
-                raise BucketSpecError(f"bucket spec {name!r}: missing {key!r}")
-            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-                raise BucketSpecError(f"bucket spec {name!r}: {key} must be an integer in {lo}..{hi}")
-            return value
-
-        streets = {}
-        for st in STREET_NAMES:
-            s = data.get(st)
-            if not isinstance(s, dict) or set(s) - {"buckets", "feature"}:
-                raise BucketSpecError(f"bucket spec {name!r}: {st} needs {{buckets: N, feature: F}}")
-            n = s.get("buckets")
-            if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 65535:
-                raise BucketSpecError(f"bucket spec {name!r}: {st}.buckets must be an integer in 2..65535")
-            f = s.get("feature", "hs")
-            if f not in FEATURES[st]:
-                raise BucketSpecError(f"bucket spec {name!r}: {st}.feature must be one of {FEATURES[st]}")
-            streets[st] = StreetSpec(n, f)
-        if data.get("preflop", "lossless") != "lossless":
-            raise BucketSpecError(f"bucket spec {name!r}: preflop must be 'lossless' (169 classes)")
-        game = data.get("game", "hunl")
-        if not isinstance(game, str):
-            raise BucketSpecError(f"bucket spec {name!r}: game must be a game name")
-        return cls(
-            name=str(data.get("name", name)), game=game, seed=integer("seed", 0, 0, 2**63 - 1),
-            hist_bins=integer("hist_bins", 8, 2, 255),
-            kmeans_iterations=integer("kmeans_iterations", 20, 1, 10_000),
-            kmeans_sample=integer("kmeans_sample", 100_000, 100, 1 << 40), **streets,
-        )
-
-
-def builtin_specs() -> list[str]:
-    """Names of the bucket specs shipped in ``configs/buckets``."""
-    return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
-
-
-def load_spec(name_or_path: str | Path) -> BucketSpec:
-    """A shipped spec by name (``tiny``, ``quick``, ``mid``) or a YAML file by path."""
-    path = Path(name_or_path)
-    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
-        path = SPECS_DIR / f"{name_or_path}.yaml"
-        if not path.is_file():
-            raise BucketSpecError(f"unknown bucket spec {str(name_or_path)!r}: expected one of "
-                                  f"{builtin_specs()} or a .yaml file")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, yaml.YAMLError) as exc:
-        raise BucketSpecError(f"cannot read bucket spec {str(path)!r}: {type(exc).__name__}") from None
-    return BucketSpec.from_dict(data, path.stem)
-
-
 def is_holdem_deal(game: GameDef) -> bool:
     return (game.num_ranks, game.num_suits, game.num_hole_cards, tuple(game.num_board_cards)) == (
         13, 4, 2, (0, 3, 1, 1))
-
-
-def build_abstraction(spec: BucketSpec, game: GameDef | None = None, seed: int | None = None,
-                      progress: bool = True, log: Any = None) -> CardAbstraction:
-    """Cluster hold'em hands per the spec; deterministic for a seed; uses every numba thread."""
-    from holdem.abstraction.builder import build_holdem
-
-    game = game if game is not None else load_game(spec.game)
-    if not is_holdem_deal(game):
-        raise BucketSpecError(
-            f"clustered buckets need a 52-card hold'em deal (2 hole cards, board 3/1/1); {game.name!r} "
-            "has another deal: use CardAbstraction.lossless"
-        )
-    if seed is not None:
-        spec = BucketSpec(**{**spec.__dict__, "seed": seed})
-    return build_holdem(spec, game, progress=progress, log=log)

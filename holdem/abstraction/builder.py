@@ -15,14 +15,16 @@ from holdem.abstraction.buckets import (
     MODE_BOARD_RANK,
     MODE_IDENTITY,
     MODE_TABLE,
-    BucketSpec,
+    BucketSpecError,
     CardAbstraction,
     StreetAbstraction,
+    is_holdem_deal,
 )
 from holdem.abstraction.isomorphism import HandIndexer
 from holdem.abstraction.kmeans import Clustering, kmeans, kmeans_1d
 from holdem.abstraction.progress import Progress
-from holdem.games import GameDef
+from holdem.abstraction.specs import BucketSpec
+from holdem.games import GameDef, load_game
 
 HOLDEM_SHAPES = [(2,), (2, 3), (2, 4), (2, 5), (5,)]
 BOARD_SLOT = 4
@@ -189,3 +191,17 @@ STREETS = ("flop", "turn", "river")
 def build_holdem(spec: BucketSpec, game: GameDef, progress: bool = True, log: Any = None) -> CardAbstraction:
     """Build the clustered abstraction of ``spec`` for a hold'em deal."""
     return _Builder(spec, game, progress, log).build()
+
+
+def build_abstraction(spec: BucketSpec, game: GameDef | None = None, seed: int | None = None,
+                      progress: bool = True, log: Any = None) -> CardAbstraction:
+    """Cluster hold'em hands per the spec; deterministic for a seed; uses every numba thread."""
+    game = game if game is not None else load_game(spec.game)
+    if not is_holdem_deal(game):
+        raise BucketSpecError(
+            f"clustered buckets need a 52-card hold'em deal (2 hole cards, board 3/1/1); {game.name!r} "
+            "has another deal: use CardAbstraction.lossless"
+        )
+    if seed is not None:
+        spec = BucketSpec(**{**spec.__dict__, "seed": seed})
+    return build_holdem(spec, game, progress=progress, log=log)

@@ -49,7 +49,9 @@ def main(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from holdem.abstraction.buckets import BucketError, CardAbstraction, build_abstraction, load_spec
+    from holdem.abstraction.buckets import BucketError, CardAbstraction
+    from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.specs import load_spec
     from holdem.games import load_game
 
     try:

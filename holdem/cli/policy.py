@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from holdem.action_text import ActionTextError, actions_to_acpc
 from holdem.policy import STREET_NAMES, ActionOption, Decision, Policy, PolicyError, format_hand, policy_file_of
+from holdem.policy.action_text import ActionTextError, actions_to_acpc
 
 EXPORT_FORMATS = ("openspiel", "compact")
 
@@ -138,10 +138,15 @@ def _query(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     if args.format == "openspiel":
-        from holdem.cli import policy_export
+        from holdem.policy.openspiel import ExportError, export_openspiel
 
-        source = policy_file_of(args.source)
-        return policy_export.main(argparse.Namespace(source=str(source), format="openspiel", out=args.out))
+        try:
+            document = export_openspiel(policy_file_of(args.source), args.out)
+        except ExportError as exc:
+            print(f"holdem policy export: {exc}", file=sys.stderr)
+            return 2
+        print(f"{document['game']}: {len(document['policy'])} information states written to {args.out}")
+        return 0
     policy = Policy.load(args.source, buckets=args.buckets)
     policy.export_compact(args.out, bits=args.bits)
     size = args.out.stat().st_size

@@ -14,8 +14,8 @@ from typing import Any
 
 from holdem.fileformat import FileFormatError
 from holdem.games import GameDefError
-from holdem.tensorboard_log import TensorBoardLog
-from holdem.train_config import ConfigError, build_config, load_config_file
+from holdem.training.config import ConfigError, TrainConfig, build_config, load_config_file
+from holdem.training.tensorboard import TensorBoardLog
 
 _FLAG_KEYS = {
     "iters": "iterations",
@@ -53,6 +53,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume-from", help="checkpoint file or run directory to continue")
     parser.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--quiet", action="store_true", help="no live progress line")
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The validated config of a command line: the YAML file named by ``--config`` with the flags applied."""
+    raw = load_config_file(args.config)
+    raw.update(_overrides(args))
+    return build_config(raw)
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -106,9 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from holdem.training import RunError, train
 
     try:
-        raw = load_config_file(args.config)
-        raw.update(_overrides(args))
-        config = build_config(raw)
+        config = config_from_args(args)
         listeners: list[Any] = [] if args.quiet else [ProgressLine()]
         if config.tensorboard:
             if TensorBoardLog.available():

@@ -32,11 +32,12 @@ def resolve_buckets(game: GameDef, text: str | None) -> tuple[int, ...]:
         if len(counts) != game.num_rounds:
             raise ValueError(f"--buckets {text!r}: {game.name} has {game.num_rounds} rounds")
         return counts
-    from holdem.abstraction import buckets
+    from holdem.abstraction.buckets import lossless_for
+    from holdem.abstraction.specs import load_spec
 
     if text == "lossless":
-        return tuple(int(x) for x in buckets.lossless_for(game).num_buckets)
-    spec = buckets.load_spec(text)
+        return tuple(int(x) for x in lossless_for(game).num_buckets)
+    spec = load_spec(text)
     if game.num_rounds != 4:
         raise ValueError(f"bucket spec {text!r} is for hold'em; give counts for {game.name}'s rounds")
     return (169, spec.flop.buckets, spec.turn.buckets, spec.river.buckets)

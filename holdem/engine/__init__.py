@@ -1,6 +1,6 @@
-"""Exact poker rules for any game definition: betting, side pots, showdown and payoffs.
+"""Exact poker rules for any game definition: betting, side pots, showdown, payoffs, and a seat's view.
 
-``HandState`` is the state machine; see ``holdem.engine.state`` for the conventions it follows.
+``HandState`` is the state machine (see ``holdem.engine.state``); ``holdem.engine.seat`` is what a player sees.
 """
 
 from holdem.engine.acpc import format_acpc_history, parse_acpc_history

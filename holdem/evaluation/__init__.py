@@ -1,14 +1,14 @@
-"""Head-to-head evaluation through the rules engine: agents, baselines, duplicate matches, intervals."""
+"""Head-to-head evaluation through the rules engine: agents, baselines, duplicate matches, intervals.
 
+Owns how strength is measured: who plays whom, how hands are dealt and scored, and the best-response agent.
+"""
+
+from holdem.engine.seat import CHECK_OR_CALL, FOLD, Move, SeatView
 from holdem.evaluation.agents import (
-    CHECK_OR_CALL,
-    FOLD,
     Agent,
     AlwaysCall,
     AlwaysMinRaise,
-    Move,
     RandomAgent,
-    SeatView,
     Strategy,
     StrategyAgent,
     sample_move,
@@ -16,11 +16,11 @@ from holdem.evaluation.agents import (
 from holdem.evaluation.heuristic import HeuristicAgent, hand_strength
 from holdem.evaluation.match import AgentError, MatchResult, play_duplicate_group, play_hand, run_match
 from holdem.evaluation.registry import BASELINES, AgentSpecError, load_agent
-from holdem.evaluation.stats import WinRate, chip_unit, win_rate
+from holdem.evaluation.stats import WinRate, win_rate
 
 __all__ = [
     "BASELINES", "CHECK_OR_CALL", "FOLD", "Agent", "AgentError", "AgentSpecError", "AlwaysCall",
     "AlwaysMinRaise", "HeuristicAgent", "MatchResult", "Move", "RandomAgent", "SeatView", "Strategy",
-    "StrategyAgent", "WinRate", "chip_unit", "hand_strength", "load_agent", "play_duplicate_group",
+    "StrategyAgent", "WinRate", "hand_strength", "load_agent", "play_duplicate_group",
     "play_hand", "run_match", "sample_move", "win_rate",
 ]

@@ -1,108 +1,20 @@
-"""What an agent sees and returns at a table, the protocols a strategy implements, and simple baselines.
+"""The protocols an agent and a strategy implement, and simple baselines.
 
-An agent reads a :class:`SeatView` (public state plus its own hole cards, never the others') and returns
-a :class:`Move`. A strategy that can state its action probabilities (a blueprint, a baseline) implements
-:class:`Strategy`; :class:`StrategyAgent` turns one into an agent by sampling with the caller's RNG.
+An agent reads a :class:`~holdem.engine.seat.SeatView` (public state plus its own hole cards, never the
+others') and returns a :class:`~holdem.engine.seat.Move`. A strategy that can state its action probabilities
+(a blueprint, a baseline) implements :class:`Strategy`; :class:`StrategyAgent` turns one into an agent by
+sampling with the caller's RNG.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from holdem.engine import ActionKind, HandState
-from holdem.games import GameDef
-from holdem.translation import raise_to_for_fraction, real_raise_to
-
-
-class Move(NamedTuple):
-    """A decision: fold, check/call, or bet/raise so that the seat's bet in this street becomes ``to``."""
-
-    kind: ActionKind
-    to: int = 0
-
-    @staticmethod
-    def raise_to(to: int) -> Move:
-        return Move(ActionKind.BET_OR_RAISE, int(to))
-
-
-FOLD = Move(ActionKind.FOLD)
-CHECK_OR_CALL = Move(ActionKind.CHECK_OR_CALL)
-
-
-class SeatView:
-    """Read-only view of a hand in progress for one seat: public state and that seat's hole cards."""
-
-    __slots__ = ("_state", "seat")
-
-    def __init__(self, state: HandState, seat: int) -> None:
-        self._state = state
-        self.seat = seat
-
-    @property
-    def game(self) -> GameDef:
-        return self._state.game
-
-    @property
-    def hole_cards(self) -> tuple[int, ...]:
-        return self._state.hole_cards[self.seat]
-
-    @property
-    def board(self) -> tuple[int, ...]:
-        return self._state.board
-
-    @property
-    def street(self) -> int:
-        return self._state.street
-
-    @property
-    def pot(self) -> int:
-        return self._state.pot
-
-    @property
-    def bets(self) -> tuple[int, ...]:
-        return self._state.bets
-
-    @property
-    def contributions(self) -> tuple[int, ...]:
-        return self._state.contributions
-
-    @property
-    def stacks(self) -> tuple[int, ...]:
-        return self._state.stacks
-
-    @property
-    def in_hand(self) -> tuple[bool, ...]:
-        return self._state.in_hand
-
-    @property
-    def starting_stacks(self) -> tuple[int, ...]:
-        return self._state.starting_stacks
-
-    def history_acpc(self) -> str:
-        """The betting so far as an ACPC string of real amounts (what translation reads)."""
-        return self._state.history_acpc()
-
-    def to_call(self) -> int:
-        return self._state.to_call()
-
-    def can_fold(self) -> bool:
-        return self._state.can_fold()
-
-    def can_raise(self) -> bool:
-        return self._state.can_bet_or_raise()
-
-    def min_raise_to(self) -> int | None:
-        return self._state.min_raise_to()
-
-    def max_raise_to(self) -> int | None:
-        return self._state.max_raise_to()
-
-    def raise_to_pot_fraction(self, fraction: float) -> int:
-        """Legal bet in this street adding ``fraction`` of the pot after calling (clipped to min/all-in)."""
-        return real_raise_to(fraction, self._state)
+from holdem.engine import ActionKind
+from holdem.engine.seat import CHECK_OR_CALL, FOLD, Move, SeatView, raise_to_for_fraction
 
 
 @runtime_checkable

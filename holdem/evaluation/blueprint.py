@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from holdem.evaluation.agents import Move, SeatView, StrategyAgent
+from holdem.engine.seat import Move, SeatView
+from holdem.evaluation.agents import StrategyAgent
 from holdem.games import GameDef
 from holdem.policy import Policy
 

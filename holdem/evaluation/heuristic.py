@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from holdem.evaluation.agents import CHECK_OR_CALL, FOLD, Move, SeatView, StrategyAgent
+from holdem.engine.seat import CHECK_OR_CALL, FOLD, Move, SeatView
+from holdem.evaluation.agents import StrategyAgent
 from holdem.evaluator import eval7, eval_cards
 from holdem.showdown import hand_rank
 

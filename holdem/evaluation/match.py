@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from holdem.engine import ActionKind, HandState, IllegalActionError
-from holdem.evaluation.agents import Agent, SeatView
+from holdem.engine.seat import SeatView
+from holdem.evaluation.agents import Agent
 from holdem.evaluation.progress import ProgressBar
-from holdem.evaluation.stats import chip_unit, win_rate
-from holdem.games import GameDef
+from holdem.evaluation.stats import win_rate
+from holdem.games import GameDef, chip_unit
 
 GROUPS_PER_CHUNK = 200
 

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from holdem.games import GameDef
-
 Z95 = 1.959963984540054
 
 
@@ -20,16 +18,6 @@ class WinRate:
     stderr: float
     ci95: tuple[float, float]
     groups: int
-
-
-def chip_unit(game: GameDef) -> tuple[int, str]:
-    """Chips in the unit results are reported in, and its name: the big blind, or the ante without blinds."""
-    if game.big_blind > 0:
-        return game.big_blind, "big blind"
-    ante = max(game.ante)
-    if ante > 0:
-        return ante, "ante"
-    return 1, "chip"
 
 
 def win_rate(group_chips: np.ndarray, hands_per_group: int, unit_chips: int) -> WinRate:

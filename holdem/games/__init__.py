@@ -1,11 +1,14 @@
-"""Game definitions: the typed :class:`GameDef`, ACPC files, and the shipped games."""
+"""Game definitions: the typed :class:`GameDef`, ACPC ``GAMEDEF`` files, and the shipped games.
+
+Owns the rules' parameters (players, blinds, stacks, deck, rounds) and the unit results are reported in.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from holdem.games.acpc import format_gamedef, parse_gamedef, read_gamedef, write_gamedef
-from holdem.games.gamedef import Betting, GameDef, GameDefError
+from holdem.games.gamedef import Betting, GameDef, GameDefError, chip_unit
 
 GAMES_DIR = Path(__file__).resolve().parents[2] / "configs" / "games"
 
@@ -29,6 +32,6 @@ def load_game(name_or_path: str | Path) -> GameDef:
 
 
 __all__ = [
-    "Betting", "GameDef", "GameDefError", "builtin_games", "format_gamedef", "load_game", "parse_gamedef",
+    "Betting", "GameDef", "GameDefError", "builtin_games", "chip_unit", "format_gamedef", "load_game", "parse_gamedef",
     "read_gamedef", "write_gamedef",
 ]

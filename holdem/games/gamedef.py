@@ -125,3 +125,13 @@ class GameDef:
     @property
     def total_board_cards(self) -> int:
         return sum(self.num_board_cards)
+
+
+def chip_unit(game: GameDef) -> tuple[int, str]:
+    """Chips in the unit results are reported in, and its name: the big blind, or the ante without blinds."""
+    if game.big_blind > 0:
+        return game.big_blind, "big blind"
+    ante = max(game.ante)
+    if ante > 0:
+        return ante, "ante"
+    return 1, "chip"

@@ -1,4 +1,4 @@
-"""``holdem policy export``: a trained Kuhn or Leduc policy in OpenSpiel's tabular form.
+"""A trained Kuhn or Leduc policy in OpenSpiel's tabular form (``holdem policy export --format openspiel``).
 
 Writes ``{"game": "kuhn_poker"|"leduc_poker", "policy": {info_state_string: [[action_id, prob], ...]}}``
 with OpenSpiel's own information-state strings and action ids (Kuhn: pass 0, bet 1; Leduc: fold 0,
@@ -7,9 +7,7 @@ call 1, raise 2; Leduc cards numbered ``2 * rank + suit`` from the lowest rank, 
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +18,9 @@ from holdem.abstraction.tree import CHANCE, DECISION, EDGE_FOLD, EDGE_RAISE, Bet
 from holdem.fileformat import FileFormatError, load_arrays
 from holdem.games import load_game, parse_gamedef
 from holdem.mccfr.tables import average_strategy, row_num_actions
-from holdem.mccfr.trainer import POLICY_FILE, POLICY_KIND, POLICY_VERSION
+from holdem.policy.files import AVERAGE_KIND, AVERAGE_VERSION, RUN_POLICY_FILES
 
-CHECKPOINT_KIND = "checkpoint"
+CHECKPOINT_KIND = "checkpoint"  # written by holdem.training.checkpoint; read here for its strategy sums
 OPENSPIEL_GAMES = {"kuhn": "kuhn_poker", "leduc": "leduc_poker"}
 LEDUC_STARTING_MONEY = 100
 
@@ -31,35 +29,18 @@ class ExportError(ValueError):
     """A run or file that cannot be exported; the message is one line."""
 
 
-def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Mount ``export`` under a ``policy`` command's subparsers."""
-    parser = subparsers.add_parser("export", help="write a small game's policy in OpenSpiel's format")
-    parser.add_argument("source", metavar="RUN_OR_CHECKPOINT", help="a run directory or a policy .npz file")
-    parser.add_argument("--format", choices=["openspiel"], default="openspiel")
-    parser.add_argument("--out", required=True, type=Path, metavar="FILE.json")
-    parser.set_defaults(func=main)
-    return parser
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """A standalone ``policy`` command holding only ``export``."""
-    parser = subparsers.add_parser("policy", help="export trained policies")
-    add_export_parser(parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True))
-    return parser
-
-
 def load_policy(source: str | Path) -> tuple[np.ndarray, dict[str, Any]]:
     """The average policy and metadata of a run directory, a policy file or a checkpoint."""
     path = Path(source)
     if path.is_dir():
-        candidates = [path / POLICY_FILE, path / "blueprint.npz"]
+        candidates = [path / name for name in RUN_POLICY_FILES]
         candidates += sorted((path / "checkpoints").glob("checkpoint-*.npz"), reverse=True)
         found = [c for c in candidates if c.is_file()]
         if not found:
-            raise ExportError(f"{path} holds no {POLICY_FILE}, blueprint.npz or checkpoint")
+            raise ExportError(f"{path} holds no {' or '.join(RUN_POLICY_FILES)} and no checkpoint")
         path = found[0]
     try:
-        arrays, meta = load_arrays(path, kind=POLICY_KIND, versions=(POLICY_VERSION,))
+        arrays, meta = load_arrays(path, kind=AVERAGE_KIND, versions=(AVERAGE_VERSION,))
         return arrays["policy"].astype(np.float64), meta
     except FileFormatError as exc:
         if "holds a 'checkpoint'" not in str(exc):
@@ -154,25 +135,13 @@ def _leduc_string(tree: BettingTree, node: int, seat: int, hand: tuple[int, ...]
     return text + f"[Round1: {' '.join(map(str, rounds[0]))}][Round2: {' '.join(map(str, rounds[1]))}]"
 
 
-def main(args: argparse.Namespace) -> int:
+def export_openspiel(source: str | Path, out: Path) -> dict[str, Any]:
+    """Write the OpenSpiel document of a run directory, policy file or checkpoint to ``out``; returns it."""
+    policy, meta = load_policy(source)
+    tree, abstraction = rebuild(meta)
+    document = openspiel_policy(policy, tree, abstraction)
     try:
-        policy, meta = load_policy(args.source)
-        tree, abstraction = rebuild(meta)
-        document = openspiel_policy(policy, tree, abstraction)
-    except ExportError as exc:
-        print(f"holdem policy export: {exc}", file=sys.stderr)
-        return 2
-    try:
-        args.out.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
+        out.write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
     except OSError as exc:
-        print(f"holdem policy export: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
-        return 2
-    print(f"{document['game']}: {len(document['policy'])} information states written to {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    root = argparse.ArgumentParser(prog="holdem policy")
-    add_export_parser(root.add_subparsers(dest="policy_command", metavar="ACTION", required=True))
-    namespace = root.parse_args()
-    sys.exit(namespace.func(namespace))
+        raise ExportError(f"cannot write {out}: {exc.strerror}") from None
+    return document

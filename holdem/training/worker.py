@@ -1,4 +1,4 @@
-"""Worker process of a parallel training run: ``python -m holdem.worker RUN_SPEC.json``.
+"""Worker process of a parallel training run: ``python -m holdem.training.worker RUN_SPEC.json``.
 
 It loads the run's tree and card abstraction, maps the master regret table read-only, compiles
 (or loads from cache) the kernel before saying ready, then answers each task with one batch's
@@ -18,7 +18,7 @@ from holdem.abstraction.buckets import CardAbstraction, lossless_for
 from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.config import NUM_PARAMS, MCCFRConfig
-from holdem.shared_tables import TableSpec, attach_readonly
+from holdem.training.shared_tables import TableSpec, attach_readonly
 from orchestrator.worker_runtime import run_worker
 
 WORKER_SPEC_VERSION = 1
@@ -112,7 +112,7 @@ class BatchHandler:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m holdem.worker RUN_SPEC.json", file=sys.stderr)
+        print("usage: python -m holdem.training.worker RUN_SPEC.json", file=sys.stderr)
         return 2
     handler = BatchHandler(json.loads(Path(args[0]).read_text()))
     handler.warm_up(np.zeros(NUM_PARAMS, dtype=np.float64))

@@ -1,16 +1,12 @@
-"""A trained blueprint ready to use: loaded and validated, exported compactly, and queried at a table.
+"""A trained blueprint at a table: card buckets, off-tree translation, and action probabilities in chips.
 
-A policy is a table of action probabilities with one row per (abstract decision node, card bucket) of
-the betting tree it was trained on. Loading checks the file's kind, version and checksum, that the tree
-and card abstraction it names are the ones at hand (by content hash) and, when asked, the game. Queries
-map a real history onto the tree with pseudo-harmonic translation and state each abstract action as
-real chips at the table.
+A policy is a table of action probabilities with one row per (abstract decision node, card bucket) of the
+betting tree it was trained on (see :mod:`holdem.policy.files` for loading and checks). Queries map a real
+history onto the tree with pseudo-harmonic translation and state each abstract action as real chips.
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,23 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from holdem.abstraction.actions import ActionMenu
-from holdem.abstraction.buckets import BucketError, CardAbstraction, bucket_of, lossless_for
-from holdem.abstraction.tree import (
-    DECISION,
-    EDGE_CALL,
-    EDGE_FOLD,
-    BettingTree,
-    TreeFileError,
-    build_tree,
-)
+from holdem.abstraction.buckets import CardAbstraction, bucket_of
+from holdem.abstraction.tree import DECISION, EDGE_CALL, EDGE_FOLD, BettingTree
 from holdem.cards import CardError, format_cards, parse_cards
 from holdem.engine import HandState
-from holdem.evaluation.agents import CHECK_OR_CALL, FOLD, Move, SeatView
-from holdem.evaluation.stats import chip_unit
-from holdem.fileformat import HEADER_KEY, FileFormatError, load_arrays, save_arrays
-from holdem.games import GameDef, GameDefError, format_gamedef, parse_gamedef
-from holdem.translation import (
+from holdem.engine.seat import CHECK_OR_CALL, FOLD, Move, SeatView
+from holdem.games import GameDef, chip_unit
+from holdem.policy.files import PolicyError, PolicyParts, load_policy_parts, one_line, save_compact
+from holdem.policy.translation import (
     TranslatedHistory,
     Translation,
     TranslationError,
@@ -42,19 +29,9 @@ from holdem.translation import (
     translate_history,
 )
 
-AVERAGE_KIND = "average_policy"
-AVERAGE_VERSION = 1
-COMPACT_KIND = "compact_policy"
-COMPACT_VERSION = 1
-RUN_POLICY_FILES = ("blueprint.npz", "policy.npz")
 STREET_NAMES = ("preflop", "flop", "turn", "river")
 TRANSLATION_CACHE_LIMIT = 200_000
 BUCKET_CACHE_LIMIT = 500_000
-QUANTISE_CHUNK_ROWS = 1 << 20
-
-
-class PolicyError(ValueError):
-    """A policy that cannot be loaded or a question it cannot answer; the message is one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,69 +81,6 @@ class Decision:
         return not self.complete
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _peek_kind(path: Path) -> str | None:
-    """The ``kind`` in a holdem file's header, or None when it cannot be read (load reports why)."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            if HEADER_KEY not in npz.files:
-                return None
-            return json.loads(npz[HEADER_KEY].tobytes().decode()).get("kind")
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, UnicodeDecodeError, AttributeError):
-        return None
-
-
-def policy_file_of(path: str | Path) -> Path:
-    """The policy file of a run directory (``blueprint.npz``, else ``policy.npz``) or the file itself."""
-    path = Path(path)
-    if path.is_dir():
-        for name in RUN_POLICY_FILES:
-            if (path / name).is_file():
-                return path / name
-        raise PolicyError(f"{path} holds no policy ({' or '.join(RUN_POLICY_FILES)}): is it a finished run?")
-    if not path.exists():
-        raise PolicyError(f"{path} does not exist")
-    return path
-
-
-def policy_game(path: str | Path) -> GameDef:
-    """The game a run directory or policy file was trained for (read from its header, nothing else loaded)."""
-    file = policy_file_of(path)
-    kind = _peek_kind(file)
-    try:
-        _, meta = load_arrays(file, kind=kind if kind in (AVERAGE_KIND, COMPACT_KIND) else AVERAGE_KIND,
-                              versions=(AVERAGE_VERSION, COMPACT_VERSION))
-    except FileFormatError as exc:
-        raise PolicyError(_one_line(exc)) from None
-    return Policy._game_of(meta, file, None)
-
-
-def quantise(probabilities: np.ndarray, num_actions: np.ndarray, bits: int) -> np.ndarray:
-    """Rows of probabilities as integers summing to ``2**bits - 1`` (largest remainders), error < 1 / that."""
-    if bits not in (8, 16):
-        raise PolicyError(f"bits must be 8 or 16, got {bits}")
-    levels = (1 << bits) - 1
-    rows, width = probabilities.shape
-    valid = np.arange(width)[None, :] < np.asarray(num_actions)[:, None]
-    p = np.where(valid, np.clip(probabilities.astype(np.float64), 0.0, None), 0.0)
-    sums = p.sum(axis=1, keepdims=True)
-    uniform = valid / np.maximum(valid.sum(axis=1, keepdims=True), 1)
-    p = np.where(sums > 0, p / np.where(sums > 0, sums, 1.0), uniform)
-    scaled = p * levels
-    base = np.floor(scaled)
-    remainder = np.where(valid, scaled - base, -1.0)
-    deficit = levels - base.sum(axis=1).astype(np.int64)
-    order = np.argsort(-remainder, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(width)[None, :].repeat(rows, axis=0), axis=1)
-    q = base + (rank < deficit[:, None])
-    return q.astype(np.uint8 if bits == 8 else np.uint16)
-
-
 class Policy:
     """A blueprint's probabilities over its betting tree and card abstraction, validated on load."""
 
@@ -199,156 +113,16 @@ class Policy:
         ``game``, when given, must be the game the policy was trained for. ``buckets`` overrides where
         the bucket file is looked for (it must still have the hash the policy records).
         """
-        file = policy_file_of(path)
-        kind = _peek_kind(file)
-        try:
-            if kind == COMPACT_KIND:
-                arrays, meta = load_arrays(file, kind=COMPACT_KIND, versions=(COMPACT_VERSION,))
-            else:
-                arrays, meta = load_arrays(file, kind=AVERAGE_KIND, versions=(AVERAGE_VERSION,))
-        except FileFormatError as exc:
-            raise PolicyError(_one_line(exc)) from None
-        policy_game = cls._game_of(meta, file, game)
-        if kind == COMPACT_KIND:
-            tree = cls._embedded_tree(arrays, meta, policy_game, file)
-            bits = int(meta.get("bits", 0))
-            levels = float((1 << bits) - 1)
-            probabilities = arrays["q"].astype(np.float32) / np.float32(levels)
-        else:
-            tree = cls._tree_for(file, meta, policy_game)
-            bits = None
-            probabilities = arrays["policy"]
-        abstraction = cls._abstraction_for(meta, policy_game, file, buckets)
-        num_actions = arrays["num_actions"]
-        want = (tree.num_rows, tree.max_actions)
-        if probabilities.shape != want or num_actions.shape != (tree.num_rows,):
-            raise PolicyError(f"{file}: policy table has shape {probabilities.shape}, its tree needs {want}")
-        return cls(game=policy_game, tree=tree, abstraction=abstraction, probabilities=probabilities,
-                   num_actions=num_actions, meta=meta, source=file, bits=bits)
+        parts = load_policy_parts(path, game=game, buckets=buckets)
+        return cls(game=parts.game, tree=parts.tree, abstraction=parts.abstraction,
+                   probabilities=parts.probabilities, num_actions=parts.num_actions, meta=parts.meta,
+                   source=parts.source, bits=parts.bits)
 
-    @staticmethod
-    def _game_of(meta: dict[str, Any], file: Path, game: GameDef | None) -> GameDef:
-        try:
-            policy_game = parse_gamedef(meta["gamedef"], source=str(file), name=meta.get("game"))
-        except (KeyError, GameDefError) as exc:
-            raise PolicyError(f"{file}: the policy's game definition is unreadable ({_one_line(exc)})") from None
-        if game is not None and format_gamedef(game) != format_gamedef(policy_game):
-            if game.name != policy_game.name:
-                raise PolicyError(f"{file} is a policy for {policy_game.name}, not {game.name}")
-            raise PolicyError(f"{file} was trained for another {game.name} definition "
-                              f"(stacks, blinds or deck differ from the game asked for)")
-        return policy_game
-
-    @staticmethod
-    def _tree_for(file: Path, meta: dict[str, Any], game: GameDef) -> BettingTree:
-        """The run's ``tree.npz`` next to the file (or one level up for snapshots), else rebuilt."""
-        want = meta.get("tree_hash")
-        for candidate in (file.parent / "tree.npz", file.parent.parent / "tree.npz"):
-            if candidate.is_file():
-                try:
-                    tree = BettingTree.load(candidate)
-                except TreeFileError as exc:
-                    raise PolicyError(_one_line(exc)) from None
-                if tree.content_hash() != want:
-                    raise PolicyError(f"tree file {candidate} does not match the policy {file} "
-                                      f"(tree hash {tree.content_hash()[:12]} != {str(want)[:12]})")
-                return tree
-        try:
-            menu = None if meta.get("menu") is None else ActionMenu.from_dict(meta["menu"])
-            tree = build_tree(game, menu, [int(x) for x in meta["num_buckets"]])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PolicyError(f"{file}: cannot rebuild the policy's betting tree ({_one_line(exc)})") from None
-        if tree.content_hash() != want:
-            raise PolicyError(f"{file}: no tree.npz beside it and this build's tree for its game and menu "
-                              f"differs (tree hash {tree.content_hash()[:12]} != {str(want)[:12]})")
-        return tree
-
-    @staticmethod
-    def _embedded_tree(arrays: dict[str, np.ndarray], meta: dict[str, Any], game: GameDef,
-                       file: Path) -> BettingTree:
-        try:
-            menu = None if meta.get("menu") is None else ActionMenu.from_dict(meta["menu"])
-            tree = BettingTree(game=game, menu=menu, num_buckets=tuple(int(x) for x in meta["num_buckets"]),
-                               **{name[5:]: a for name, a in arrays.items() if name.startswith("tree_")})
-        except (KeyError, TypeError, ValueError) as exc:
-            raise PolicyError(f"{file}: the embedded betting tree is incomplete ({_one_line(exc)})") from None
-        if tree.content_hash() != meta.get("tree_hash"):
-            raise PolicyError(f"{file}: the embedded betting tree does not match its tree hash")
-        return tree
-
-    @staticmethod
-    def _abstraction_for(meta: dict[str, Any], game: GameDef, file: Path,
-                         override: str | Path | None) -> CardAbstraction:
-        """The card abstraction the policy was trained on, found by path and checked by hash."""
-        want = meta.get("abstraction_hash")
-        spec = meta.get("abstraction") or {}
-        if override is None and spec.get("name") == "lossless":
-            try:
-                abstraction = lossless_for(game)
-            except BucketError as exc:
-                raise PolicyError(_one_line(exc)) from None
-            if abstraction.content_hash() != want:
-                raise PolicyError(f"{file}: this build's lossless {game.name} buckets differ from the policy's")
-            return abstraction
-        candidates: list[Path] = []
-        if override is not None:
-            candidates.append(Path(override))
-        else:
-            if meta.get("buckets_path"):
-                candidates.append(Path(meta["buckets_path"]))
-            if spec.get("name"):
-                from holdem.training import default_bucket_path
-
-                candidates.append(default_bucket_path(game, str(spec["name"])))
-        found = next((c for c in candidates if c.is_file()), None)
-        if found is None:
-            where = candidates[0] if candidates else "(none recorded)"
-            raise PolicyError(f"{file}: its bucket file {where} does not exist (pass the file with --buckets)")
-        try:
-            abstraction = CardAbstraction.load(found, game)
-        except BucketError as exc:
-            raise PolicyError(_one_line(exc)) from None
-        if abstraction.content_hash() != want:
-            raise PolicyError(f"bucket file {found} is not the one {file} was trained on "
-                              f"(hash {abstraction.content_hash()[:12]} != {str(want)[:12]})")
-        return abstraction
-
-    # --- export --------------------------------------------------------------------------------
     def export_compact(self, path: str | Path, bits: int = 8) -> str:
-        """Write the policy quantised to ``bits`` (8 or 16) per entry, with its tree embedded.
-
-        The bucket file is referenced by path and hash (it can be 100+ MB). Returns the file checksum.
-        """
-        if bits not in (8, 16):
-            raise PolicyError(f"bits must be 8 or 16, got {bits}")
-        q = np.empty(self.probabilities.shape, dtype=np.uint8 if bits == 8 else np.uint16)
-        for start in range(0, q.shape[0], QUANTISE_CHUNK_ROWS):
-            stop = start + QUANTISE_CHUNK_ROWS
-            q[start:stop] = quantise(self.probabilities[start:stop], self.num_actions[start:stop], bits)
-        arrays = {"q": q, "num_actions": np.asarray(self.num_actions, dtype=np.int16)}
-        arrays.update({f"tree_{name}": array for name, array in self.tree.arrays().items()})
-        buckets_path = None
-        if self.abstraction.spec.get("name") != "lossless":
-            recorded = self.meta.get("buckets_path")
-            buckets_path = str(Path(recorded).resolve()) if recorded else None
-        meta = {
-            "game": self.game.name,
-            "gamedef": format_gamedef(self.game),
-            "menu": self.tree.menu.to_dict() if self.tree.menu is not None else None,
-            "num_buckets": [int(x) for x in self.tree.num_buckets],
-            "tree_hash": self.tree.content_hash(),
-            "abstraction": self.abstraction.spec,
-            "abstraction_hash": self.abstraction.content_hash(),
-            "buckets_path": buckets_path,
-            "bits": bits,
-            "strategy": "average",
-            "iterations": self.meta.get("iterations"),
-            "source_checksum": self.meta.get("checksum"),
-        }
-        try:
-            return save_arrays(path, kind=COMPACT_KIND, version=COMPACT_VERSION, arrays=arrays, meta=meta)
-        except OSError as exc:
-            raise PolicyError(f"cannot write {path}: {exc.strerror or exc}") from None
+        """Write the policy quantised to ``bits`` (8 or 16) per entry; returns the file checksum."""
+        parts = PolicyParts(self.game, self.tree, self.abstraction, self.probabilities, self.num_actions,
+                            self.meta, self.source, self.bits)
+        return save_compact(parts, path, bits)
 
     # --- lookups -------------------------------------------------------------------------------
     def bucket(self, street: int, cards: Sequence[int]) -> int:
@@ -457,11 +231,11 @@ class Policy:
             given = len(board_cards)
             state = HandState(game=game, hole_cards=holes, board=board_cards, rng=np.random.default_rng(0))
         except (CardError, ValueError) as exc:
-            raise PolicyError(_one_line(exc)) from None
+            raise PolicyError(one_line(exc)) from None
         try:
             state.apply_acpc_history(history)
         except ValueError as exc:
-            raise PolicyError(f"impossible history {history!r}: {_one_line(exc)}") from None
+            raise PolicyError(f"impossible history {history!r}: {one_line(exc)}") from None
         if state.actor is None:
             raise PolicyError(f"the hand is over after {history!r}: nobody is to act")
         street = state.street
@@ -486,7 +260,7 @@ class Policy:
         try:
             located = self.locate(real_history, seed=seed)
         except TranslationError as exc:
-            raise PolicyError(_one_line(exc)) from None
+            raise PolicyError(one_line(exc)) from None
         complete = located.complete and int(self.tree.kind[located.node]) == DECISION
         bucket = self.bucket(state.street, view.hole_cards + view.board) if complete else -1
         children = list(self.tree.children(located.node)) if complete else []
@@ -536,7 +310,7 @@ def _cards(cards: str | Sequence[int], what: str) -> list[int]:
         try:
             return parse_cards(cards)
         except CardError as exc:
-            raise PolicyError(f"{what}: {_one_line(exc)}") from None
+            raise PolicyError(f"{what}: {one_line(exc)}") from None
     return [int(c) for c in cards]
 
 

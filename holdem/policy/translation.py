@@ -17,6 +17,7 @@ import numpy as np
 
 from holdem.abstraction.tree import CHANCE, DECISION, EDGE_CALL, EDGE_FOLD, EDGE_RAISE, BettingTree
 from holdem.engine import Action, ActionKind, HandState
+from holdem.engine.seat import pot_fraction
 
 _EXACT = 1e-9
 
@@ -62,34 +63,11 @@ def translate_size(x: float, sizes: Sequence[float], rng: np.random.Generator | 
     return (low, p_low) if rng.random() < p_low else (high, p_high)
 
 
-def pot_fraction(to_total: int, contributions: Sequence[int], seat: int) -> float:
-    """Size of a raise to ``to_total`` chips in the hand, as a fraction of the pot after ``seat`` calls."""
-    top = max(contributions)
-    pot_after_call = sum(contributions) + top - contributions[seat]
-    return (to_total - top) / pot_after_call
-
-
-def raise_to_for_fraction(fraction: float, top: int, pot_after_call: int, low: int, high: int) -> int:
-    """Street bet adding ``fraction`` of ``pot_after_call`` on top of ``top``, clipped to [low, high]."""
-    return min(max(top + int(fraction * pot_after_call + 0.5), low), high)
-
-
-def real_raise_to(fraction: float, state: HandState) -> int:
-    """The actor's legal bet in this street for a pot-fraction raise, clipped to min-raise/all-in."""
-    low, high = state.min_raise_to(), state.max_raise_to()
-    seat = state.actor
-    if low is None or high is None or seat is None:
-        raise ValueError("the actor may not bet or raise here")
-    bets = state.bets
-    top = max(bets)
-    return raise_to_for_fraction(fraction, top, state.pot + top - bets[seat], low, high)
-
-
 def abstract_raise_fraction(tree: BettingTree, node: int, child: int) -> float:
     """Pot fraction of the raise from decision ``node`` to its ``child``, at the node's contributions.
 
-    Played back with :func:`real_raise_to` it gives the tree's exact chips when the real hand matches the
-    abstract one, and the same share of the real pot after a translation.
+    Played back with :func:`holdem.engine.seat.real_raise_to` it gives the tree's exact chips when the real
+    hand matches the abstract one, and the same share of the real pot after a translation.
     """
     first = int(tree.first_child[node])
     if not first <= child < first + int(tree.num_children[node]) or int(tree.edge_kind[child]) != EDGE_RAISE:

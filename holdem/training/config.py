@@ -17,7 +17,7 @@ import yaml
 
 from holdem.mccfr.config import MCCFRConfig
 
-CONFIGS_DIR = Path(__file__).resolve().parents[1] / "configs"
+CONFIGS_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 
 class ConfigError(ValueError):

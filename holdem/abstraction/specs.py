@@ -1,0 +1,113 @@
+"""Bucket specs: named recipes for clustered hold'em buckets (``configs/buckets/<name>.yaml``), validated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from holdem.abstraction.buckets import BucketSpecError
+
+SPECS_DIR = Path(__file__).resolve().parents[2] / "configs" / "buckets"
+
+STREET_NAMES = ("flop", "turn", "river")
+FEATURES = {"flop": ("hs", "hist"), "turn": ("hs", "hist"), "river": ("hs",)}
+
+
+@dataclass(frozen=True)
+class StreetSpec:
+    """Bucket count and clustering feature of one postflop street."""
+
+    buckets: int
+    feature: str
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    """A named recipe for hold'em buckets (``configs/buckets/<name>.yaml``)."""
+
+    name: str
+    game: str
+    seed: int
+    flop: StreetSpec
+    turn: StreetSpec
+    river: StreetSpec
+    hist_bins: int = 8
+    kmeans_iterations: int = 20
+    kmeans_sample: int = 100_000
+    preflop: str = "lossless"
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name, "game": self.game, "seed": self.seed, "preflop": self.preflop,
+            "hist_bins": self.hist_bins, "kmeans_iterations": self.kmeans_iterations,
+            "kmeans_sample": self.kmeans_sample,
+        }
+        for st in STREET_NAMES:
+            s = getattr(self, st)
+            out[st] = {"buckets": s.buckets, "feature": s.feature}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Any, name: str) -> BucketSpec:
+        if not isinstance(data, dict):
+            raise BucketSpecError(f"bucket spec {name!r} must be a mapping")
+        known = {"name", "game", "seed", "preflop", "hist_bins", "kmeans_iterations", "kmeans_sample",
+                 *STREET_NAMES}
+        extra = sorted(set(data) - known)
+        if extra:
+            raise BucketSpecError(f"bucket spec {name!r}: unknown keys {extra}")
+
+        def integer(key: str, default: int | None, lo: int, hi: int) -> int:
+            value = data.get(key, default)
+            if value is None:
+                raise BucketSpecError(f"bucket spec {name!r}: missing {key!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+                raise BucketSpecError(f"bucket spec {name!r}: {key} must be an integer in {lo}..{hi}")
+            return value
+
+        streets = {}
+        for st in STREET_NAMES:
+            s = data.get(st)
+            if not isinstance(s, dict) or set(s) - {"buckets", "feature"}:
+                raise BucketSpecError(f"bucket spec {name!r}: {st} needs {{buckets: N, feature: F}}")
+            n = s.get("buckets")
+            if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 65535:
+                raise BucketSpecError(f"bucket spec {name!r}: {st}.buckets must be an integer in 2..65535")
+            f = s.get("feature", "hs")
+            if f not in FEATURES[st]:
+                raise BucketSpecError(f"bucket spec {name!r}: {st}.feature must be one of {FEATURES[st]}")
+            streets[st] = StreetSpec(n, f)
+        if data.get("preflop", "lossless") != "lossless":
+            raise BucketSpecError(f"bucket spec {name!r}: preflop must be 'lossless' (169 classes)")
+        game = data.get("game", "hunl")
+        if not isinstance(game, str):
+            raise BucketSpecError(f"bucket spec {name!r}: game must be a game name")
+        return cls(
+            name=str(data.get("name", name)), game=game, seed=integer("seed", 0, 0, 2**63 - 1),
+            hist_bins=integer("hist_bins", 8, 2, 255),
+            kmeans_iterations=integer("kmeans_iterations", 20, 1, 10_000),
+            kmeans_sample=integer("kmeans_sample", 100_000, 100, 1 << 40), **streets,
+        )
+
+
+def builtin_specs() -> list[str]:
+    """Names of the bucket specs shipped in ``configs/buckets``."""
+    return sorted(p.stem for p in SPECS_DIR.glob("*.yaml"))
+
+
+def load_spec(name_or_path: str | Path) -> BucketSpec:
+    """A shipped spec by name (``tiny``, ``quick``, ``mid``) or a YAML file by path."""
+    path = Path(name_or_path)
+    if not (path.suffix in (".yaml", ".yml") and path.is_file()):
+        path = SPECS_DIR / f"{name_or_path}.yaml"
+        if not path.is_file():
+            raise BucketSpecError(f"unknown bucket spec {str(name_or_path)!r}: expected one of "
+                                  f"{builtin_specs()} or a .yaml file")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise BucketSpecError(f"cannot read bucket spec {str(path)!r}: {type(exc).__name__}") from None
+    return BucketSpec.from_dict(data, path.stem)

@@ -1,0 +1,29 @@
+"""Where named bucket specs are kept as files, and building one the first time it is asked for."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from holdem.abstraction.buckets import is_holdem_deal
+from holdem.games import GameDef
+
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "buckets"
+
+
+def default_bucket_path(game: GameDef, spec: str) -> Path:
+    """Where a bucket file built from a named spec is kept; every game that deals hold'em cards (heads-up
+    and 6-max alike) shares one file per spec."""
+    family = "holdem" if is_holdem_deal(game) else game.name
+    return ASSETS_DIR / f"{family}-{spec}.npz"
+
+
+def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:
+    """Build a named bucket spec into ``path`` with a progress bar (missing files are built, not refused)."""
+    from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.specs import load_spec
+
+    spec = load_spec(spec_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"building {spec_name} buckets for {game.name} into {path}", file=sys.stderr)
+    build_abstraction(spec, game).save(path)

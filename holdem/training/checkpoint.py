@@ -1,0 +1,69 @@
+"""Checkpoints: the run's identity, writing the tables atomically (keeping the last K), finding and
+reading one back with every check a resume needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from holdem.abstraction.buckets import CardAbstraction
+from holdem.abstraction.tree import BettingTree
+from holdem.fileformat import FileFormatError, load_arrays, save_arrays
+from holdem.games import format_gamedef
+from holdem.training.errors import RunError
+
+CHECKPOINT_KIND = "checkpoint"
+CHECKPOINT_VERSION = 1
+IDENTITY_CHECKS = {"game": "game", "tree_hash": "betting tree (action menu)",
+                   "abstraction_hash": "card abstraction", "algorithm": "algorithm"}
+
+
+def run_identity(tree: BettingTree, abstraction: CardAbstraction, algorithm: str) -> dict[str, Any]:
+    """What a checkpoint must match to be resumed: game, tree and buckets (by content hash), algorithm."""
+    return {
+        "game": tree.game.name,
+        "gamedef": format_gamedef(tree.game),
+        "tree_hash": tree.content_hash(),
+        "abstraction_hash": abstraction.content_hash(),
+        "algorithm": algorithm,
+    }
+
+
+def write_checkpoint(directory: Path, regret: np.ndarray, strategy_sum: np.ndarray, state: dict[str, Any],
+                     elapsed: float, keep: int) -> Path:
+    """Atomically write a checkpoint (temp file, fsync, rename) and delete all but the newest ``keep``."""
+    path = directory / f"checkpoint-{state['iterations']:012d}.npz"
+    save_arrays(path, kind=CHECKPOINT_KIND, version=CHECKPOINT_VERSION,
+                arrays={"regret": regret, "strategy_sum": strategy_sum},
+                meta={**state, "elapsed_seconds": elapsed})
+    existing = sorted(directory.glob("checkpoint-*.npz"))
+    for old in existing[:-keep]:
+        old.unlink(missing_ok=True)
+    return path
+
+
+def find_checkpoint(path: Path) -> Path:
+    """A checkpoint file as given, or the newest one in a run directory (or a checkpoints directory)."""
+    if path.is_dir():
+        found = sorted(path.glob("checkpoints/checkpoint-*.npz")) or sorted(path.glob("checkpoint-*.npz"))
+        if not found:
+            raise RunError(f"no checkpoint in {path}")
+        return found[-1]
+    return path
+
+
+def read_checkpoint(path: Path, identity: dict[str, Any], shape: tuple[int, ...]
+                    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Tables and counters of a checkpoint, refusing one of another game, tree, abstraction or shape."""
+    try:
+        arrays, meta = load_arrays(path, kind=CHECKPOINT_KIND, versions=(CHECKPOINT_VERSION,))
+    except FileFormatError as exc:
+        raise RunError(str(exc)) from None
+    for key, what in IDENTITY_CHECKS.items():
+        if meta.get(key) != identity[key]:
+            raise RunError(f"checkpoint {path} was made for another {what}: {meta.get(key)!r} != {identity[key]!r}")
+    if arrays["regret"].shape != shape:
+        raise RunError(f"checkpoint {path} tables have shape {arrays['regret'].shape}, this run needs {shape}")
+    return arrays, meta

@@ -1,0 +1,130 @@
+"""The one in-process training loop: plan a batch, run the kernel, merge, discount when one falls due.
+
+:class:`SequentialTrainer` is what ``--num-workers 1`` runs (bitwise reproducible for a seed, batches cut
+at every schedule boundary), and what tests and benchmarks drive directly with :meth:`step`.
+:func:`train_sequential` adds the budget, checkpoints, snapshots and progress of a run on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from holdem.abstraction.buckets import CardAbstraction, lossless_for
+from holdem.abstraction.tree import BettingTree, build_tree
+from holdem.games import GameDef, load_game
+from holdem.mccfr.batch import BatchResult, BatchRunner
+from holdem.mccfr.config import MCCFRConfig
+from holdem.mccfr.exploitability import ExactEvaluator
+from holdem.mccfr.tables import Tables, discount_chunks
+from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock
+from holdem.training.outcome import RunOutcome
+from holdem.training.state import BlueprintRun
+from orchestrator.events import EventLog
+
+SEQUENTIAL_BATCH = 1024
+
+
+class SequentialTrainer:
+    """Runs a run's batches in this process and merges each one at once."""
+
+    def __init__(self, run: BlueprintRun, batch_size: int | None = None) -> None:
+        self.run = run
+        self.batch_size = max(1, int(batch_size or run.config.batch_size or SEQUENTIAL_BATCH))
+        self.runner = BatchRunner(run.tree, run.abstraction, run.config.mccfr.algorithm)
+        self.kernel_seconds = 0.0
+
+    @classmethod
+    def for_tree(cls, tree: BettingTree, abstraction: CardAbstraction, mccfr: MCCFRConfig, *,
+                 batch_size: int = SEQUENTIAL_BATCH) -> SequentialTrainer:
+        """A trainer over in-memory tables, with no files (tests, benchmarks, notebooks)."""
+        return cls(BlueprintRun.in_memory(tree, abstraction, mccfr), batch_size)
+
+    @classmethod
+    def for_game(cls, game: str | GameDef, mccfr: MCCFRConfig, *, abstraction: CardAbstraction | None = None,
+                 menu: object = None, batch_size: int = SEQUENTIAL_BATCH) -> SequentialTrainer:
+        """A trainer for a shipped game; limit games default to their lossless abstraction."""
+        gamedef = load_game(game) if isinstance(game, str) else game
+        abstraction = abstraction or lossless_for(gamedef)
+        tree = build_tree(gamedef, menu, [int(x) for x in abstraction.num_buckets])
+        return cls.for_tree(tree, abstraction, mccfr, batch_size=batch_size)
+
+    def run_batch(self, size: int) -> BatchResult:
+        """Plan the next batch of at most ``size`` iterations, run it, merge it, apply discounts that fall due."""
+        run = self.run
+        task = run.plan_batch(size)
+        result = self.runner.run(run.tables.regret, task["first_iteration"], task["iterations"], task["seed"],
+                                 np.asarray(task["params"], dtype=np.float64))
+        run.apply_result({"iterations": result.iterations, "nodes": result.nodes, "rows": result.deltas.rows,
+                          "regret": result.deltas.regret, "strategy": result.deltas.strategy})
+        self.kernel_seconds += result.seconds
+        for factors in run.due_discounts():
+            for start, stop in discount_chunks(run.tree.num_rows):
+                run.discount_chunk(factors, start, stop)
+        return result
+
+    def step(self, iterations: int) -> int:
+        """Run exactly ``iterations`` more iterations; returns the iteration count reached."""
+        target = self.run.next_iteration + int(iterations)
+        while self.run.next_iteration < target:
+            self.run_batch(min(self.batch_size, target - self.run.next_iteration))
+        return self.run.iterations_applied
+
+    # --- what library users read -------------------------------------------------------------------
+    @property
+    def tree(self) -> BettingTree:
+        return self.run.tree
+
+    @property
+    def tables(self) -> Tables:
+        return self.run.tables
+
+    @property
+    def evaluator(self) -> ExactEvaluator | None:
+        return self.run.evaluator
+
+    @property
+    def iteration(self) -> int:
+        return self.run.iterations_applied
+
+    @property
+    def nodes(self) -> int:
+        return self.run.nodes
+
+    def average_policy(self) -> np.ndarray:
+        """Average strategy per row (float64 [rows, max_actions]); uniform where never reached."""
+        return self.run.average_policy()
+
+    def exploitability(self) -> float | None:
+        """Exact exploitability of the average policy (None when the game is too large)."""
+        return self.run.exploitability()
+
+
+def train_sequential(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
+    """Train in this process until the budget or Ctrl-C, then write the final checkpoint."""
+    assert run.paths is not None
+    trainer = SequentialTrainer(run)
+    clock = TrainingClock(run.elapsed_before)
+    keeper = Housekeeping(run, events, on_progress, clock)
+    extra = {"batch_size": trainer.batch_size, "worker_iterations": {}}
+    reason = "interrupted"
+    loop = asyncio.new_event_loop()
+    try:
+        clock.start()
+        while run.budget_left(clock.elapsed()):
+            before = run.iterations_applied
+            trainer.run_batch(trainer.batch_size)
+            extra["worker_iterations"] = {"0": run.iterations_applied - before
+                                         + extra["worker_iterations"].get("0", 0)}
+            loop.run_until_complete(keeper.maybe_checkpoint())
+            loop.run_until_complete(keeper.maybe_progress(extra))
+        reason = "iterations" if run.config.iterations is not None and (
+            run.iterations_applied >= run.config.iterations) else "time_budget"
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    checkpoint = loop.run_until_complete(keeper.maybe_checkpoint(force=True, reason="final"))
+    loop.run_until_complete(keeper.maybe_progress(extra, force=True))
+    loop.close()
+    return RunOutcome(run.iterations_applied, clock.elapsed(), reason, run.paths.blueprint, checkpoint,
+                      keeper.exploitability, 0, None)

@@ -1,0 +1,94 @@
+"""Building a run the way data flows: ``create(config, logdir)`` for a new run, ``resume(checkpoint, ...)``
+to continue one. Each is a short list of named steps; any step that fails raises :class:`RunError`."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import numpy as np
+
+from holdem.abstraction.actions import ActionMenu, load_menu
+from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
+from holdem.abstraction.store import build_bucket_file, default_bucket_path
+from holdem.abstraction.tree import BettingTree, build_tree
+from holdem.games import GameDef, load_game
+from holdem.mccfr.tables import Tables
+from holdem.training.checkpoint import find_checkpoint
+from holdem.training.config import TrainConfig
+from holdem.training.errors import RunError
+from holdem.training.paths import RunPaths, prepare_logdir
+from holdem.training.shared_tables import SharedTables, remove_stale_tables
+from holdem.training.state import BlueprintRun, exact_evaluator
+
+
+def create(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
+           shared: bool = False) -> BlueprintRun:
+    """A new run: logdir, game, action menu, card abstraction, betting tree, master tables, evaluator."""
+    paths = prepare_logdir(Path(logdir))
+    game = load_game(config.game)
+    menu = action_menu(config, game)
+    abstraction, bucket_file = card_abstraction(config, game, buckets_path)
+    tree = betting_tree(game, menu, abstraction, paths)
+    tables, shared_tables = master_tables(tree, shared)
+    return BlueprintRun(config, tree, abstraction, tables, paths=paths, buckets_path=bucket_file,
+                        evaluator=exact_evaluator(tree, abstraction), shared=shared_tables)
+
+
+def resume(checkpoint: str | Path, config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
+           shared: bool = False) -> BlueprintRun:
+    """A run continued from a checkpoint (file or run directory): built as new, then its tables and counters
+    restored; a checkpoint of another game, tree or abstraction is refused."""
+    path = find_checkpoint(Path(checkpoint))
+    run = create(config, logdir, buckets_path=buckets_path, shared=shared)
+    try:
+        run.restore(path)
+    except BaseException:
+        run.close()
+        raise
+    return run
+
+
+def action_menu(config: TrainConfig, game: GameDef) -> ActionMenu | None:
+    """The bet sizes of a no-limit game (``quick`` unless the config names another); None for limit games."""
+    return None if game.is_limit else load_menu(config.actions or "quick")
+
+
+def card_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | None
+                     ) -> tuple[CardAbstraction, Path | None]:
+    """Lossless buckets for small games, else a bucket file (a named spec is built when its file is missing)."""
+    source = buckets_path or config.buckets
+    if source is None or source == "lossless":
+        return lossless_for(game), None
+    path = Path(source)
+    if path.suffix != ".npz":
+        path = default_bucket_path(game, source)
+        if not path.is_file():
+            try:
+                build_bucket_file(source, game, path)
+            except BucketError as exc:
+                raise RunError(str(exc).splitlines()[0]) from None
+    elif not path.is_file():
+        raise RunError(f"bucket file {path} does not exist (build it with: holdem buckets build)")
+    try:
+        return CardAbstraction.load(path, game), path
+    except ValueError as exc:
+        raise RunError(str(exc).splitlines()[0]) from None
+
+
+def betting_tree(game: GameDef, menu: ActionMenu | None, abstraction: CardAbstraction, paths: RunPaths
+                 ) -> BettingTree:
+    """The abstract betting tree, saved into the run directory for workers and policy readers."""
+    tree = build_tree(game, menu, [int(x) for x in abstraction.num_buckets])
+    tree.save(paths.tree)
+    return tree
+
+
+def master_tables(tree: BettingTree, shared: bool) -> tuple[Tables, SharedTables | None]:
+    """Zeroed regret and strategy-sum tables: in ``/dev/shm`` for workers to map, or in this process."""
+    shape = (tree.num_rows, tree.max_actions)
+    if not shared:
+        return Tables(np.zeros(shape, np.float32), np.zeros(shape, np.float32)), None
+    remove_stale_tables()
+    tables = SharedTables(secrets.token_hex(4))
+    return Tables(tables.create("regret", shape), tables.create("strategy_sum", shape)), tables
