@@ -24,16 +24,16 @@ train: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[plot]'
-	$(PY) scripts/bench_evaluator.py
-	$(PY) scripts/bench_abstraction.py
-	$(PY) scripts/bench_buckets.py
-	$(PY) scripts/bench_mccfr.py
-	$(PY) scripts/bench_orchestrator.py
-	$(PY) scripts/bench_training.py
-	$(PY) scripts/bench_scaling.py --quick
-	$(PY) scripts/bench_eval.py
-	$(PY) scripts/bench_policy.py
-	$(PY) scripts/make_benchmarks_md.py
+	$(PY) -m bench.evaluator
+	$(PY) -m bench.abstraction
+	$(PY) -m bench.buckets
+	$(PY) -m bench.mccfr
+	$(PY) -m bench.orchestrator
+	$(PY) -m bench.training
+	$(PY) -m bench.scaling --quick
+	$(PY) -m bench.eval
+	$(PY) -m bench.policy
+	$(PY) -m bench.report
 
 clean:
 	rm -rf $(VENV) build *.egg-info

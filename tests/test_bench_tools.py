@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from bench import report as make_benchmarks_md
 from bench.baselines.queue_pool import QueuePool
-from holdem.train_config import build_config
-from scripts import bench_scaling, make_benchmarks_md, plot_run
-from scripts.bench_scaling import Launch, Trace, analyze, feedable_workers, sawtooth_index, scaling_efficiency
+from bench.scaling import analysis as bench_scaling
+from bench.scaling.analysis import analyze, feedable_workers, sawtooth_index, scaling_efficiency
+from bench.scaling.plan import Launch
+from bench.scaling.sampling import Trace
+from holdem.training.config import build_config
+from scripts import plot_run
 
 
 def test_sawtooth_index_counts_samples_below_half_a_core() -> None:
@@ -142,7 +146,7 @@ def test_make_benchmarks_md_from_synthetic_json(tmp_path: Path) -> None:
            "| < 0.01 | **no** |" in text
     assert "| worker killed mid-run: iterations lost (reference: queue pool) | 0 | 5,000 | 0 | yes |" in text
     assert "| x (a) | 2 |  | 1 | yes |" in text and "| x (b) | 0 |  | 1 | **no** |" in text
-    assert "evaluator.json` is missing: run `python scripts/bench_evaluator.py`" in text
+    assert "evaluator.json` is missing: run `python -m bench.evaluator`" in text
     assert "`eval.json` could not be read" in text
     assert "load average at the time 3.0, 2.0, 1.0 on 2 cores" in text
 

@@ -5,9 +5,9 @@ put each batch's deltas on a shared ``multiprocessing.Queue``; the main process 
 per round, polls ``queue.get(timeout=...)`` until the round is complete, then merges (no discounting). A dead
 worker is logged, not replaced, and its batch is never re-issued. Each worker leads its own session, as holdem's
 workers do, so a scheduler with autogroups gives both designs the same CPU share. Writes ``events.jsonl`` like a
-holdem run, so ``scripts/bench_scaling.py`` measures both the same way. Usage::
+holdem run, so ``python -m bench.scaling`` measures both the same way. Usage::
 
-    python bench/baselines/queue_pool.py --config leduc --logdir DIR --time-budget 10 --workers 2
+    python -m bench.baselines.queue_pool --config leduc --logdir DIR --time-budget 10 --workers 2
 """
 
 from __future__ import annotations
@@ -21,14 +21,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from holdem.train_config import TrainConfig, build_config, load_config_file  # noqa: E402
-from orchestrator.events import EventLog  # noqa: E402
+from holdem.training.config import TrainConfig, build_config, load_config_file
+from orchestrator.events import EventLog
 
 POLL_S = 0.01
 PUT_TIMEOUT_S = 60.0
@@ -80,10 +76,10 @@ class QueuePool:
 
     def __init__(self, config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
                  poll_s: float = POLL_S) -> None:
-        from holdem.training import BlueprintRun
+        from holdem.training import create
 
         self.config = config
-        self.run = BlueprintRun(config, logdir, buckets_path=buckets_path)
+        self.run = create(config, logdir, buckets_path=buckets_path)
         self.events = EventLog(str(self.run.paths.events))
         self.poll_s = poll_s
         self.workers = config.workers

@@ -18,16 +18,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+import msgpack
+import numpy as np
+
+from orchestrator.events import EventLog
+from orchestrator.loop import run_async
+from orchestrator.supervisor import Supervisor, SupervisorConfig
+from orchestrator.testing.jobs import echo_spec
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import msgpack  # noqa: E402
-import numpy as np  # noqa: E402
-
-from orchestrator.events import EventLog  # noqa: E402
-from orchestrator.loop import run_async  # noqa: E402
-from orchestrator.supervisor import Supervisor, SupervisorConfig  # noqa: E402
-from orchestrator.testing.jobs import echo_spec  # noqa: E402
 
 GOALS = {"loop_lag_p99_ms": 5.0, "throughput_gb_s": 1.0, "replacement_ready_s": 1.0}
 MIB = 1 << 20

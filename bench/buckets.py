@@ -17,8 +17,10 @@ import numba
 import numpy as np
 from numba import njit
 
-from holdem.abstraction.buckets import CardAbstraction, bucket_of, build_abstraction, load_spec, lossless_for
+from holdem.abstraction.buckets import CardAbstraction, bucket_of, lossless_for
+from holdem.abstraction.builder import build_abstraction
 from holdem.abstraction.isomorphism import index_nb
+from holdem.abstraction.specs import load_spec
 from holdem.games import load_game
 
 GOAL_LOOKUPS_PER_S = 50_000_000

@@ -20,12 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
+
+from orchestrator.events import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import psutil  # noqa: E402
-
-from orchestrator.events import percentile  # noqa: E402
 
 GOALS = {"speedup_2_vs_1": 1.9, "checkpoint_loop_lag_p99_ms": 20.0}
 SAMPLE_S = 0.25
@@ -47,8 +46,9 @@ async def _lag_timeline(samples: list[tuple[float, float]]) -> None:
 
 def child_main(spec_path: str) -> int:
     """Run one case as the spec says and write its loop-lag timeline next to the events."""
-    from holdem.train_config import build_config
-    from holdem.training import BlueprintRun, _train_parallel, train
+    from holdem.training import create, train
+    from holdem.training.config import build_config
+    from holdem.training.job import train_parallel
     from orchestrator import EventLog
     from orchestrator.loop import run_async
 
@@ -65,13 +65,13 @@ def child_main(spec_path: str) -> int:
     if spec["mode"] == "inprocess":
         outcome = train(config, logdir)
     else:
-        run = BlueprintRun(config, logdir, shared=True)
+        run = create(config, logdir, shared=True)
         events = EventLog(str(run.paths.events))
         try:
             events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
                         max_actions=run.tree.max_actions, memory=run.memory, resumed_from=None, iterations=0,
                         config=config.to_dict())
-            outcome = run_async(_train_parallel(run, events, on_progress))
+            outcome = run_async(train_parallel(run, events, on_progress))
             events.emit("run_end", iterations=outcome.iterations, seconds=round(outcome.seconds, 3),
                         reason=outcome.reason, exploitability=outcome.exploitability, restarts=outcome.restarts,
                         error=outcome.error)
@@ -139,7 +139,7 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
     spec.write_text(json.dumps({"config": config, "logdir": str(logdir), "mode": mode}))
     load_before = os.getloadavg()
     with open(logdir / "child.log", "wb") as log:
-        child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child", str(spec)],
+        child = subprocess.Popen([sys.executable, "-m", "bench.training", "--child", str(spec)],
                                  stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     root = psutil.Process(child.pid)
     seen: dict[int, float] = {}
@@ -208,7 +208,7 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
 
 
 def _configs(buckets: str) -> dict[str, dict[str, Any]]:
-    from holdem.train_config import load_config_file
+    from holdem.training.config import load_config_file
 
     leduc = {**load_config_file("leduc"), **QUIET}
     hunl = {**load_config_file("quickstart"), **QUIET, "buckets": buckets, "actions": "quick"}

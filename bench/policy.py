@@ -23,8 +23,8 @@ from pathlib import Path
 from holdem.evaluation import load_agent, run_match
 from holdem.games import load_game
 from holdem.policy import Policy
-from holdem.train_config import build_config
 from holdem.training import train
+from holdem.training.config import build_config
 
 GOAL_QUERY_MS = 1.0
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results" / "policy.json"

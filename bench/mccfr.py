@@ -19,10 +19,13 @@ from typing import Any
 import numba
 import numpy as np
 
-from holdem.abstraction.buckets import CardAbstraction, build_abstraction, load_spec
+from holdem.abstraction.buckets import CardAbstraction
+from holdem.abstraction.builder import build_abstraction
+from holdem.abstraction.specs import load_spec
 from holdem.abstraction.tree import build_tree
 from holdem.games import load_game
-from holdem.mccfr import MCCFRConfig, Trainer
+from holdem.mccfr import MCCFRConfig
+from holdem.training.sequential import SequentialTrainer
 
 ROOT = Path(__file__).resolve().parents[1]
 GOALS = {"leduc_it_per_s": 1_500_000, "leduc_exploitability": {1: 0.02, 5: 0.008, 30: 0.003},
@@ -30,8 +33,7 @@ GOALS = {"leduc_it_per_s": 1_500_000, "leduc_exploitability": {1: 0.02, 5: 0.008
 
 
 def bench_small(game: str, algorithm: str, marks: list[float], batch: int) -> dict[str, Any]:
-    trainer = Trainer.for_game(game, MCCFRConfig(seed=1, algorithm=algorithm), batch_size=batch,
-                               exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_game(game, MCCFRConfig(seed=1, algorithm=algorithm), batch_size=batch)
     trainer.step(10)
     cpu = 0.0
     points = []
@@ -81,8 +83,7 @@ def bench_hunl(menu_name: str, buckets_name: str, seconds: float) -> dict[str, A
     abstraction = CardAbstraction.load(path, game) if path.is_file() else build_abstraction(
         load_spec(buckets_name), game, progress=False)
     tree = build_tree(game, load_menu(menu_name), [int(x) for x in abstraction.num_buckets])
-    trainer = Trainer(tree, abstraction, MCCFRConfig(seed=1), batch_size=20_000,
-                      exploitability_interval_seconds=None)
+    trainer = SequentialTrainer.for_tree(tree, abstraction, MCCFRConfig(seed=1), batch_size=20_000)
     trainer.step(10)
     cpu = 0.0
     nodes0, iters0 = trainer.nodes, trainer.iteration
@@ -92,7 +93,7 @@ def bench_hunl(menu_name: str, buckets_name: str, seconds: float) -> dict[str, A
         cpu += time.process_time() - started
     nodes = trainer.nodes - nodes0
     return {"menu": menu_name, "buckets": buckets_name, "nodes": tree.num_nodes, "rows": tree.num_rows,
-            "table_bytes": trainer.memory["table_bytes"], "cpu_seconds": round(cpu, 3),
+            "table_bytes": trainer.run.memory["table_bytes"], "cpu_seconds": round(cpu, 3),
             "iterations": trainer.iteration - iters0, "it_per_s": round((trainer.iteration - iters0) / cpu),
             "node_visits_per_s": round(nodes / cpu)}
 

@@ -34,7 +34,7 @@ HOLDEM_BUCKETS = {"tiny": (169, 8, 8, 8), "quick": (169, 50, 50, 50), "mid": (16
 def bucket_configs() -> dict[str, tuple[int, ...]]:
     """Hold'em bucket counts per shipped bucket spec (falls back to the documented sizes)."""
     try:
-        from holdem.abstraction.buckets import builtin_specs, load_spec
+        from holdem.abstraction.specs import builtin_specs, load_spec
     except ImportError:
         return dict(HOLDEM_BUCKETS)
     out = {}
