@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import sys
 import time
 from collections import deque
@@ -28,13 +29,23 @@ def _json_default(obj: Any) -> Any:
 
 
 class EventLog:
-    """Writes one JSON object per line (``ts``, ``event``, fields) and fans events out to subscribers."""
+    """Writes one JSON object per line (``ts``, ``event``, fields) and fans events out to subscribers.
+
+    Writing never raises: the first failure (a full disk, an I/O error, a deleted directory) is kept in
+    ``failure`` as one line naming the file, further lines are dropped, and ``on_failure`` callbacks are
+    told once, so whoever owns the run can end it. Signal handlers may therefore emit safely.
+    """
 
     def __init__(self, sink: IO[str] | str | None = None, *, clock: Callable[[], float] = time.time) -> None:
-        self._owned = isinstance(sink, str)
-        self._sink: IO[str] | None = open(sink, "a", buffering=1) if isinstance(sink, str) else sink  # noqa: SIM115
+        self._path = sink if isinstance(sink, str) else None
+        self._fd: int | None = None
+        self._stream: IO[str] | None = None if isinstance(sink, str) else sink
+        if self._path is not None:
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._clock = clock
         self._subscribers: list[Subscriber] = []
+        self._failure_listeners: list[Callable[[str], None]] = []
+        self.failure: str | None = None
 
     @classmethod
     def stderr(cls) -> EventLog:
@@ -46,21 +57,43 @@ class EventLog:
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback)
 
+    def on_failure(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(message)`` once if writing ever fails (at once if it already has)."""
+        self._failure_listeners.append(callback)
+        if self.failure is not None:
+            callback(self.failure)
+
     def emit(self, event: str, **fields: Any) -> dict:
         """Record one event now and return it."""
         record = {"ts": round(self._clock(), 6), "event": event, **fields}
-        if self._sink is not None:
-            self._sink.write(json.dumps(record, default=_json_default, separators=(",", ":")) + "\n")
-            self._sink.flush()
+        if self.failure is None and (self._fd is not None or self._stream is not None):
+            line = json.dumps(record, default=_json_default, separators=(",", ":")) + "\n"
+            try:
+                if self._fd is not None:
+                    data = line.encode()
+                    while data:
+                        data = data[os.write(self._fd, data):]
+                else:
+                    assert self._stream is not None
+                    self._stream.write(line)
+                    self._stream.flush()
+            except (OSError, ValueError) as exc:
+                self._failed(exc)
         for callback in tuple(self._subscribers):
             callback(record)
         return record
 
+    def _failed(self, exc: BaseException) -> None:
+        where = self._path or "the event stream"
+        self.failure = f"cannot write events to {where}: {getattr(exc, 'strerror', None) or exc}"
+        for callback in tuple(self._failure_listeners):
+            callback(self.failure)
+
     def close(self) -> None:
-        """Close the sink if this log opened it."""
-        if self._owned and self._sink is not None:
-            self._sink.close()
-            self._sink = None
+        """Close the file if this log opened it."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def read_events(path: str | Path) -> list[dict]:

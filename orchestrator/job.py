@@ -1,13 +1,21 @@
-"""What a job sees of the supervisor: the ``Job`` protocol it implements, worker info and the run summary."""
+"""What a job sees of the supervisor: the ``Job`` protocol it implements, deliveries, worker info, the summary."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+import numpy as np
 
 
 class Job(Protocol):
-    """What the supervisor runs. Called from the event loop only; ``on_result`` calls never overlap."""
+    """What the supervisor runs. Called from the event loop only; ``on_result`` calls never overlap.
+
+    A job may instead define ``accept(delivery: Delivery) -> None``: each result is then handed over at
+    once (on the loop, so it must be quick) and the job settles it later, exactly once, with
+    ``delivery.complete()`` or ``delivery.reject(reason)``. Results that acknowledge several batches, and
+    arrays lying in a worker's arena, come only this way.
+    """
 
     def next_task(self, batch_id: int) -> dict | None:
         """Payload of a new batch with this id, or None if there is nothing to issue right now."""
@@ -59,3 +67,63 @@ class Summary:
     def ok(self) -> bool:
         """True unless the run stopped on an error (boot failure, restart intensity, job error)."""
         return self.error is None
+
+
+class DeliveryOwner(Protocol):
+    """The supervisor's side of a delivery (see :class:`Delivery`)."""
+
+    def settle(self, delivery: Delivery, reason: str | None) -> None: ...
+    def release_slot(self, delivery: Delivery) -> None: ...
+
+
+class Delivery:
+    """One result handed to a job: the batches it settles, its payload, and the lease on its arena slot.
+
+    Arrays in ``payload`` may be read-only views of the worker's arena: valid until the delivery is
+    settled or detached. While another thread reads them, ``pin()`` it so the supervisor does not detach
+    it; ``detach()`` copies the arrays into private memory and frees the slot for the worker.
+    """
+
+    def __init__(self, owner: DeliveryOwner, worker: WorkerInfo, batch_ids: list[int], payload: dict,
+                 stats: dict, nbytes: int, slot: int | None) -> None:
+        self._owner = owner
+        self.worker = worker
+        self.batch_ids = batch_ids
+        self.payload = payload
+        self.stats = stats
+        self.nbytes = nbytes
+        self.slot = slot
+        self.pinned = False
+        self.settled = False
+
+    def pin(self) -> None:
+        self.pinned = True
+
+    def unpin(self) -> None:
+        self.pinned = False
+
+    def complete(self) -> None:
+        """Consumed: every batch it carries is done, exactly once."""
+        self._owner.settle(self, None)
+
+    def reject(self, reason: str) -> None:
+        """Not consumed (a bad result): its batches are issued again and the worker that sent it restarted."""
+        self._owner.settle(self, reason)
+
+    def detach(self) -> bool:
+        """Copy arena arrays into private memory and free the slot; False while pinned or already private."""
+        if self.pinned or self.slot is None or self.settled:
+            return False
+        self.payload = _private_copy(self.payload)
+        self._owner.release_slot(self)
+        return True
+
+
+def _private_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _private_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_private_copy(v) for v in value]
+    if isinstance(value, np.ndarray) and not value.flags.owndata:
+        return np.array(value)
+    return value

@@ -86,6 +86,15 @@ class BatchLedger:
             raise LedgerError(f"batch {batch_id} completed while {batch.state}")
         self.done += 1
 
+    def reject(self, batch_id: int) -> None:
+        """The job refused a delivered result: the batch goes back to the front of the queue."""
+        batch = self._batches[batch_id]
+        if batch.state is not BatchState.DELIVERING:
+            raise LedgerError(f"batch {batch_id} rejected while {batch.state}")
+        batch.state, batch.worker = BatchState.PENDING, None
+        self._pending.appendleft(batch_id)
+        self.requeued += 1
+
     def requeue_worker(self, worker: int) -> list[int]:
         """Everything in flight on a lost worker goes back to the front of the queue, in order."""
         ids = list(self._by_worker.pop(worker, {}))

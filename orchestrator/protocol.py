@@ -3,29 +3,44 @@
 Every message is a msgpack map ``{"v": PROTOCOL_VERSION, "t": <type>, ...}``. Frames follow each
 other on a pipe with no extra header: msgpack is self-delimiting, and the streaming ``Unpacker``
 keeps a partial frame buffered until the rest arrives. numpy arrays travel as
-``{"__nd__": [dtype, shape, raw bytes]}`` and decode with ``np.frombuffer`` (read-only, no copy).
+``{"__nd__": [dtype, shape, raw bytes]}`` and decode with ``np.frombuffer`` (read-only, no copy), or,
+when the worker has a result arena, as ``{"__shm__": [slot, offset, dtype, shape]}`` and decode as a
+read-only view of the arena (see :mod:`orchestrator.arena`).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 from typing import Any
 
 import msgpack
 import numpy as np
 
-PROTOCOL_VERSION = 1
+from .arena import ArenaReader
+
+PROTOCOL_VERSION = 2
 DEFAULT_MAX_FRAME_BYTES = 256 * 1024 * 1024
 _ND = "__nd__"
+SHM = "__shm__"
 READ_SLACK = 256 * 1024  # one pipe read: a frame is refused within this much of the cap
 
 
 class MessageType(enum.StrEnum):
-    """Message kinds; worker → supervisor: ready, result, heartbeat, error; the other way: task, shutdown."""
+    """Message kinds.
+
+    Worker → supervisor: ``ready``; ``result`` (``batch_ids``, ``payload``, ``stats``, and ``slot`` when its
+    arrays are in the arena); ``done`` (a task is computed but its result is held for a later ``result``,
+    so the worker may be given another); ``need_slot`` (every arena slot is leased); ``heartbeat``;
+    ``error``. Supervisor → worker: ``task``, ``release`` (an arena slot is free again), ``shutdown``.
+    """
 
     READY = "ready"
     TASK = "task"
     RESULT = "result"
+    DONE = "done"
+    NEED_SLOT = "need_slot"
+    RELEASE = "release"
     HEARTBEAT = "heartbeat"
     ERROR = "error"
     SHUTDOWN = "shutdown"
@@ -56,12 +71,23 @@ def _encode_default(obj: Any) -> Any:
     raise TypeError(f"cannot encode {type(obj).__name__}")
 
 
-def _decode_hook(obj: dict) -> Any:
+def _decode_hook(obj: dict, arena: ArenaReader | None = None) -> Any:
     spec = obj.get(_ND)
     if spec is not None and len(obj) == 1:
         dtype, shape, data = spec
         return np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape)
+    place = obj.get(SHM)
+    if place is not None and len(obj) == 1:
+        if arena is None:
+            raise ValueError("an arena reference from a worker without an arena")
+        slot, offset, dtype, shape = place
+        return arena.view(slot, offset, dtype, shape)
     return obj
+
+
+def arena_ref(slot: int, offset: int, dtype: str, shape: list[int]) -> dict:
+    """How an array that lies in an arena slot is written into a frame."""
+    return {SHM: [slot, offset, dtype, shape]}
 
 
 def make_packer(autoreset: bool = True) -> msgpack.Packer:
@@ -95,11 +121,11 @@ class FrameDecoder:
     ProtocolError as soon as its header or the buffered bytes reveal it, so memory stays bounded.
     """
 
-    def __init__(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES) -> None:
+    def __init__(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES, arena: ArenaReader | None = None) -> None:
         self.max_frame_bytes = max_frame_bytes
         self._unpacker = msgpack.Unpacker(
             raw=False,
-            object_hook=_decode_hook,
+            object_hook=functools.partial(_decode_hook, arena=arena),
             max_buffer_size=max_frame_bytes + READ_SLACK,
             max_bin_len=max_frame_bytes,
             max_str_len=max_frame_bytes,

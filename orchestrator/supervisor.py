@@ -13,10 +13,12 @@ import signal
 import time
 from collections import deque
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
+from .arena import ENV_ARENA, ArenaReader, ArenaSpec, create_arena, remove_stale_arenas
 from .events import EventLog, LoopLagMonitor, ProcessSampler
-from .job import Job, Summary, WorkerInfo
+from .job import Delivery, Job, Summary, WorkerInfo
 from .ledger import Batch, BatchLedger, LedgerError
 from .policy import RestartIntensity, RestartPolicy
 from .protocol import DEFAULT_MAX_FRAME_BYTES, MessageType, ProtocolError, encode, make_packer
@@ -40,6 +42,8 @@ class SupervisorConfig:
     shutdown_timeout_s: float = 3.0
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
     max_buffered_results: int = 1
+    arena_slots: int = 0
+    arena_slot_bytes: int = 0
     progress_interval_s: float = 5.0
     lag_interval_s: float = 0.02
     handle_signals: bool = True
@@ -57,6 +61,10 @@ class _Worker:
         self.watchdog: asyncio.TimerHandle | None = None
         self.accepting = True
         self.queued = 0
+        self.unfinished = 0
+        self.done_ids: set[int] = set()
+        self.arena: ArenaSpec | None = None
+        self.leases: dict[int, Delivery] = {}
         self.paused_since: float | None = None
         self.bytes_mark = 0
         self.returncode: int | None = None
@@ -98,6 +106,9 @@ class Supervisor:
         self._ladder_fut: asyncio.Future | None = None
         self._drained = asyncio.Event()
         self._deliveries: asyncio.Queue[tuple[_Worker, Batch, dict, int]] = asyncio.Queue()
+        self._accepts = hasattr(job, "accept")
+        self._closed = False
+        self.signal: str | None = None
 
     # ---- public control -------------------------------------------------------------------------
 
@@ -114,6 +125,15 @@ class Supervisor:
             self._stop_fut.set_result(None)
         if force:
             self._drained.set()
+
+    def fail(self, reason: str, message: str) -> None:
+        """Stop the run now because of an error the job found (logged as ``fatal``)."""
+        self._fail(reason, message)
+
+    @property
+    def forced(self) -> bool:
+        """Whether the stop was forced (a second signal, an error): in-flight work was abandoned."""
+        return self._force
 
     def wake(self) -> None:
         """The job has new tasks to offer: fill free credits now."""
@@ -136,6 +156,7 @@ class Supervisor:
             row = asdict(w.info)
             row.update(self._sampler.sample(w.info.pid) if w.info.pid else {})
             row["in_flight"] = self.ledger.in_flight_count(w.info.worker_id)
+            row["paused"] = w.paused_since is not None
             if w.paused_since is not None:
                 paused += now - w.paused_since
             workers.append(row)
@@ -153,6 +174,9 @@ class Supervisor:
         """Run until the job is done, a stop is requested, or a fatal error; always reaps every worker."""
         loop = self._loop = asyncio.get_running_loop()
         self._started = loop.time()
+        if self.config.arena_slots > 0:
+            remove_stale_arenas()
+        self.events.on_failure(lambda message: self._fail("event_log", message))
         self._stop_fut, self._ladder_fut = loop.create_future(), loop.create_future()
         if self._stop_reason is not None:
             self._stop_fut.set_result(None)
@@ -175,6 +199,7 @@ class Supervisor:
             await self._lag.stop()
             for sig in installed:
                 loop.remove_signal_handler(sig)
+            self._closed = True
         summary = Summary(
             reason=self._stop_reason or "unknown", error=self._error, batches_done=self.ledger.done,
             requeued=self.ledger.requeued, restarts=self._intensity.total, abandoned=self.ledger.unfinished(),
@@ -212,10 +237,18 @@ class Supervisor:
         return installed
 
     def _on_signal(self, sig: int) -> None:
+        """Record the signal and stop (a second one forces); never raises, whatever the disk does."""
         self._signals_seen += 1
         name = signal.Signals(sig).name
-        self.events.emit("signal", signal=name, count=self._signals_seen)
-        self.request_stop(f"signal {name}", force=self._signals_seen > 1)
+        self.signal = name
+        try:
+            self.events.emit("signal", signal=name, count=self._signals_seen)
+            self.request_stop(f"signal {name}", force=self._signals_seen > 1)
+        except Exception:  # noqa: BLE001 - a signal must always stop the run
+            self._issuing = False
+            self._force = self._force or self._signals_seen > 1
+            if self._stop_fut is not None and not self._stop_fut.done():
+                self._stop_fut.set_result(None)
 
     async def _shutdown(self, slots: list[asyncio.Task], deliverer: asyncio.Task) -> None:
         if not self._force and self._active_batches():
@@ -277,10 +310,18 @@ class Supervisor:
         self._next_worker_id += 1
         w = self._workers[info.worker_id] = _Worker(info, loop)
         t0 = loop.time()
+        env: dict[str, str] = {}
+        reader: ArenaReader | None = None
         try:
+            if self.config.arena_slots > 0:
+                w.arena = create_arena(info.worker_id, self.config.arena_slots, self.config.arena_slot_bytes)
+                reader = ArenaReader(w.arena)
+                env[ENV_ARENA] = w.arena.to_env()
             w.handle = await self._transport.spawn(info.worker_id, self.spec, self,
-                                                   heartbeat_s=self.config.heartbeat_interval_s)
+                                                   heartbeat_s=self.config.heartbeat_interval_s, env=env,
+                                                   arena=reader)
         except OSError as exc:
+            self._unlink_arena(w)
             del self._workers[info.worker_id]
             self._fail("boot_failure", f"cannot start worker {list(self.spec.argv)}: {exc}")
             return None
@@ -345,6 +386,9 @@ class Supervisor:
         if w.paused_since is not None:
             self._resume(w)
         handle.close()
+        self._unlink_arena(w)
+        w.unfinished = 0
+        w.done_ids.clear()
         requeued = self.ledger.requeue_worker(info.worker_id)
         self.events.emit("exit", worker=info.worker_id, slot=info.slot, pid=info.pid, reason=reason,
                          status=describe_exit(w.returncode), requeued=requeued,
@@ -397,7 +441,7 @@ class Supervisor:
     # ---- WorkerSink: called by the transport from the loop ----------------------------------------
 
     def on_messages(self, handle: WorkerHandle, messages: list[dict]) -> None:
-        """Route decoded frames: ready, heartbeat, result (to the ledger and delivery queue), error."""
+        """Route decoded frames: ready, heartbeat, done, result (to the ledger and the job), error."""
         w = self._workers.get(handle.worker_id)
         if w is None or not w.accepting:
             return
@@ -410,15 +454,19 @@ class Supervisor:
                     w.ready.set_result(msg)
                 continue
             if mtype == MessageType.RESULT:
-                try:
-                    batch = self.ledger.receive(msg["batch_id"], handle.worker_id)
-                except (LedgerError, KeyError, TypeError) as exc:
-                    self.on_protocol_error(handle, ProtocolError(f"bad result frame: {exc}"))
+                if not self._on_result_frame(w, handle, msg):
                     return
-                size = handle.bytes_received - w.bytes_mark
-                w.bytes_mark = handle.bytes_received
-                w.queued += 1
-                self._deliveries.put_nowait((w, batch, msg, size))
+                continue
+            if mtype == MessageType.DONE:
+                batch_id = msg.get("batch_id")
+                if batch_id not in self.ledger.in_flight_on(w.info.worker_id) or batch_id in w.done_ids:
+                    self.on_protocol_error(handle, ProtocolError(f"done for batch {batch_id} it does not hold"))
+                    return
+                w.done_ids.add(batch_id)
+                w.unfinished -= 1
+                continue
+            if mtype == MessageType.NEED_SLOT:
+                self._free_a_slot(w)
                 continue
             if mtype == MessageType.ERROR:
                 self.events.emit("worker_error", worker=w.info.worker_id, batch=msg.get("batch_id"),
@@ -430,6 +478,84 @@ class Supervisor:
         if w.queued > self.config.max_buffered_results:
             self._pause(w)
         self._pump()
+
+    def _on_result_frame(self, w: _Worker, handle: WorkerHandle, msg: dict) -> bool:
+        """Settle a result frame with the ledger and hand it to the job; False when the frame is bad."""
+        try:
+            ids = [int(i) for i in msg["batch_ids"]]
+            held = set(self.ledger.in_flight_on(w.info.worker_id))
+            if not ids or len(set(ids)) != len(ids) or not held.issuperset(ids):
+                raise LedgerError(f"result for batches {ids}, worker {w.info.worker_id} holds {sorted(held)}")
+            slot = msg.get("slot")
+            if slot is not None and (w.arena is None or slot in w.leases or not 0 <= slot < w.arena.slots):
+                raise LedgerError(f"result in arena slot {slot}, which is not free on this worker")
+            if not self._accepts and (len(ids) != 1 or slot is not None):
+                raise LedgerError("a result for several batches or in an arena needs a job with accept()")
+            batches = [self.ledger.receive(i, w.info.worker_id) for i in ids]
+        except (LedgerError, KeyError, TypeError, ValueError) as exc:
+            self.on_protocol_error(handle, ProtocolError(f"bad result frame: {exc}"))
+            return False
+        w.unfinished -= sum(1 for i in ids if i not in w.done_ids)
+        w.done_ids.difference_update(ids)
+        size = handle.bytes_received - w.bytes_mark
+        w.bytes_mark = handle.bytes_received
+        if not self._accepts:
+            w.queued += 1
+            self._deliveries.put_nowait((w, batches[0], msg, size))
+            return True
+        delivery = Delivery(self, w.info, ids, msg.get("payload") or {}, msg.get("stats") or {}, size, slot)
+        if slot is not None:
+            w.leases[slot] = delivery
+        w.info.bytes_received += size
+        self._call_job(self.job.accept, delivery)  # type: ignore[attr-defined]
+        return True
+
+    # ---- DeliveryOwner: how a job settles what it was handed --------------------------------------
+
+    def settle(self, delivery: Delivery, reason: str | None) -> None:
+        """Complete (``reason`` None) or reject a delivery, exactly once."""
+        if delivery.settled:
+            raise LedgerError(f"delivery of batches {delivery.batch_ids} settled twice")
+        delivery.settled = True
+        self.release_slot(delivery)
+        w = self._workers.get(delivery.worker.worker_id)
+        if reason is None:
+            for batch_id in delivery.batch_ids:
+                self.ledger.complete(batch_id)
+            delivery.worker.batches_done += len(delivery.batch_ids)
+        else:
+            for batch_id in delivery.batch_ids:
+                self.ledger.reject(batch_id)
+            self.events.emit("result_rejected", worker=delivery.worker.worker_id, batches=delivery.batch_ids,
+                             reason=reason)
+            for batch_id in delivery.batch_ids:
+                self._call_job(self.job.on_requeue, batch_id, f"rejected: {reason}")
+            if w is not None and not w.dead.done():
+                w.die("bad_result")
+        if self._closed:
+            return
+        self._check_drained()
+        self._pump()
+        self._check_finished()
+
+    def release_slot(self, delivery: Delivery) -> None:
+        """Give the delivery's arena slot back to its worker (if that worker is still there)."""
+        slot, delivery.slot = delivery.slot, None
+        if slot is None:
+            return
+        w = self._workers.get(delivery.worker.worker_id)
+        if w is None or w.leases.get(slot) is not delivery:
+            return
+        del w.leases[slot]
+        if w.handle is not None and not w.dead.done():
+            w.handle.write(encode(MessageType.RELEASE, self._packer, slot=slot))
+
+    def _free_a_slot(self, w: _Worker) -> None:
+        """The worker has no free slot: detach the oldest lease the job is not reading right now."""
+        for delivery in list(w.leases.values()):
+            if delivery.detach():
+                self.events.emit("detach", worker=w.info.worker_id, batches=delivery.batch_ids)
+                return
 
     def on_protocol_error(self, handle: WorkerHandle, error: ProtocolError) -> None:
         """The worker's stream is corrupt: kill it, its in-flight batches will be re-issued."""
@@ -458,8 +584,15 @@ class Supervisor:
     # ---- issuing and delivering ----------------------------------------------------------------------
 
     def _active_batches(self) -> int:
+        """Batches a stop waits for: in flight, and with a plain job also those being delivered (a job with
+        ``accept`` settles what it was handed itself, after the supervisor returns if need be)."""
         counts = self.ledger.counts()
-        return counts["in_flight"] + counts["delivering"]
+        return counts["in_flight"] + (0 if self._accepts else counts["delivering"])
+
+    def _unlink_arena(self, w: _Worker) -> None:
+        """Remove the arena's name; the job's views keep the mapping until they are released."""
+        if w.arena is not None:
+            Path(w.arena.path).unlink(missing_ok=True)
 
     def _check_drained(self) -> None:
         if self._stopping and self._active_batches() == 0:
@@ -473,14 +606,15 @@ class Supervisor:
             return None
 
     def _pump(self) -> None:
-        """Fill every ready worker up to ``credits`` in-flight batches, round-robin."""
+        """Fill every ready worker up to ``credits`` unfinished tasks, round-robin (a task reported ``done``
+        no longer counts, though its result is still in flight)."""
         if not self._issuing or self._loop is None:
             return
         credits, now = self.config.credits, self._now()
         ready = [w for w in self._workers.values() if w.info.state == "ready" and not w.dead.done()]
         for level in range(credits):
             for w in ready:
-                if self.ledger.in_flight_count(w.info.worker_id) > level:
+                if w.unfinished > level:
                     continue
                 batch = self.ledger.next_pending()
                 if batch is None:
@@ -493,6 +627,7 @@ class Supervisor:
                         return
                     batch = self.ledger.add(payload)
                 self.ledger.issue(batch.batch_id, w.info.worker_id, now)
+                w.unfinished += 1
                 w.handle.write(encode(MessageType.TASK, self._packer, batch_id=batch.batch_id,  # type: ignore
                                       payload=batch.payload))
 

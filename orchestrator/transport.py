@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .arena import ArenaReader
 from .protocol import DEFAULT_MAX_FRAME_BYTES, FrameDecoder, ProtocolError
 
 ENV_PROTOCOL_FD = "ORCH_PROTOCOL_FD"
@@ -65,7 +66,8 @@ class WorkerTransport(Protocol):
     """Starts workers; each one reports to ``sink``."""
 
     async def spawn(
-        self, worker_id: int, spec: WorkerSpec, sink: WorkerSink, *, heartbeat_s: float
+        self, worker_id: int, spec: WorkerSpec, sink: WorkerSink, *, heartbeat_s: float,
+        env: Mapping[str, str] | None = None, arena: ArenaReader | None = None,
     ) -> WorkerHandle: ...
 
 
@@ -105,14 +107,15 @@ class _LineReader(asyncio.Protocol):
 class SubprocessHandle:
     """A local worker process: stdin for tasks, a dedicated pipe for frames, stdout/stderr as lines."""
 
-    def __init__(self, worker_id: int, sink: WorkerSink, max_frame_bytes: int) -> None:
+    def __init__(self, worker_id: int, sink: WorkerSink, max_frame_bytes: int,
+                 arena: ArenaReader | None = None) -> None:
         self.worker_id = worker_id
         self.pid: int | None = None
         self.child_protocol_fd = -1
         self.last_activity = 0.0
         self.bytes_received = 0
         self._sink = sink
-        self._decoder = FrameDecoder(max_frame_bytes)
+        self._decoder = FrameDecoder(max_frame_bytes, arena)
         self._proc: asyncio.subprocess.Process | None = None
         self._transports: list[asyncio.BaseTransport] = []
         self._frames: asyncio.ReadTransport | None = None
@@ -213,17 +216,19 @@ class SubprocessTransport:
         self.max_frame_bytes = max_frame_bytes
 
     async def spawn(
-        self, worker_id: int, spec: WorkerSpec, sink: WorkerSink, *, heartbeat_s: float
+        self, worker_id: int, spec: WorkerSpec, sink: WorkerSink, *, heartbeat_s: float,
+        env: Mapping[str, str] | None = None, arena: ArenaReader | None = None,
     ) -> SubprocessHandle:
         """Start one worker; its pipes are being read when this returns."""
         loop = asyncio.get_running_loop()
-        handle = SubprocessHandle(worker_id, sink, self.max_frame_bytes)
+        handle = SubprocessHandle(worker_id, sink, self.max_frame_bytes, arena)
         frames_r, frames_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        env = dict(os.environ) if spec.inherit_env else {}
-        env.update(spec.env)
-        env.update({
+        full_env = dict(os.environ) if spec.inherit_env else {}
+        full_env.update(spec.env)
+        full_env.update(env or {})
+        full_env.update({
             ENV_PROTOCOL_FD: str(frames_w),
             ENV_PARENT_PID: str(os.getpid()),
             ENV_HEARTBEAT_S: repr(heartbeat_s),
@@ -234,7 +239,7 @@ class SubprocessTransport:
         try:
             proc = await asyncio.create_subprocess_exec(
                 *spec.argv, stdin=asyncio.subprocess.PIPE, stdout=out_w, stderr=err_w,
-                pass_fds=(frames_w,), start_new_session=True, env=env, cwd=spec.cwd,
+                pass_fds=(frames_w,), start_new_session=True, env=full_env, cwd=spec.cwd,
             )
         except BaseException:
             for fd, _ in readers:

@@ -1,10 +1,15 @@
 """Worker side of the protocol: say ready, heartbeat, run tasks, send results; die with the parent.
 
-A worker program calls ``run_worker(handle_task)``. Tasks arrive on stdin; frames go out on the
+A worker program calls ``run_worker(handler)``. Tasks arrive on stdin; frames go out on the
 dedicated pipe named by ``ORCH_PROTOCOL_FD``, so stray prints on stdout are harmless. The worker
 exits when stdin closes, when a ``shutdown`` message arrives, or when the supervisor dies
 (PR_SET_PDEATHSIG plus a parent-pid check). A task handler that raises sends an ``error`` frame
 and exits non-zero: the supervisor re-issues the batch and restarts the worker.
+
+A handler is either a function (one task in, one result out) or a :class:`BatchingHandler`, which
+may hold several tasks' work and send it as one result acknowledging all their batch ids; each task
+it holds is reported ``done`` so the supervisor keeps the worker's queue full. With an arena
+(``ORCH_ARENA``), a batching handler writes its result arrays straight into shared memory.
 
 Heartbeats come from a thread: a task handler that holds the GIL longer than the supervisor's
 ``heartbeat_timeout_s`` (e.g. a numba kernel without ``nogil=True``) looks hung and is killed.
@@ -14,19 +19,21 @@ from __future__ import annotations
 
 import ctypes
 import os
-import queue
 import resource
 import signal
 import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol, runtime_checkable
 
 import msgpack
+import numpy as np
 
-from .protocol import PROTOCOL_VERSION, MessageType, make_packer, validate
+from .arena import ENV_ARENA, ArenaSpec, ArenaWriter, SlotAllocator
+from .protocol import PROTOCOL_VERSION, MessageType, arena_ref, make_packer, validate
 from .transport import ENV_HEARTBEAT_S, ENV_PARENT_PID, ENV_PROTOCOL_FD, ENV_WORKER_ID
 
 ENV_CHAOS_SIGNALS = "ORCH_CHAOS_SIGNALS"
@@ -56,10 +63,15 @@ class Channel:
         self._packer = make_packer(autoreset=False)
         self.corrupt_next = False
 
-    def send(self, mtype: MessageType, **fields: Any) -> int:
-        """Encode and write one frame (from the packer's own buffer, no extra copy); returns its size."""
+    def send(self, mtype: MessageType, *, placed: SlotAllocator | None = None, **fields: Any) -> int:
+        """Encode and write one frame (from the packer's own buffer, no extra copy); returns its size.
+
+        Arrays that ``placed`` handed out are written as references to their arena slot.
+        """
         with self._lock:
             try:
+                if placed is not None:
+                    fields = _with_arena_refs(fields, placed)
                 self._packer.pack({"v": PROTOCOL_VERSION, "t": str(mtype), **fields})
                 frame = self._packer.getbuffer()
                 if self.corrupt_next:
@@ -96,7 +108,63 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
-def _read_tasks(tasks: queue.SimpleQueue) -> None:
+def _with_arena_refs(value: Any, placed: SlotAllocator) -> Any:
+    """``value`` with every array ``placed`` allocated replaced by its arena reference."""
+    if isinstance(value, dict):
+        return {k: _with_arena_refs(v, placed) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_with_arena_refs(v, placed) for v in value]
+    where = placed.places.get(id(value))
+    return value if where is None else arena_ref(placed.slot, *where)
+
+
+@runtime_checkable
+class BatchingHandler(Protocol):
+    """A worker's task handler that may hold several tasks' work and send it as one result."""
+
+    def run(self, payload: dict) -> None:
+        """Compute one task and hold its result."""
+        ...
+
+    def flush_due(self, next_payload: dict) -> bool:
+        """Whether to send what is held now rather than run ``next_payload`` (the next queued task) first."""
+        ...
+
+    def patience_s(self) -> float:
+        """How long to wait for another task before sending what is held (0: send at once when idle)."""
+        ...
+
+    def flush(self, allocate: Callable[[Any, tuple[int, ...]], Any]) -> dict:
+        """The held result as a payload, its arrays obtained from ``allocate(dtype, shape)``; then forget it."""
+        ...
+
+
+class TaskQueue:
+    """Tasks from the supervisor in arrival order, with a look at the next one without taking it."""
+
+    def __init__(self) -> None:
+        self._items: deque[dict] = deque()
+        self._cond = threading.Condition()
+
+    def put(self, msg: dict) -> None:
+        with self._cond:
+            self._items.append(msg)
+            self._cond.notify()
+
+    def get(self) -> dict:
+        with self._cond:
+            self._cond.wait_for(lambda: bool(self._items))
+            return self._items.popleft()
+
+    def peek(self, wait_s: float = 0.0) -> dict | None:
+        """The next task without taking it, waiting up to ``wait_s`` for one to arrive."""
+        with self._cond:
+            if not self._items and wait_s > 0:
+                self._cond.wait_for(lambda: bool(self._items), timeout=wait_s)
+            return self._items[0] if self._items else None
+
+
+def _read_tasks(tasks: TaskQueue, arena: ArenaWriter | None) -> None:
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
     while True:
         try:
@@ -111,28 +179,27 @@ def _read_tasks(tasks: queue.SimpleQueue) -> None:
                 msg = validate(raw)
                 if msg["t"] == MessageType.SHUTDOWN:
                     _exit_now(0)
+                if msg["t"] == MessageType.RELEASE:
+                    if arena is not None:
+                        arena.release(int(msg["slot"]))
+                    continue
                 tasks.put(msg)
         except Exception as exc:  # noqa: BLE001 - any bad input from the supervisor ends this worker
             print(f"worker: bad task stream: {exc}", file=sys.stderr)
             _exit_now(2)
 
 
-def run_worker(handle_task: Callable[[dict], dict], *, info: dict | None = None) -> NoReturn:
-    """Serve tasks until stdin closes: ``handle_task(payload) -> result payload`` (may hold numpy arrays)."""
-    fd = int(os.environ[ENV_PROTOCOL_FD])
-    parent = os.environ.get(ENV_PARENT_PID)
-    die_with_parent(int(parent) if parent else None)
-    heartbeat_s = float(os.environ.get(ENV_HEARTBEAT_S, "1.0"))
-    channel = Channel(fd)
-    if os.environ.get(ENV_CHAOS_SIGNALS) == "1":
-        signal.signal(signal.SIGUSR1, lambda *_: setattr(channel, "corrupt_next", True))
-    tasks: queue.SimpleQueue = queue.SimpleQueue()
-    threading.Thread(target=_read_tasks, args=(tasks,), name="tasks", daemon=True).start()
-    channel.send(MessageType.READY, pid=os.getpid(), worker_id=int(os.environ.get(ENV_WORKER_ID, "-1")),
-                 info=info or {})
-    if heartbeat_s > 0:
-        beat = threading.Thread(target=_heartbeat, args=(channel, heartbeat_s), name="heartbeat", daemon=True)
-        beat.start()
+def _fail(channel: Channel, batch_id: int, exc: Exception) -> NoReturn:
+    channel.send(MessageType.ERROR, batch_id=batch_id, message=f"{type(exc).__name__}: {exc}",
+                 traceback=traceback.format_exc())
+    _exit_now(_EXIT_ERROR)
+
+
+def _stats(seconds: float) -> dict[str, Any]:
+    return {"seconds": seconds, "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def _serve_one_by_one(handle_task: Callable[[dict], dict], tasks: TaskQueue, channel: Channel) -> NoReturn:
     while True:
         msg = tasks.get()
         batch_id = msg["batch_id"]
@@ -140,10 +207,61 @@ def run_worker(handle_task: Callable[[dict], dict], *, info: dict | None = None)
         try:
             result = handle_task(msg["payload"])
         except Exception as exc:  # noqa: BLE001 - reported to the supervisor, then this worker exits
-            channel.send(MessageType.ERROR, batch_id=batch_id, message=f"{type(exc).__name__}: {exc}",
-                         traceback=traceback.format_exc())
-            _exit_now(_EXIT_ERROR)
-        seconds = time.perf_counter() - start
-        max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-        channel.send(MessageType.RESULT, batch_id=batch_id, payload=result,
-                     stats={"seconds": seconds, "max_rss_bytes": max_rss})
+            _fail(channel, batch_id, exc)
+        channel.send(MessageType.RESULT, batch_ids=[batch_id], payload=result,
+                     stats=_stats(time.perf_counter() - start))
+
+
+def _serve_batching(handler: BatchingHandler, tasks: TaskQueue, channel: Channel,
+                    arena: ArenaWriter | None) -> NoReturn:
+    held: list[int] = []
+    seconds = 0.0
+    while True:
+        msg = tasks.get()
+        batch_id = msg["batch_id"]
+        start = time.perf_counter()
+        try:
+            handler.run(msg["payload"])
+            held.append(batch_id)
+            upcoming = tasks.peek(handler.patience_s())
+            if upcoming is not None and not handler.flush_due(upcoming["payload"]):
+                seconds += time.perf_counter() - start
+                channel.send(MessageType.DONE, batch_id=batch_id)
+                continue
+            placed = None
+            if arena is not None:
+                placed = arena.allocator(arena.acquire(lambda: channel.send(MessageType.NEED_SLOT)))
+            payload = handler.flush(placed if placed is not None else _private_array)
+        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, then this worker exits
+            _fail(channel, batch_id, exc)
+        seconds += time.perf_counter() - start
+        extra = {} if placed is None else {"slot": placed.slot}
+        channel.send(MessageType.RESULT, placed=placed, batch_ids=held, payload=payload, stats=_stats(seconds),
+                     **extra)
+        held, seconds = [], 0.0
+
+
+def _private_array(dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+    return np.empty(shape, dtype=dtype)
+
+
+def run_worker(handler: Callable[[dict], dict] | BatchingHandler, *, info: dict | None = None) -> NoReturn:
+    """Serve tasks until stdin closes, one result per task (a function) or as the handler batches them."""
+    fd = int(os.environ[ENV_PROTOCOL_FD])
+    parent = os.environ.get(ENV_PARENT_PID)
+    die_with_parent(int(parent) if parent else None)
+    heartbeat_s = float(os.environ.get(ENV_HEARTBEAT_S, "1.0"))
+    arena = ArenaWriter(ArenaSpec.from_env(os.environ[ENV_ARENA])) if os.environ.get(ENV_ARENA) else None
+    channel = Channel(fd)
+    if os.environ.get(ENV_CHAOS_SIGNALS) == "1":
+        signal.signal(signal.SIGUSR1, lambda *_: setattr(channel, "corrupt_next", True))
+    tasks = TaskQueue()
+    threading.Thread(target=_read_tasks, args=(tasks, arena), name="tasks", daemon=True).start()
+    channel.send(MessageType.READY, pid=os.getpid(), worker_id=int(os.environ.get(ENV_WORKER_ID, "-1")),
+                 info=info or {})
+    if heartbeat_s > 0:
+        beat = threading.Thread(target=_heartbeat, args=(channel, heartbeat_s), name="heartbeat", daemon=True)
+        beat.start()
+    if isinstance(handler, BatchingHandler):
+        _serve_batching(handler, tasks, channel, arena)
+    _serve_one_by_one(handler, tasks, channel)

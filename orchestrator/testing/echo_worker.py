@@ -11,10 +11,12 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 
 import msgpack
 import numpy as np
 
+from orchestrator.protocol import PROTOCOL_VERSION
 from orchestrator.testing.jobs import batch_values
 from orchestrator.transport import ENV_PROTOCOL_FD
 from orchestrator.worker_runtime import run_worker
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault", choices=FAULTS)
     parser.add_argument("--fault-after", type=int, default=1)
     parser.add_argument("--fault-once")
+    parser.add_argument("--batching", type=int, default=0, metavar="K",
+                        help="hold up to K tasks and send their summed values as one result")
     args = parser.parse_args(argv)
     if args.crash_at_boot:
         print("echo_worker: cannot load tables (simulated boot crash)", file=sys.stderr)
@@ -61,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
             if args.fault == "garbage":
                 os.write(fd, b"\xc1\xc1\xc1 garbage \xff\x00")
             elif args.fault == "unknown":
-                os.write(fd, msgpack.packb({"v": 1, "t": "bogus"}))
+                os.write(fd, msgpack.packb({"v": PROTOCOL_VERSION, "t": "bogus"}))
             elif args.fault == "oversize":
                 values = batch_values(payload["batch_id"], payload["n"] + (1 << 20))
             elif args.fault == "crash":
@@ -74,7 +78,35 @@ def main(argv: list[str] | None = None) -> None:
                 print("a stray print on stdout", flush=True)
         return {"batch_id": payload["batch_id"], "values": values}
 
+    if args.batching:
+        run_worker(SummingHandler(handle, args.batching), info={"kind": "echo", "batching": args.batching})
     run_worker(handle, info={"kind": "echo"})
+
+
+class SummingHandler:
+    """Holds up to ``limit`` tasks' values and sends their sum (in the arena when there is one)."""
+
+    def __init__(self, handle: Callable[[dict], dict], limit: int) -> None:
+        self.handle = handle
+        self.limit = limit
+        self.held: list[tuple[int, np.ndarray]] = []
+
+    def run(self, payload: dict) -> None:
+        result = self.handle(payload)
+        self.held.append((result["batch_id"], result["values"]))
+
+    def flush_due(self, next_payload: dict) -> bool:
+        return len(self.held) >= self.limit or next_payload["n"] != self.held[0][1].shape[0]
+
+    def patience_s(self) -> float:
+        return 0.005
+
+    def flush(self, allocate: Callable) -> dict:
+        values = allocate(np.int64, self.held[0][1].shape)
+        values[:] = sum(v for _, v in self.held)
+        ids = [b for b, _ in self.held]
+        self.held = []
+        return {"batch_ids": ids, "values": values}
 
 
 if __name__ == "__main__":

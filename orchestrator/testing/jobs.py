@@ -22,8 +22,10 @@ def batch_values(batch_id: int, n: int) -> np.ndarray:
 class ExactSumJob:
     """Issues ``n_batches`` batches and sums their arrays; knows the exact expected total."""
 
-    def __init__(self, n_batches: int, size: int = 1024, work_s: float = 0.0, consume_s: float = 0.0) -> None:
+    def __init__(self, n_batches: int, size: int = 1024, work_s: float = 0.0, consume_s: float = 0.0,
+                 consume_gate: asyncio.Event | None = None) -> None:
         self.n_batches, self.size, self.work_s, self.consume_s = n_batches, size, work_s, consume_s
+        self.consume_gate = consume_gate
         self.issued: list[int] = []
         self.seen: Counter[int] = Counter()
         self.requeues: Counter[int] = Counter()
@@ -38,12 +40,14 @@ class ExactSumJob:
         return {"batch_id": batch_id, "n": self.size, "work_s": self.work_s}
 
     async def on_result(self, batch_id: int, result: dict, worker: Any) -> None:
-        """Add the batch's array to the total (optionally slowly, to exercise back-pressure)."""
+        """Add the batch's array to the total (after ``consume_gate`` opens, or slowly: to exercise back-pressure)."""
         if result.get("batch_id") != batch_id:
             raise ValueError(f"result of batch {result.get('batch_id')} delivered as {batch_id}")
         self.seen[batch_id] += 1
         values = result["values"]
         self.total += values[: self.size] if len(values) >= self.size else values
+        if self.consume_gate is not None:
+            await self.consume_gate.wait()
         if self.consume_s:
             await asyncio.sleep(self.consume_s)
 
@@ -71,6 +75,46 @@ class ExactSumJob:
     def exact(self) -> bool:
         """Whether the running total equals the sum of exactly the delivered batches' arrays."""
         return not self.duplicated() and not self.lost() and bool(np.array_equal(self.total, self.expected()))
+
+
+class ExactSumAcceptJob(ExactSumJob):
+    """The exact-sum job taking results through ``accept``: several batches per result, arena arrays, and
+    settlement when the job chooses (``hold`` deliveries are kept unsettled until more have arrived)."""
+
+    def __init__(self, n_batches: int, size: int = 1024, work_s: float = 0.0, hold: int = 0,
+                 reject_once: frozenset[int] = frozenset()) -> None:
+        super().__init__(n_batches, size=size, work_s=work_s)
+        self.hold = hold
+        self.reject_once = set(reject_once)
+        self.rejected: list[int] = []
+        self.held: list[Any] = []
+        self.multi_batch_results = 0
+        self.arena_results = 0
+        self.received = 0
+
+    def accept(self, delivery: Any) -> None:
+        payload = delivery.payload
+        if sorted(payload.get("batch_ids", [])) != sorted(delivery.batch_ids):
+            delivery.reject(f"payload names batches {payload.get('batch_ids')}, frame {delivery.batch_ids}")
+            return
+        refused = self.reject_once.intersection(delivery.batch_ids)
+        if refused:
+            self.reject_once -= refused
+            self.rejected.extend(delivery.batch_ids)
+            delivery.reject(f"batches {sorted(refused)} refused once on purpose")
+            return
+        self.multi_batch_results += len(delivery.batch_ids) > 1
+        self.arena_results += delivery.slot is not None
+        self.held.append(delivery)
+        self.received += len(delivery.batch_ids)
+        while len(self.held) > self.hold or (self.held and self.received >= self.n_batches):
+            self._settle(self.held.pop(0))
+
+    def _settle(self, delivery: Any) -> None:
+        for batch_id in delivery.batch_ids:
+            self.seen[batch_id] += 1
+        self.total += delivery.payload["values"][: self.size]
+        delivery.complete()
 
 
 def echo_spec(*worker_args: str, env: dict[str, str] | None = None) -> WorkerSpec:

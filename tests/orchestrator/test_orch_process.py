@@ -93,8 +93,8 @@ def test_chaos_script_reports_no_loss_and_an_exact_result() -> None:
     script = Path(__file__).resolve().parents[2] / "scripts" / "chaos.py"
     out = subprocess.run(
         [sys.executable, str(script), "--job-arg", "n_batches=120", "--job-arg", "work_s=0.01", "--seed", "3",
-         "--min-interval", "0.1", "--max-interval", "0.3"],
-        capture_output=True, text=True, timeout=60,
+         "--every-batches", "15", "--duration", "600"],
+        capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     last = json.loads(out.stdout.strip().splitlines()[-1])
