@@ -58,8 +58,7 @@ def _single_iteration_samples(tree, abstraction, algorithm, regret, count):
     strategies = np.zeros((count, *regret.shape))
     for t in range(count):
         deltas = runner.run(regret, t, 1, 11, params).deltas
-        regrets[t, deltas.rows] = deltas.regret
-        strategies[t, deltas.rows] = deltas.strategy
+        regrets[t, deltas.rows], strategies[t, deltas.rows] = deltas.dense(runner.num_actions, regret.shape[1])
     return regrets, strategies
 
 

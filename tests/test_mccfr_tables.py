@@ -35,38 +35,69 @@ def _fill(buffer: DeltaBuffer, rows: list[int], rng: np.random.Generator) -> dic
     return expected
 
 
+NUM_ACTIONS = np.array([3, 2] * 25, dtype=np.int32)
+
+
 def test_pack_round_trip_sorted_unique_and_buffer_reset():
     rng = np.random.default_rng(0)
     buffer = DeltaBuffer(num_rows=50, max_actions=3)
     expected = _fill(buffer, [7, 3, 41, 3, 0, 7, 7], rng)
-    packed = pack_deltas(buffer, dtype=np.float64)
+    packed = pack_deltas(buffer, NUM_ACTIONS, dtype=np.float64)
     assert packed.rows.tolist() == [0, 3, 7, 41]
-    for i, row in enumerate(packed.rows):
-        np.testing.assert_allclose(packed.regret[i], expected[int(row)])
-        np.testing.assert_allclose(packed.strategy[i], 2 * expected[int(row)])
+    assert packed.rows.dtype == np.int32 and packed.regret.shape == (3 + 2 + 2 + 2,)
+    at = 0
+    for row in packed.rows:
+        n = int(NUM_ACTIONS[row])
+        np.testing.assert_allclose(packed.regret[at:at + n], expected[int(row)][:n])
+        np.testing.assert_allclose(packed.strategy[at:at + n], 2 * expected[int(row)][:n])
+        at += n
     assert buffer.count == 0
     assert (buffer.slot_of_row == -1).all()
     assert not buffer.regret.any() and not buffer.strategy.any()
     tables = allocate_tables(50, 3)
-    apply_deltas(tables, packed)
-    apply_deltas(tables, packed)
-    np.testing.assert_allclose(tables.regret[7], 2 * expected[7], rtol=1e-6)
+    single = PackedDeltas(packed.rows, packed.regret.astype(np.float32), packed.strategy.astype(np.float32))
+    apply_deltas(tables, single, NUM_ACTIONS)
+    apply_deltas(tables, single, NUM_ACTIONS)
+    np.testing.assert_allclose(tables.regret[7, :2], 2 * expected[7][:2], rtol=1e-6)
+    assert tables.regret[7, 2] == 0.0, "values of actions a row does not have are never written"
     assert not tables.regret[[1, 2, 40]].any()
+
+
+def test_apply_in_parallel_parts_equals_one_part():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(3)
+    rows = np.sort(rng.choice(50, size=30, replace=False)).astype(np.int32)
+    values = int(NUM_ACTIONS[rows].sum())
+    deltas = PackedDeltas(rows, rng.normal(size=values).astype(np.float32),
+                          rng.random(size=values).astype(np.float32))
+    one, two = allocate_tables(50, 3), allocate_tables(50, 3)
+    apply_deltas(one, deltas, NUM_ACTIONS)
+    with ThreadPoolExecutor(3) as pool:
+        apply_deltas(two, deltas, NUM_ACTIONS, parts=3, executor=pool)
+    assert one.regret.tobytes() == two.regret.tobytes() and one.strategy_sum.tobytes() == two.strategy_sum.tobytes()
 
 
 def test_apply_refuses_duplicate_unsorted_or_out_of_range_rows():
     tables = allocate_tables(10, 2)
-    ones = np.ones((2, 2), dtype=np.float32)
+    actions = np.full(10, 2, dtype=np.int32)
+    ones = np.ones(4, dtype=np.float32)
     for rows in ([3, 3], [4, 2], [1, 10]):
         with pytest.raises(TableError, match="out of order, repeated or out of range"):
-            apply_deltas(tables, PackedDeltas(np.array(rows, dtype=np.int64), ones, ones))
+            apply_deltas(tables, PackedDeltas(np.array(rows, dtype=np.int32), ones, ones), actions)
+    with pytest.raises(TableError, match="value count"):
+        apply_deltas(tables, PackedDeltas(np.array([1, 2], dtype=np.int32), ones[:3], ones[:3]), actions)
+    bad = ones.copy()
+    bad[2] = np.nan
+    with pytest.raises(TableError, match="not finite"):
+        apply_deltas(tables, PackedDeltas(np.array([1, 2], dtype=np.int32), bad, ones), actions)
     assert not tables.regret.any()
 
 
 def test_apply_clamps_to_regret_floor():
     tables = allocate_tables(4, 2)
-    deltas = PackedDeltas(np.array([1]), np.array([[-50.0, 5.0]], np.float32), np.zeros((1, 2), np.float32))
-    apply_deltas(tables, deltas, regret_floor=-10.0)
+    deltas = PackedDeltas(np.array([1], np.int32), np.array([-50.0, 5.0], np.float32), np.zeros(2, np.float32))
+    apply_deltas(tables, deltas, np.full(4, 2, dtype=np.int32), regret_floor=-10.0)
     assert tables.regret[1].tolist() == [-10.0, 5.0]
 
 

@@ -1,8 +1,9 @@
-"""One batch of MCCFR iterations: what a worker process (or the sequential trainer) runs.
+"""Batches of MCCFR iterations: what a worker process (or the sequential trainer) runs.
 
-A batch reads the master regret table (read-only; shared memory in workers), accumulates in a
-local :class:`DeltaBuffer`, and returns the batch's changes packed as sorted unique rows. Its
-randomness depends only on ``(seed, iteration)``.
+A batch reads the master regret table (read-only; shared memory in workers), accumulates in a local
+:class:`DeltaBuffer`, and its changes are packed as sorted unique rows with only each row's legal
+actions. Several batches may accumulate before one pack (a worker sending one result for several
+tasks). Randomness depends only on ``(seed, iteration)``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.external import external_sampling_batch
 from holdem.mccfr.kernels_common import NUM_STATS, STAT_ITERATIONS, STAT_NODES, KernelTree, kernel_tree
 from holdem.mccfr.outcome import outcome_sampling_batch
-from holdem.mccfr.tables import DeltaBuffer, PackedDeltas, pack_deltas
+from holdem.mccfr.tables import DeltaBuffer, PackedDeltas, pack_deltas, private_array, row_num_actions
 
 KERNELS: dict[str, Callable[..., int]] = {
     "external": external_sampling_batch,
@@ -39,7 +40,11 @@ class BatchResult:
 
 
 class BatchRunner:
-    """Holds a game's kernel view and a reusable delta buffer; :meth:`run` executes one batch."""
+    """Holds a game's kernel view and a reusable delta buffer.
+
+    :meth:`accumulate` runs iterations into the buffer; :meth:`pack` empties it into packed deltas;
+    :meth:`run` does both for one batch.
+    """
 
     def __init__(self, tree: BettingTree, abstraction: CardAbstraction, algorithm: str = "external",
                  delta_capacity: int | None = None) -> None:
@@ -48,15 +53,16 @@ class BatchRunner:
         self.kernel_tree: KernelTree = kernel_tree(tree, abstraction)
         self.kernel_data: tuple = abstraction.kernel_data()
         self.algorithm = algorithm
+        self.num_actions = row_num_actions(tree).astype(np.int32)
         self.buffer = DeltaBuffer(tree.num_rows, tree.max_actions, delta_capacity)
         self._kernel = KERNELS[algorithm]
+        self._spilled: list[PackedDeltas] = []
 
-    def run(self, regret: np.ndarray, first_iteration: int, num_iterations: int, seed: int,
-            params: np.ndarray) -> BatchResult:
-        """Run ``num_iterations`` iterations from ``first_iteration``; ``regret`` is only read."""
-        started = time.perf_counter()
+    def accumulate(self, regret: np.ndarray, first_iteration: int, num_iterations: int, seed: int,
+                   params: np.ndarray) -> tuple[int, int]:
+        """Run ``num_iterations`` iterations from ``first_iteration`` into the buffer; ``regret`` is only
+        read. Returns (iterations, node visits)."""
         stats = np.zeros(NUM_STATS, dtype=np.int64)
-        parts: list[PackedDeltas] = []
         done = 0
         while done < num_iterations:
             ran = self._kernel(self.kernel_tree, self.kernel_data, regret, first_iteration + done,
@@ -65,21 +71,46 @@ class BatchRunner:
             if done < num_iterations:
                 if ran == 0 and self.buffer.count == 0:
                     raise RuntimeError("delta buffer too small for a single iteration")
-                parts.append(pack_deltas(self.buffer))
-        parts.append(pack_deltas(self.buffer))
-        deltas = parts[0] if len(parts) == 1 else merge_deltas(parts)
-        return BatchResult(deltas, first_iteration, int(stats[STAT_ITERATIONS]), int(stats[STAT_NODES]),
-                           time.perf_counter() - started)
+                self._spilled.append(pack_deltas(self.buffer, self.num_actions))
+        return int(stats[STAT_ITERATIONS]), int(stats[STAT_NODES])
+
+    def pack(self, allocate: Any = private_array) -> PackedDeltas:
+        """Everything accumulated since the last pack, packed into arrays from ``allocate(dtype, shape)``."""
+        if not self._spilled:
+            return pack_deltas(self.buffer, self.num_actions, allocate)
+        parts = [*self._spilled, pack_deltas(self.buffer, self.num_actions)]
+        self._spilled = []
+        return merge_deltas(parts, self.num_actions, allocate)
+
+    def run(self, regret: np.ndarray, first_iteration: int, num_iterations: int, seed: int,
+            params: np.ndarray) -> BatchResult:
+        """Run one batch and pack it; ``regret`` is only read."""
+        started = time.perf_counter()
+        iterations, nodes = self.accumulate(regret, first_iteration, num_iterations, seed, params)
+        deltas = self.pack()
+        return BatchResult(deltas, first_iteration, iterations, nodes, time.perf_counter() - started)
 
 
-def merge_deltas(parts: list[PackedDeltas]) -> PackedDeltas:
+def merge_deltas(parts: list[PackedDeltas], num_actions: np.ndarray, allocate: Any = private_array) -> PackedDeltas:
     """Sum several packed deltas into one (rows sorted and unique)."""
+    width = int(num_actions.max()) if num_actions.size else 0
     rows = np.concatenate([p.rows for p in parts])
     unique, inverse = np.unique(rows, return_inverse=True)
-    width = parts[0].regret.shape[1]
     regret = np.zeros((len(unique), width), dtype=np.float64)
     strategy = np.zeros((len(unique), width), dtype=np.float64)
-    np.add.at(regret, inverse, np.concatenate([p.regret for p in parts]))
-    np.add.at(strategy, inverse, np.concatenate([p.strategy for p in parts]))
-    dtype: Any = parts[0].regret.dtype
-    return PackedDeltas(unique.astype(np.int64), regret.astype(dtype), strategy.astype(dtype))
+    at = 0
+    for part in parts:
+        counts = num_actions[part.rows]
+        columns = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        targets = np.repeat(inverse[at: at + part.num_rows], counts)
+        np.add.at(regret, (targets, columns), part.regret)
+        np.add.at(strategy, (targets, columns), part.strategy)
+        at += part.num_rows
+    mask = np.arange(width)[None, :] < num_actions[unique][:, None]
+    out_rows = allocate(np.int32, (len(unique),))
+    out_rows[:] = unique
+    out_regret = allocate(parts[0].regret.dtype, (int(mask.sum()),))
+    out_regret[:] = regret[mask]
+    out_strategy = allocate(parts[0].strategy.dtype, (int(mask.sum()),))
+    out_strategy[:] = strategy[mask]
+    return PackedDeltas(out_rows, out_regret, out_strategy)

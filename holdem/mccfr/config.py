@@ -3,6 +3,12 @@
 Keys are flat and accept the seed project's names (``use_linear_weighting``, ``discount_interval``,
 ``regret_discount_alpha``, ``strategy_discount_beta``, ``exploration_epsilon``, ``epsilon_schedule``,
 ``enable_pruning``, ``pruning_threshold``, ``pruning_probability``).
+
+Regret thresholds can be given in units that do not depend on the weighting: big blinds per effective
+iteration (``pruning_threshold_bb_per_iteration``, ``regret_floor_bb_per_iteration``). A regret sums its
+per-iteration changes, each weighted by the schedule (linear weighting, discounts), so the same average
+badness shows as a larger sum later; the kernel threshold is the given figure times the big blind times
+the effective iterations so far (:meth:`MCCFRConfig.effective_iterations`).
 """
 
 from __future__ import annotations
@@ -53,8 +59,10 @@ class MCCFRConfig:
     enable_pruning: bool = False
     pruning_warmup: int = 0
     pruning_threshold: float = -300_000_000.0
+    pruning_threshold_bb_per_iteration: float | None = None
     pruning_probability: float = 0.95
     regret_floor: float | None = None
+    regret_floor_bb_per_iteration: float | None = None
 
     @classmethod
     def keys(cls) -> tuple[str, ...]:
@@ -71,13 +79,19 @@ class MCCFRConfig:
                 hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise ConfigError(f"unknown MCCFR key {key!r}{hint}")
             values[key] = _check(key, value)
+        for raw, scaled in (("pruning_threshold", "pruning_threshold_bb_per_iteration"),
+                            ("regret_floor", "regret_floor_bb_per_iteration")):
+            if raw in values and values.get(scaled) is not None:
+                raise ConfigError(f"give {raw} or {scaled}, not both")
         config = cls(**values)
-        if config.regret_floor is not None and config.enable_pruning and (
-            config.regret_floor > config.pruning_threshold
-        ):
+        if config.use_linear_weighting and config.discount_mode == "pluribus":
+            raise ConfigError("use_linear_weighting with discount_mode pluribus weights iterations twice (about t^2):"
+                              " Pluribus' discount alone is linear CFR; set use_linear_weighting: false")
+        threshold, floor = config.thresholds(1.0, 1)
+        if floor > -np.inf and config.enable_pruning and floor > threshold:
             raise ConfigError(
-                f"regret_floor {config.regret_floor} is above pruning_threshold {config.pruning_threshold}:"
-                " nothing could ever be pruned"
+                f"the regret floor ({floor:g} at the first iteration) is above the pruning threshold "
+                f"({threshold:g}): nothing could ever be pruned"
             )
         return config
 
@@ -102,15 +116,43 @@ class MCCFRConfig:
             return 0.0
         return self.pruning_probability
 
-    def kernel_params(self, iteration: int) -> np.ndarray:
-        """The float64 parameter vector a kernel batch starting at ``iteration`` reads."""
+    def kernel_params(self, iteration: int, big_blind: float = 1.0) -> np.ndarray:
+        """The float64 parameter vector a kernel batch starting at ``iteration`` reads (``big_blind`` in
+        chips scales thresholds given per big blind)."""
+        threshold, floor = self.thresholds(big_blind, iteration)
         params = np.zeros(NUM_PARAMS, dtype=np.float64)
         params[P_LINEAR] = 1.0 if self.use_linear_weighting else 0.0
         params[P_PRUNE_PROB] = self.pruning_probability_at(iteration)
-        params[P_PRUNE_THRESHOLD] = self.pruning_threshold
-        params[P_REGRET_FLOOR] = -np.inf if self.regret_floor is None else self.regret_floor
+        params[P_PRUNE_THRESHOLD] = threshold
+        params[P_REGRET_FLOOR] = floor
         params[P_EPSILON] = self.epsilon_at(iteration)
         return params
+
+    def thresholds(self, big_blind: float, iteration: int) -> tuple[float, float]:
+        """(pruning threshold, regret floor) in regret units once ``iteration`` iterations are done."""
+        weight = None
+        threshold = self.pruning_threshold
+        if self.pruning_threshold_bb_per_iteration is not None:
+            weight = self.effective_iterations(iteration)
+            threshold = self.pruning_threshold_bb_per_iteration * big_blind * weight
+        floor = -np.inf if self.regret_floor is None else self.regret_floor
+        if self.regret_floor_bb_per_iteration is not None:
+            weight = self.effective_iterations(iteration) if weight is None else weight
+            floor = self.regret_floor_bb_per_iteration * big_blind * weight
+        return float(threshold), float(floor)
+
+    def effective_iterations(self, iteration: int) -> float:
+        """The summed weight of ``iteration`` iterations in a regret (at least 1): plain CFR counts each
+        once, linear weighting by t, and discounts shrink what came before them (negative regrets' factor)."""
+        t = max(1, int(iteration))
+        if self.discount_mode == "none":
+            return t * (t + 1) / 2.0 if self.use_linear_weighting else float(t)
+        interval = self.discount_interval
+        done = t // interval
+        if self.discount_cutoff is not None:
+            done = min(done, self.discount_cutoff // interval)
+        weight = _discounted_weight(self._discount_key(), done) if done else 0.0
+        return max(1.0, weight + (t - done * interval) * (1.0 if not self.use_linear_weighting else t))
 
     def next_boundary(self, iteration: int) -> int:
         """First iteration after ``iteration`` at which a schedule changes: a batch must end there."""
@@ -122,6 +164,10 @@ class MCCFRConfig:
         if self.enable_pruning and self.pruning_warmup > iteration:
             stops.append(self.pruning_warmup)
         return min(stops) if stops else int(np.iinfo(np.int64).max)
+
+    def _discount_key(self) -> tuple:
+        return (self.discount_mode, self.discount_interval, self.regret_discount_alpha, self.dcfr_beta,
+                self.use_linear_weighting)
 
     def discount_factors(self, iterations_done: int) -> tuple[float, float, float] | None:
         """(positive regret, negative regret, strategy) factors due once ``iterations_done`` are
@@ -138,6 +184,27 @@ class MCCFRConfig:
             d = linear_discount_factor(intervals)
             return d, d, d
         return dcfr_factors(float(intervals), self.dcfr_alpha, self.dcfr_beta, self.dcfr_gamma)
+
+
+_WEIGHTS: dict[tuple, list[float]] = {}
+
+
+def _discounted_weight(key: tuple, intervals: int) -> float:
+    """Weight of ``intervals`` whole discount intervals after their discounts (negative regrets' factor),
+    computed once per schedule and extended as runs grow."""
+    mode, interval, alpha, beta, linear = key
+    weights = _WEIGHTS.setdefault(key, [0.0])
+    while len(weights) <= intervals:
+        k = len(weights)
+        if mode == "pluribus":
+            factor = k / (k + 1.0)
+        elif mode == "static":
+            factor = alpha
+        else:
+            factor = float(k) ** beta / (float(k) ** beta + 1.0)
+        added = interval * ((k - 0.5) * interval if linear else 1.0)
+        weights.append((weights[-1] + added) * factor)
+    return weights[intervals]
 
 
 def _number(key: str, value: Any, kind: type, low: float | None = None, high: float | None = None) -> Any:
@@ -184,6 +251,8 @@ def _check(key: str, value: Any) -> Any:
     if key in ("dcfr_alpha", "dcfr_beta", "dcfr_gamma"):
         return _number(key, value, float)
     if key == "regret_floor":
+        return None if value is None else _number(key, value, float, None, 0.0)
+    if key in ("pruning_threshold_bb_per_iteration", "regret_floor_bb_per_iteration"):
         return None if value is None else _number(key, value, float, None, 0.0)
     return _number(key, value, float)
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numba import njit
 
 from holdem.abstraction.tree import DECISION, BettingTree
+from holdem.mccfr.prefetch import prefetch_row
 
 TABLE_DTYPE = np.float32
 BYTES_PER_ENTRY = 4
 TABLES = 2
+PREFETCH_DISTANCE = 8
 
 
 class TableError(ValueError):
@@ -141,16 +144,18 @@ class DeltaBuffer:
 
 @dataclass
 class PackedDeltas:
-    """A batch's changes: strictly increasing row indices and the values to add to those rows."""
+    """A batch's changes: strictly increasing int32 ``rows``, and for each row its values for its legal actions
+    only, concatenated in row order (row ``r`` contributes ``num_actions[r]`` values), for the regrets and
+    for the strategy sums. Both ends know ``num_actions`` from the tree, so nothing else travels."""
 
     rows: np.ndarray
     regret: np.ndarray
     strategy: np.ndarray
 
     def __post_init__(self) -> None:
-        k = self.rows.shape[0]
-        if self.regret.shape[0] != k or self.strategy.shape != self.regret.shape:
-            raise TableError(f"packed deltas disagree: {k} rows, {self.regret.shape}, {self.strategy.shape}")
+        if self.rows.ndim != 1 or self.regret.ndim != 1 or self.strategy.shape != self.regret.shape:
+            raise TableError(f"packed deltas disagree: rows {self.rows.shape}, regret {self.regret.shape}, "
+                             f"strategy {self.strategy.shape}")
 
     @property
     def num_rows(self) -> int:
@@ -160,21 +165,49 @@ class PackedDeltas:
     def nbytes(self) -> int:
         return int(self.rows.nbytes + self.regret.nbytes + self.strategy.nbytes)
 
+    def dense(self, num_actions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+        """Regret and strategy deltas as ``[rows, width]`` arrays (zeros past each row's actions)."""
+        counts = num_actions[self.rows]
+        mask = np.arange(width)[None, :] < counts[:, None]
+        regret = np.zeros((self.num_rows, width), dtype=self.regret.dtype)
+        strategy = np.zeros((self.num_rows, width), dtype=self.strategy.dtype)
+        regret[mask] = self.regret
+        strategy[mask] = self.strategy
+        return regret, strategy
+
+
+def packed_bytes(num_rows: int, num_values: int) -> int:
+    """Bytes of packed deltas touching ``num_rows`` rows holding ``num_values`` action values in all."""
+    return 4 * int(num_rows) + 2 * 4 * int(num_values)
+
+
+@njit(cache=True, nogil=True)
+def _packed_values(slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: np.ndarray,
+                   num_actions: np.ndarray) -> int:
+    total = 0
+    for i in range(counters[0]):
+        total += num_actions[touched_rows[i]]
+    return total
+
 
 @njit(cache=True, nogil=True)
 def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray,
-          counters: np.ndarray, out_rows: np.ndarray, out_regret: np.ndarray, out_strategy: np.ndarray
-          ) -> None:
+          counters: np.ndarray, num_actions: np.ndarray, out_rows: np.ndarray, out_regret: np.ndarray,
+          out_strategy: np.ndarray) -> None:
     count = counters[0]
     order = np.sort(touched_rows[:count])
     width = regret.shape[1]
+    at = 0
     for i in range(count):
         row = order[i]
         slot = slot_of_row[row]
         out_rows[i] = row
+        n = num_actions[row]
+        for a in range(n):
+            out_regret[at + a] = regret[slot, a]
+            out_strategy[at + a] = strategy[slot, a]
+        at += n
         for a in range(width):
-            out_regret[i, a] = regret[slot, a]
-            out_strategy[i, a] = strategy[slot, a]
             regret[slot, a] = 0.0
             strategy[slot, a] = 0.0
     for i in range(count):
@@ -182,46 +215,114 @@ def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray,
     counters[0] = 0
 
 
-def pack_deltas(buffer: DeltaBuffer, dtype: type = np.float32) -> PackedDeltas:
-    """Move a buffer's contents into packed form (rows sorted, unique) and leave the buffer empty."""
+def private_array(dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised array in this process's memory (the default place packed deltas go)."""
+    return np.empty(shape, dtype=dtype)
+
+
+def pack_deltas(buffer: DeltaBuffer, num_actions: np.ndarray, allocate: Any = private_array,
+                dtype: Any = np.float32) -> PackedDeltas:
+    """Move a buffer's contents into packed form (rows sorted, unique; only legal actions' values) and
+    leave the buffer empty. ``allocate(dtype, shape)`` provides the output arrays (e.g. in a result arena)."""
     k = buffer.count
-    rows = np.empty(k, dtype=np.int64)
-    regret = np.empty((k, buffer.max_actions), dtype=dtype)
-    strategy = np.empty((k, buffer.max_actions), dtype=dtype)
-    _pack(*buffer.arrays(), rows, regret, strategy)
+    v = int(_packed_values(buffer.slot_of_row, buffer.touched_rows, buffer.counters, num_actions))
+    rows = allocate(np.int32, (k,))
+    regret = allocate(dtype, (v,))
+    strategy = allocate(dtype, (v,))
+    _pack(*buffer.arrays(), num_actions, rows, regret, strategy)
     return PackedDeltas(rows, regret, strategy)
 
 
 @njit(cache=True, nogil=True)
-def _apply(regret: np.ndarray, strategy_sum: np.ndarray, rows: np.ndarray, d_regret: np.ndarray,
-           d_strategy: np.ndarray, floor: float) -> int:
-    """Add deltas row by row; returns -1, or the index of the first row out of order or range."""
-    num_rows, width = regret.shape
+def _check(rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray, num_actions: np.ndarray,
+           num_rows: int) -> int:
+    """0 if the deltas fit the table; 1 rows out of order/repeated/out of range, 2 wrong value count,
+    3 a value that is not finite."""
     prev = -1
+    total = 0
     for i in range(rows.shape[0]):
         row = rows[i]
         if row <= prev or row >= num_rows:
-            return i
+            return 1
         prev = row
+        total += num_actions[row]
+    if total != regret.shape[0]:
+        return 2
+    for j in range(total):
+        if not (np.isfinite(regret[j]) and np.isfinite(strategy[j])):
+            return 3
+    return 0
+
+
+_CHECK_ERRORS = {1: "rows are out of order, repeated or out of range", 2: "the value count does not match the rows",
+                 3: "a value is not finite"}
+
+
+def check_deltas(deltas: PackedDeltas, num_actions: np.ndarray) -> str | None:
+    """Why packed deltas do not fit a table with these ``num_actions`` per row, or None when they do."""
+    code = int(_check(deltas.rows, deltas.regret, deltas.strategy, num_actions, num_actions.shape[0]))
+    return _CHECK_ERRORS.get(code)
+
+
+@njit(cache=True, nogil=True)
+def _apply(regret: np.ndarray, strategy_sum: np.ndarray, rows: np.ndarray, d_regret: np.ndarray,
+           d_strategy: np.ndarray, num_actions: np.ndarray, floor: float, first: int, stop: int, at: int) -> None:
+    """Add the deltas of rows[first:stop] (whose values start at ``at``); rows already checked. Rows a few
+    places ahead are prefetched: the tables are far larger than the cache."""
+    for i in range(first, stop):
+        ahead = i + PREFETCH_DISTANCE
+        if ahead < stop:
+            prefetch_row(regret, rows[ahead])
+            prefetch_row(strategy_sum, rows[ahead])
+        row = rows[i]
+        n = num_actions[row]
+        for a in range(n):
+            r = regret[row, a] + d_regret[at + a]
+            regret[row, a] = r if r > floor else floor
+            strategy_sum[row, a] += d_strategy[at + a]
+        at += n
+
+
+def apply_deltas(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, regret_floor: float | None = None,
+                 *, checked: bool = False, parts: int = 1, executor: Any = None) -> None:
+    """Add a batch's deltas to the tables (checked first unless ``checked``); TableError when they do not fit.
+
+    With ``parts > 1`` and an ``executor``, disjoint row ranges are merged in parallel (the kernel releases
+    the GIL).
+    """
+    if num_actions.shape[0] != tables.num_rows:
+        raise TableError(f"num_actions covers {num_actions.shape[0]} rows, the tables {tables.num_rows}")
+    if not checked:
+        problem = check_deltas(deltas, num_actions)
+        if problem is not None:
+            raise TableError(f"packed deltas do not fit the tables: {problem}")
+    floor = -np.inf if regret_floor is None else float(regret_floor)
+    k = deltas.num_rows
+    if parts <= 1 or executor is None or k < 2 * parts:
+        _apply(tables.regret, tables.strategy_sum, deltas.rows, deltas.regret, deltas.strategy, num_actions,
+               floor, 0, k, 0)
+        return
+    cuts = [k * j // parts for j in range(parts + 1)]
+    offsets = np.concatenate(([0], np.cumsum(num_actions[deltas.rows], dtype=np.int64)))
+    futures = [executor.submit(_apply, tables.regret, tables.strategy_sum, deltas.rows, deltas.regret,
+                               deltas.strategy, num_actions, floor, cuts[j], cuts[j + 1], int(offsets[cuts[j]]))
+               for j in range(parts)]
+    for future in futures:
+        future.result()
+
+
+@njit(cache=True, nogil=True)
+def add_regret_deltas(regret: np.ndarray, rows: np.ndarray, d_regret: np.ndarray, num_actions: np.ndarray,
+                      floor: float) -> None:
+    """Add packed regret deltas to a regret table alone (a worker's private learner); rows already checked."""
+    at = 0
     for i in range(rows.shape[0]):
         row = rows[i]
-        for a in range(width):
-            r = regret[row, a] + d_regret[i, a]
+        n = num_actions[row]
+        for a in range(n):
+            r = regret[row, a] + d_regret[at + a]
             regret[row, a] = r if r > floor else floor
-            strategy_sum[row, a] += d_strategy[i, a]
-    return -1
-
-
-def apply_deltas(tables: Tables, deltas: PackedDeltas, regret_floor: float | None = None) -> None:
-    """Add a batch's deltas to the tables; rows must be strictly increasing (unique) and in range."""
-    if deltas.regret.shape[1:] != (tables.max_actions,):
-        raise TableError(f"deltas have {deltas.regret.shape[1:]} actions, tables {tables.max_actions}")
-    floor = -np.inf if regret_floor is None else float(regret_floor)
-    bad = _apply(tables.regret, tables.strategy_sum, deltas.rows, deltas.regret, deltas.strategy, floor)
-    if bad >= 0:
-        raise TableError(
-            f"delta row {int(deltas.rows[bad])} at position {bad} is out of order, repeated or out of range"
-        )
+        at += n
 
 
 @njit(cache=True, nogil=True)
