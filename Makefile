@@ -2,6 +2,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN ?= runs/quickstart
 
 .PHONY: venv test lint train bench clean
 
@@ -20,7 +21,8 @@ test: lint
 	$(PY) -m pytest -q
 
 train: $(STAMP)
-	$(PY) -m holdem.cli.train_blueprint --config configs/quickstart.yaml --logdir runs/quickstart
+	$(PY) -m holdem.cli.train_blueprint --config configs/quickstart.yaml --logdir $(RUN) \
+		$(if $(wildcard $(RUN)/checkpoints/checkpoint-*.npz),--resume-from $(RUN))
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -e '.[plot]'

@@ -2,6 +2,10 @@
 
     python scripts/chaos.py                                   # the orchestrator's exact-sum test job
     python scripts/chaos.py --job pkg.module:factory --job-arg n_batches=200 --duration 60
+    python scripts/chaos.py --every-batches 10                # strike after every 10 batches (no clock)
+
+Strikes come after every N delivered batches (``--every-batches``), so a run's faults do not depend on the
+machine's speed, or at random wall-clock intervals (``--min-interval``/``--max-interval``).
 
 The factory is called with the ``--job-arg`` values (JSON-decoded when possible) and returns
 ``(job, worker_spec)``; a job with an ``exact()`` method reports whether its final result is exact.
@@ -40,6 +44,20 @@ class CountingJob:
         self.job = job
         self.issued: set[int] = set()
         self.delivered: Counter[int] = Counter()
+        self.batches = 0
+        self.result_arrived = asyncio.Event()
+        if hasattr(job, "accept"):
+            self.accept = self._accept
+
+    def _accept(self, delivery: Any) -> None:
+        for batch_id in delivery.batch_ids:
+            self.delivered[batch_id] += 1
+        self._count(len(delivery.batch_ids))
+        self.job.accept(delivery)
+
+    def _count(self, batches: int = 1) -> None:
+        self.batches += batches
+        self.result_arrived.set()
 
     def next_task(self, batch_id: int) -> dict | None:
         task = self.job.next_task(batch_id)
@@ -49,6 +67,7 @@ class CountingJob:
 
     async def on_result(self, batch_id: int, result: dict, worker: WorkerInfo) -> None:
         self.delivered[batch_id] += 1
+        self._count()
         await self.job.on_result(batch_id, result, worker)
 
     def on_requeue(self, batch_id: int, reason: str) -> None:
@@ -76,15 +95,28 @@ def _job_args(pairs: list[str]) -> dict[str, Any]:
     return out
 
 
-async def _chaos(sup: Supervisor, args: argparse.Namespace, tally: Counter[str]) -> None:
+async def _next_strike(counting: CountingJob, args: argparse.Namespace, rng: random.Random) -> None:
+    """Wait for the next strike: the next multiple of ``--every-batches`` delivered batches, or a random
+    interval."""
+    if not args.every_batches:
+        await asyncio.sleep(rng.uniform(args.min_interval, args.max_interval))
+        return
+    target = (counting.batches // args.every_batches + 1) * args.every_batches
+    while counting.batches < target:
+        counting.result_arrived.clear()
+        await counting.result_arrived.wait()
+
+
+async def _chaos(sup: Supervisor, counting: CountingJob, args: argparse.Namespace, tally: Counter[str]) -> None:
     rng = random.Random(args.seed)
     stopped: set[int] = set()
     while True:
-        await asyncio.sleep(rng.uniform(args.min_interval, args.max_interval))
+        await _next_strike(counting, args, rng)
         busy = [w for w in sup.workers()
                 if w.state == "ready" and w.pid and w.pid not in stopped
                 and sup.ledger.in_flight_count(w.worker_id)]
         if not busy:
+            await asyncio.sleep(0)
             continue
         victim = rng.choice(busy)
         roll = rng.random()
@@ -113,16 +145,19 @@ async def main(args: argparse.Namespace) -> int:
         num_workers=args.workers, heartbeat_interval_s=0.2, heartbeat_timeout_s=args.hang_timeout_s,
         grace_s=10.0, shutdown_timeout_s=2.0, progress_interval_s=2.0,
         restart=RestartPolicy(max_restarts=10_000, restart_window_s=60.0, backoff_initial_s=0.0),
+        **getattr(job, "supervisor_settings", {}),
     )
     sup = Supervisor(counting, spec, config, events=events)
     if hasattr(job, "supervisor"):
         job.supervisor = sup
     tally: Counter[str] = Counter()
-    chaos = asyncio.create_task(_chaos(sup, args, tally))
+    chaos = asyncio.create_task(_chaos(sup, counting, args, tally))
     deadline = asyncio.get_running_loop().call_later(args.duration, sup.request_stop, "duration")
     summary = await sup.run()
     deadline.cancel()
     chaos.cancel()
+    if hasattr(job, "finish"):
+        await job.finish(force=False)
     abandoned = set(summary.abandoned)
     lost = sorted(b for b in counting.issued if counting.delivered[b] == 0 and b not in abandoned)
     duplicated = sorted(b for b, n in counting.delivered.items() if n > 1)
@@ -144,6 +179,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--job-arg", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--duration", type=float, default=60.0, help="stop gracefully after this many seconds")
+    p.add_argument("--every-batches", type=int, default=0, metavar="N",
+                   help="strike after every N delivered batches instead of at random intervals")
     p.add_argument("--min-interval", type=float, default=0.15)
     p.add_argument("--max-interval", type=float, default=0.6)
     p.add_argument("--stop-prob", type=float, default=0.1, help="share of SIGSTOP (hang) among actions")

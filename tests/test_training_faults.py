@@ -29,8 +29,8 @@ def test_chaos_on_leduc_training_loses_and_doubles_nothing(tmp_path):
     done = subprocess.run(
         [sys.executable, "scripts/chaos.py", "--job", "holdem.training.job:chaos_job",
          "--job-arg", "iterations=2000000",
-         "--job-arg", "batch_size=10000", "--job-arg", f'logdir="{tmp_path}"', "--min-interval", "0.2",
-         "--max-interval", "0.6", "--stop-prob", "0", "--corrupt-prob", "0.2", "--seed", "5"],
+         "--job-arg", "batch_size=10000", "--job-arg", f'logdir="{tmp_path}"', "--every-batches", "12",
+         "--duration", "600", "--stop-prob", "0", "--corrupt-prob", "0.2", "--seed", "5"],
         capture_output=True, text=True, cwd=REPO, timeout=240,
     )
     report = json.loads(done.stdout.strip().splitlines()[-1])
@@ -39,6 +39,7 @@ def test_chaos_on_leduc_training_loses_and_doubles_nothing(tmp_path):
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     applied = [e for e in events if e["event"] == "progress"]
     assert applied[-1]["iterations"] >= 1_000_000
+    assert applied[-1]["batches_applied"] > applied[-1]["results_merged"] > 0, "results carried several batches"
     assert applied[-1]["exploitability"] < 0.3
 
 

@@ -62,9 +62,10 @@ def _worker_main(worker_id: int, tree_path: str, buckets_path: str | None, algor
             return
         out = runner.run(tables.regret, task["first_iteration"], task["iterations"], task["seed"],
                          np.asarray(task["params"], dtype=np.float64))
-        apply_deltas(tables, out.deltas, regret_floor)
+        apply_deltas(tables, out.deltas, runner.num_actions, regret_floor)
         try:
-            results.put({"type": "result", "worker": worker_id, "iterations": out.iterations, "nodes": out.nodes,
+            results.put({"type": "result", "worker": worker_id, "first_iteration": task["first_iteration"],
+                         "iterations": out.iterations, "nodes": out.nodes,
                          "kernel_seconds": out.seconds, "rows": out.deltas.rows, "regret": out.deltas.regret,
                          "strategy": out.deltas.strategy}, timeout=PUT_TIMEOUT_S)
         except queue.Full:
@@ -149,7 +150,10 @@ class QueuePool:
                     self.issued += task["iterations"]
                 got = self._collect(procs, results, len(round_tasks))
                 for result in got:
-                    self.run.apply_result(result)
+                    problem = self.run.merge(result)
+                    if problem is not None:
+                        raise RuntimeError(f"bad result from worker {result['worker']}: {problem}")
+                    self.run.record([result], result)
                     self.merged += int(result["iterations"])
                     self.batches_done += 1
                 rate = sum(r["iterations"] for r in got) / max(1e-9, max(r["kernel_seconds"] for r in got))

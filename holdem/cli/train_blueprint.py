@@ -17,6 +17,9 @@ from holdem.games import GameDefError
 from holdem.training.config import ConfigError, TrainConfig, build_config, load_config_file
 from holdem.training.tensorboard import TensorBoardLog
 
+SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+"""Exit statuses after a stop by signal, as shells and supervisors expect (128 + the signal number)."""
+
 _FLAG_KEYS = {
     "iters": "iterations",
     "time_budget": "time_budget_seconds",
@@ -38,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", default="quickstart", help="YAML file, or a name in configs/")
     parser.add_argument("--logdir", required=True, help="run directory (events, checkpoints, blueprint)")
     parser.add_argument("--buckets", help="bucket file (.npz) or bucket spec name; built when missing")
-    parser.add_argument("--iters", type=int, help="iteration budget")
-    parser.add_argument("--time-budget", type=float, help="training seconds")
+    parser.add_argument("--iters", type=int, help="the run's total iterations (a resume trains up to it)")
+    parser.add_argument("--time-budget", type=float,
+                        help="training seconds of this invocation (a resume trains this much more)")
     parser.add_argument("--checkpoint-interval", type=int, help="checkpoint every N iterations")
     parser.add_argument("--checkpoint-seconds", type=float, help="checkpoint every S seconds")
     parser.add_argument("--snapshot-interval", type=float, help="average-policy snapshot every S seconds")
@@ -50,7 +54,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", help="iterations per task, or 'auto' (about 0.1 s per batch)")
     parser.add_argument("--game", help="game name or .game file (overrides the config)")
     parser.add_argument("--seed", type=int)
-    parser.add_argument("--resume-from", help="checkpoint file or run directory to continue")
+    parser.add_argument("--resume-from", help="checkpoint file or run directory to continue (a directory: its "
+                                              "newest checkpoint)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="start over in a logdir that holds a run (its files are deleted)")
     parser.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--quiet", action="store_true", help="no live progress line")
 
@@ -109,6 +116,12 @@ class ProgressLine:
             self.stream.write("\n")
 
 
+def _say_where_it_starts(run: Any) -> None:
+    if run.iterations_applied:
+        gaps = f", {len(run.gaps)} gap(s) first" if run.gaps else ""
+        print(f"continuing {run.paths.logdir} from {run.iterations_applied:,} iterations{gaps}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     from holdem.training import RunError, train
 
@@ -124,7 +137,8 @@ def run(args: argparse.Namespace) -> int:
         started = time.monotonic()
         try:
             outcome = train(config, args.logdir, buckets_path=args.buckets, resume_from=args.resume_from,
-                            on_progress=lambda fields: [listen(fields) for listen in listeners])
+                            on_progress=lambda fields: [listen(fields) for listen in listeners],
+                            overwrite=args.overwrite, on_start=_say_where_it_starts)
         finally:
             for listener in listeners:
                 listener.close()
@@ -135,13 +149,19 @@ def run(args: argparse.Namespace) -> int:
           f"({time.monotonic() - started:.1f} s wall)", file=sys.stderr)
     if outcome.error:
         print(f"error: {outcome.error}", file=sys.stderr)
+        if outcome.checkpoint is not None:
+            print(f"last complete checkpoint: {outcome.checkpoint}", file=sys.stderr)
         return 1
+    if outcome.reason.endswith("(forced)"):
+        where = f"; last checkpoint: {outcome.checkpoint}" if outcome.checkpoint is not None else ""
+        print(f"stopped at once by a second signal, no final checkpoint{where}", file=sys.stderr)
+        return SIGNAL_EXIT.get(outcome.signal or "", 1)
     print(f"blueprint: {outcome.blueprint}", file=sys.stderr)
     print(f"query it:  holdem policy query {args.logdir} --seat 0 --hole CARDS    "
           f"(evaluate: holdem eval {args.logdir} --against random --hands 20000)", file=sys.stderr)
     if outcome.checkpoint is not None:
         print(f"last checkpoint: {outcome.checkpoint} (continue with --resume-from {args.logdir})", file=sys.stderr)
-    return 0
+    return SIGNAL_EXIT.get(outcome.signal or "", 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

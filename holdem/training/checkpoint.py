@@ -3,6 +3,7 @@ reading one back with every check a resume needs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +39,31 @@ def write_checkpoint(directory: Path, regret: np.ndarray, strategy_sum: np.ndarr
     save_arrays(path, kind=CHECKPOINT_KIND, version=CHECKPOINT_VERSION,
                 arrays={"regret": regret, "strategy_sum": strategy_sum},
                 meta={**state, "elapsed_seconds": elapsed})
-    existing = sorted(directory.glob("checkpoint-*.npz"))
-    for old in existing[:-keep]:
+    for old in _newest_first(directory.glob("checkpoint-*.npz"))[keep:]:
         old.unlink(missing_ok=True)
     return path
+
+
+def _newest_first(paths: Iterable[Path]) -> list[Path]:
+    """Checkpoints by the time they were written, newest first (names order them by iteration only)."""
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except FileNotFoundError:
+            return 0.0
+
+    return sorted(paths, key=lambda p: (written(p), p.name), reverse=True)
 
 
 def find_checkpoint(path: Path) -> Path:
     """A checkpoint file as given, or the newest one in a run directory (or a checkpoints directory)."""
     if path.is_dir():
-        found = sorted(path.glob("checkpoints/checkpoint-*.npz")) or sorted(path.glob("checkpoint-*.npz"))
+        found = _newest_first(path.glob("checkpoints/checkpoint-*.npz")) or _newest_first(path.glob("checkpoint-*.npz"))
         if not found:
             raise RunError(f"no checkpoint in {path}")
-        return found[-1]
+        return found[0]
+    if not path.exists():
+        raise RunError(f"checkpoint {path} does not exist")
     return path
 
 

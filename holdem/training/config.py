@@ -37,6 +37,7 @@ class TrainConfig:
     batch_size: int | None = None
     batch_target_seconds: float = 0.1
     credits: int = 2
+    merge_threads: int = 1
     checkpoint_interval_seconds: float = 300.0
     checkpoint_interval_iterations: int | None = None
     snapshot_interval_seconds: float = 600.0
@@ -106,7 +107,7 @@ def _run_values(raw: dict[str, Any]) -> dict[str, Any]:
             out[key] = _number(key, value, int, 1)
         elif key in ("num_workers",):
             out[key] = _number(key, value, int, 0, allow_none=False)
-        elif key in ("credits", "keep_checkpoints", "max_restarts"):
+        elif key in ("credits", "keep_checkpoints", "max_restarts", "merge_threads"):
             out[key] = _number(key, value, int, 1, allow_none=False)
         elif key == "time_budget_seconds":
             out[key] = _number(key, value, float, 0.0)

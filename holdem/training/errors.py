@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class RunError(ValueError):
     """A run that cannot start or resume; the message is one line."""
+
+
+class OutputError(RunError):
+    """A file of the run (events, checkpoint, snapshot, blueprint) could not be written: the run must end."""

@@ -2,6 +2,8 @@
 
 Heavy steps (copying and writing tables, exploitability, table fill) go through ``offload``: a thread in
 the supervisor's event loop, a plain call in the sequential loop. Events are emitted by the caller's thread.
+A checkpoint is captured (tables copied) between merges, so it holds a state the run passed through, and
+written afterwards while merging goes on.
 """
 
 from __future__ import annotations
@@ -9,11 +11,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from holdem.mccfr.tables import Tables, average_strategy
 from holdem.policy.files import save_average_policy
 from holdem.training.checkpoint import write_checkpoint
+from holdem.training.errors import OutputError
 from holdem.training.state import BlueprintRun
 from orchestrator.events import EventLog
 
@@ -32,8 +39,9 @@ async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
 
 
 class TrainingClock:
-    """Training time including time spent before a resume; it starts with the first batch issued,
-    so worker start-up and kernel loading do not eat the budget."""
+    """Training time: this session's seconds (what ``--time-budget`` limits) and the total including the
+    sessions before a resume. It starts with the first batch issued, so worker start-up and kernel loading
+    do not eat the budget."""
 
     def __init__(self, before: float) -> None:
         self.started: float | None = None
@@ -43,14 +51,33 @@ class TrainingClock:
         if self.started is None:
             self.started = time.monotonic()
 
-    def elapsed(self) -> float:
-        return self.before + (0.0 if self.started is None else time.monotonic() - self.started)
+    def session(self) -> float:
+        return 0.0 if self.started is None else time.monotonic() - self.started
+
+    def total(self) -> float:
+        return self.before + self.session()
 
 
-def write_blueprint(run: BlueprintRun, path: Path, state: dict[str, Any]) -> str:
-    """The run's average policy with what it was trained on; returns the file checksum."""
-    return save_average_policy(path, run.average_policy(), run.num_actions, tree=run.tree,
-                               abstraction=run.abstraction, buckets_path=run.buckets_path, meta=state)
+@dataclass
+class Capture:
+    """A consistent copy of a run, taken between merges: counters and both tables."""
+
+    state: dict[str, Any]
+    regret: np.ndarray
+    strategy_sum: np.ndarray
+    elapsed: float
+
+
+def write_blueprint(run: BlueprintRun, path: Path, state: dict[str, Any],
+                    strategy_sum: np.ndarray | None = None) -> str:
+    """The average policy (of ``strategy_sum``, default the live table) with what it was trained on;
+    returns the file checksum. OutputError names the file when it cannot be written."""
+    table = run.tables.strategy_sum if strategy_sum is None else strategy_sum
+    try:
+        return save_average_policy(path, average_strategy(table, run.num_actions), run.num_actions, tree=run.tree,
+                                   abstraction=run.abstraction, buckets_path=run.buckets_path, meta=state)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class Housekeeping:
@@ -71,39 +98,55 @@ class Housekeeping:
         self.last_exploitability = 0.0
         self.exploitability: float | None = None
         self.progress_marks = (now, run.iterations_applied, run.nodes)
+        self.last_written: Path | None = None
 
-    async def maybe_checkpoint(self, force: bool = False, reason: str = "interval") -> Path | None:
-        """Write a checkpoint when one is due (or ``force``); a snapshot too when that is due."""
+    def checkpoint_due(self) -> bool:
         cfg = self.run.config
-        now = time.monotonic()
-        by_time = now - self.last_checkpoint >= cfg.checkpoint_interval_seconds
-        by_iter = cfg.checkpoint_interval_iterations is not None and (
-            self.run.iterations_applied - self.last_checkpoint_iteration >= cfg.checkpoint_interval_iterations
-        )
-        if not (force or by_time or by_iter) or self.run.paths is None:
-            return None
-        started = time.perf_counter()
+        if self.run.paths is None:
+            return False
+        if time.monotonic() - self.last_checkpoint >= cfg.checkpoint_interval_seconds:
+            return True
+        return cfg.checkpoint_interval_iterations is not None and (
+            self.run.iterations_applied - self.last_checkpoint_iteration >= cfg.checkpoint_interval_iterations)
+
+    async def capture(self) -> Capture:
+        """Copy the tables and counters; the caller makes sure no merge or discount runs meanwhile."""
         state = self.run.snapshot_state()
-        elapsed = self.clock.elapsed()
-        path = await self.offload(self._copy_and_write, state, elapsed)
+        regret, strategy = await self.offload(_copy_tables, self.run.tables)
         self.last_checkpoint = time.monotonic()
-        self.last_checkpoint_iteration = self.run.iterations_applied
-        self.events.emit("checkpoint", path=str(path), iterations=state["iterations"], reason=reason,
+        self.last_checkpoint_iteration = state["iterations"]
+        return Capture(state, regret, strategy, self.clock.total())
+
+    async def write(self, capture: Capture, reason: str) -> Path:
+        """Write a captured checkpoint (and a policy snapshot when one is due); OutputError if the disk fails."""
+        assert self.run.paths is not None
+        started = time.perf_counter()
+        path = await self.offload(self._write_checkpoint, capture)
+        self.last_written = path
+        self.events.emit("checkpoint", path=str(path), iterations=capture.state["iterations"], reason=reason,
                          bytes=path.stat().st_size, seconds=round(time.perf_counter() - started, 4))
-        if now - self.last_snapshot >= cfg.snapshot_interval_seconds:
+        now = time.monotonic()
+        if now - self.last_snapshot >= self.run.config.snapshot_interval_seconds:
             self.last_snapshot = now
-            snap = self.run.paths.snapshots / f"policy-{state['iterations']:012d}.npz"
-            await self.offload(write_blueprint, self.run, snap, state)
-            self.events.emit("snapshot", path=str(snap), iterations=state["iterations"])
+            snap = self.run.paths.snapshots / f"policy-{capture.state['iterations']:012d}.npz"
+            await self.offload(write_blueprint, self.run, snap, capture.state, capture.strategy_sum)
+            self.events.emit("snapshot", path=str(snap), iterations=capture.state["iterations"])
         return path
 
-    def _copy_and_write(self, state: dict[str, Any], elapsed: float) -> Path:
-        """Copy the tables (merges are paused: results are applied one at a time) and write them."""
+    async def checkpoint(self, reason: str = "interval") -> Path | None:
+        """Capture and write now (a run with no directory writes nothing)."""
+        if self.run.paths is None:
+            return None
+        return await self.write(await self.capture(), reason)
+
+    def _write_checkpoint(self, capture: Capture) -> Path:
         assert self.run.paths is not None
-        regret = self.run.tables.regret.copy()
-        strategy = self.run.tables.strategy_sum.copy()
-        return write_checkpoint(self.run.paths.checkpoints, regret, strategy, state, elapsed,
-                                self.run.config.keep_checkpoints)
+        directory = self.run.paths.checkpoints
+        try:
+            return write_checkpoint(directory, capture.regret, capture.strategy_sum, capture.state, capture.elapsed,
+                                    self.run.config.keep_checkpoints)
+        except OSError as exc:
+            raise OutputError(f"cannot write a checkpoint into {directory}: {exc.strerror or exc}") from None
 
     async def maybe_progress(self, extra: dict[str, Any], force: bool = False) -> None:
         """Emit a progress event (with exploitability when due) once the progress interval has passed."""
@@ -123,14 +166,18 @@ class Housekeeping:
             "iterations": self.run.iterations_applied,
             "it_per_s": round((self.run.iterations_applied - mark_it) / span, 1),
             "nodes_per_s": round((self.run.nodes - mark_nodes) / span, 1),
-            "elapsed_s": round(self.clock.elapsed(), 3),
+            "elapsed_s": round(self.clock.total(), 3),
             "table_fill": round(table_fill, 4),
             "exploitability": self.exploitability,
             "time_left_s": None if cfg.time_budget_seconds is None else
-            round(max(0.0, cfg.time_budget_seconds - self.clock.elapsed()), 1),
+            round(max(0.0, cfg.time_budget_seconds - self.clock.session()), 1),
         }
         self.events.emit("progress", **fields)
         if self.on_progress is not None:
             self.on_progress(fields)
         self.last_progress = now
         self.progress_marks = (now, self.run.iterations_applied, self.run.nodes)
+
+
+def _copy_tables(tables: Tables) -> tuple[np.ndarray, np.ndarray]:
+    return tables.regret.copy(), tables.strategy_sum.copy()

@@ -1,27 +1,34 @@
-"""The supervisor-facing side of a parallel run: batches out, deltas in, each merged exactly once.
+"""The supervisor-facing side of a parallel run: batches out, results in, each iteration merged exactly once.
 
-:class:`BlueprintJob` implements the orchestrator's ``Job``: it plans tasks from the run, merges results
-off the event loop (the merge and discount kernels release the GIL), sizes batches from measured kernel
-speed, and does the run's housekeeping between results. :func:`train_parallel` drives one run with it.
+:class:`BlueprintJob` implements the orchestrator's ``Job`` with ``accept``: it plans tasks from the run,
+checks each result against the batches it settles (a bad one is rejected: its worker is restarted and
+its batches issued again), sizes batches from measured kernel speed, and hands results to the
+:class:`~holdem.training.merger.Merger`, which merges them in canonical order off the event loop.
+Workers write their deltas into shared-memory result arenas, so a result costs the event loop only its
+bookkeeping. :func:`train_parallel` drives one run with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from typing import Any
 
-from holdem.mccfr.tables import discount_chunks
+from holdem.mccfr.tables import packed_bytes
 from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock, in_thread
+from holdem.training.merger import Merger, Unit
 from holdem.training.outcome import RunOutcome
 from holdem.training.setup import create
 from holdem.training.state import BlueprintRun
 from holdem.training.worker import write_worker_spec
 from orchestrator import EventLog, RestartPolicy, Supervisor, SupervisorConfig, WorkerSpec
+from orchestrator.job import Delivery
 
 FIRST_PARALLEL_BATCH = 16
 MAX_BATCH = 10_000_000
+ARENA_SLOTS = 3
 
 
 def worker_spec(run: BlueprintRun) -> WorkerSpec:
@@ -29,8 +36,13 @@ def worker_spec(run: BlueprintRun) -> WorkerSpec:
     assert run.shared is not None and run.paths is not None
     write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
                       mccfr=run.config.mccfr, regret=run.shared.specs["regret"], regret_mode=run.regret_mode,
-                      num_workers=run.config.workers)
+                      num_workers=run.config.workers, result_seconds=run.config.batch_target_seconds)
     return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)])
+
+
+def result_slot_bytes(run: BlueprintRun) -> int:
+    """An arena slot holds the largest possible result: every row touched, every action's values."""
+    return packed_bytes(run.tree.num_rows, int(run.row_actions.sum())) + 4 * 64
 
 
 class BlueprintJob:
@@ -41,69 +53,113 @@ class BlueprintJob:
         self.events = events
         self.clock = TrainingClock(run.elapsed_before)
         self.housekeeping = Housekeeping(run, events, on_progress, self.clock, offload=in_thread)
+        self.merger = Merger(run, self.housekeeping, events, fail=self.fail, threads=run.config.merge_threads)
         self.supervisor: Supervisor | None = None
         self.batch_size = run.config.batch_size or FIRST_PARALLEL_BATCH
         self.auto = run.config.batch_size is None
-        self.issued: dict[int, dict[str, Any]] = {}
-        self.applied: set[int] = set()
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.issued: list[tuple[int, int]] = []
         self.stop_issuing = False
+        self.error: str | None = None
         self.worker_iterations: dict[int, int] = {}
+        self._progress: asyncio.Task | None = None
+        self.supervisor_settings = {"arena_slots": ARENA_SLOTS, "arena_slot_bytes": result_slot_bytes(run)}
 
+    # --- the orchestrator's Job ------------------------------------------------------------------
     def next_task(self, batch_id: int) -> dict | None:
-        if self.clock.started is None and self.supervisor is not None:
-            self.supervisor.reset_loop_lag()
+        if self.clock.started is None:
+            self.merger.start()
+            if self.supervisor is not None:
+                self.supervisor.reset_loop_lag()
         self.clock.start()
-        if self.stop_issuing or not self.run.budget_left(self.clock.elapsed()):
+        if self.stop_issuing or not self.run.budget_left(self.clock.session()):
             return None
         task = self.run.plan_batch(self.batch_size)
         if task["iterations"] <= 0:
             return None
-        self.issued[batch_id] = task
+        self.tasks[batch_id] = task
+        self.issued.append((task["first_iteration"], task["iterations"]))
         return task
+
+    def accept(self, delivery: Delivery) -> None:
+        """Check a result against its batches and queue it for merging (on the loop: cheap checks only)."""
+        tasks = [self.tasks.get(batch_id) for batch_id in delivery.batch_ids]
+        if any(task is None for task in tasks):
+            delivery.reject(f"batches {delivery.batch_ids} were not issued by this run")
+            return
+        problem = self.run.check_result(tasks, delivery.payload)  # type: ignore[arg-type]
+        if problem is not None:
+            delivery.reject(problem)
+            return
+        for batch_id in delivery.batch_ids:
+            del self.tasks[batch_id]
+        payload = delivery.payload
+        slot = delivery.worker.slot
+        self.worker_iterations[slot] = self.worker_iterations.get(slot, 0) + int(payload["iterations"])
+        seconds = float(payload.get("kernel_seconds") or 0.0)
+        if self.auto and seconds > 0:
+            target = int(payload["iterations"] / seconds * self.run.config.batch_target_seconds)
+            self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
+        self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
+        self._maybe_progress()
 
     def on_requeue(self, batch_id: int, reason: str) -> None:
         self.events.emit("batch_requeued", batch_id=batch_id, reason=reason)
 
+    def finished(self) -> bool:
+        return self.stop_issuing or not self.run.budget_left(self.clock.session())
+
+    # --- the run around it -----------------------------------------------------------------------
+    async def finish(self, force: bool) -> None:
+        """After the supervisor returns: merge what can still merge (all of it unless ``force``), drop the
+        rest (its iterations are not recorded, so a resume issues them again), report progress a last time."""
+        await self.merger.finish(force)
+        left = self.merger.abandon()
+        if left:
+            self.events.emit("unmerged", results=len(left), batches=sum(len(u.tasks) for u in left),
+                             iterations=sum(int(t["iterations"]) for u in left for t in u.tasks))
+        if self._progress is not None:
+            await self._progress
+        await self.progress(force=True)
+
+    def fail(self, message: str) -> None:
+        """End the run now with ``message`` (a disk that cannot be written, a merge that failed)."""
+        if self.error is None:
+            self.error = message
+        self.stop_issuing = True
+        if self.supervisor is not None:
+            self.supervisor.fail("job_error", message)
+
     def exact(self) -> bool:
-        """Whether every issued iteration range was applied exactly once and nothing else was."""
-        ranges = sorted((t["first_iteration"], t["iterations"]) for b, t in self.issued.items() if b in self.applied)
-        cursor = ranges[0][0] if ranges else 0
-        for first, count in ranges:
+        """Whether the iterations applied are exactly those of the batches issued and merged, each once."""
+        issued = sorted(self.issued)
+        cursor = 0
+        for first, count in issued:
             if first != cursor:
                 return False
             cursor = first + count
-        return set(self.issued) == self.applied and self.run.iterations_applied == sum(c for _, c in ranges)
+        return self.run.applied.to_list() == ([[0, cursor]] if cursor else [])
 
-    def finished(self) -> bool:
-        return self.stop_issuing or not self.run.budget_left(self.clock.elapsed())
+    def _maybe_progress(self) -> None:
+        if self._progress is not None and not self._progress.done():
+            return
+        if time.monotonic() - self.housekeeping.last_progress < self.run.config.progress_interval_seconds:
+            return
+        self._progress = asyncio.get_running_loop().create_task(self.progress())
 
-    async def on_result(self, batch_id: int, result: dict, worker: Any) -> None:
-        if batch_id in self.applied:
-            raise RuntimeError(f"batch {batch_id} delivered twice")
-        loop = asyncio.get_running_loop()
-        await loop.run_in_executor(None, self.run.apply_result, result)
-        self.applied.add(batch_id)
-        self.worker_iterations[worker.slot] = self.worker_iterations.get(worker.slot, 0) + int(result["iterations"])
-        if self.auto and result["kernel_seconds"] > 0:
-            rate = result["iterations"] / result["kernel_seconds"]
-            target = int(rate * self.run.config.batch_target_seconds)
-            self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
-        for factors in self.run.due_discounts():
-            for start, stop in discount_chunks(self.run.tree.num_rows):
-                await loop.run_in_executor(None, self.run.discount_chunk, factors, start, stop)
-            self.events.emit("discount", iterations=self.run.iterations_applied, factors=list(factors))
-        await self.housekeeping.maybe_checkpoint()
-        await self.maybe_progress()
-
-    async def maybe_progress(self, force: bool = False) -> None:
+    async def progress(self, force: bool = False) -> None:
         stats = self.supervisor.stats() if self.supervisor is not None else {}
-        extra = {**stats, "batch_size": self.batch_size,
+        extra = {**stats, "batch_size": self.batch_size, "waiting_results": self.merger.waiting,
+                 "merge_s": round(self.merger.merge_seconds, 6), "merge_cpu_s": round(self.merger.merge_cpu_seconds, 6),
+                 "results_merged": self.merger.merged_units,
+                 "batches_applied": self.run.batches_applied,
                  "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()}}
         await self.housekeeping.maybe_progress(extra, force=force)
 
 
-def supervisor_config(config: TrainConfig) -> SupervisorConfig:
-    """The supervisor settings of a training run: worker count, credits, restart intensity, timeouts."""
+def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorConfig:
+    """The supervisor settings of a training run: workers, credits, restart intensity, timeouts, and result
+    arenas of ``slot_bytes`` per slot (the job's ``supervisor_settings``)."""
     return SupervisorConfig(
         num_workers=config.workers,
         credits=config.credits,
@@ -113,24 +169,30 @@ def supervisor_config(config: TrainConfig) -> SupervisorConfig:
         grace_s=30.0,
         progress_interval_s=max(1.0, config.progress_interval_seconds),
         log_batches=False,
+        arena_slots=ARENA_SLOTS if slot_bytes else 0,
+        arena_slot_bytes=slot_bytes,
     )
 
 
 async def train_parallel(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
-    """Train through the supervisor until the budget or a stop, then write the final checkpoint."""
+    """Train through the supervisor until the budget, a stop or an error, then write the final checkpoint."""
     assert run.paths is not None
     job = BlueprintJob(run, events, on_progress)
-    supervisor = Supervisor(job, worker_spec(run), supervisor_config(run.config), events=events)
+    config = supervisor_config(run.config, job.supervisor_settings["arena_slot_bytes"])
+    supervisor = Supervisor(job, worker_spec(run), config, events=events)
     job.supervisor = supervisor
     summary = await supervisor.run()
+    await job.finish(force=supervisor.forced or summary.error is not None)
+    error = job.error or summary.error
+    checkpoint = job.housekeeping.last_written
+    if job.error is None:
+        checkpoint = await job.housekeeping.checkpoint("final")
     reason = summary.reason
-    if summary.error is None and reason in ("finished", "completed", "done"):
+    if error is None and reason in ("finished", "completed", "done"):
         reason = "iterations" if run.config.iterations is not None and (
             run.iterations_applied >= run.config.iterations) else "time_budget"
-    checkpoint = await job.housekeeping.maybe_checkpoint(force=True, reason="final")
-    await job.maybe_progress(force=True)
-    return RunOutcome(run.iterations_applied, job.clock.elapsed(), reason, run.paths.blueprint, checkpoint,
-                      job.housekeeping.exploitability, summary.restarts, summary.error)
+    return RunOutcome(run.iterations_applied, job.clock.total(), reason, run.paths.blueprint, checkpoint,
+                      job.housekeeping.exploitability, summary.restarts, error, signal=supervisor.signal)
 
 
 def chaos_job(game: str = "leduc", iterations: int = 2_000_000, batch_size: int = 20_000,

@@ -8,7 +8,10 @@ from pathlib import Path
 
 @dataclass
 class RunOutcome:
-    """How a training ended: iterations applied, training seconds, why it stopped, and what it wrote."""
+    """How a training ended: iterations applied, training seconds, why it stopped, and what it wrote.
+
+    ``signal`` names the signal that stopped it (SIGINT, SIGTERM), if one did: the command exits 130 or 143.
+    """
 
     iterations: int
     seconds: float
@@ -18,3 +21,4 @@ class RunOutcome:
     exploitability: float | None
     restarts: int
     error: str | None
+    signal: str | None = None

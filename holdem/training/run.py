@@ -1,49 +1,90 @@
 """``train()``: one training run from a validated config to a blueprint on disk.
 
 It creates or resumes the run, logs ``run_start``, trains in this process (one worker) or through the
-supervisor (several), writes the blueprint, logs ``run_end`` and returns how it ended.
+supervisor (several), writes the blueprint, logs ``run_end`` and returns how it ended. A run that cannot
+write its files ends with the error named and the last complete checkpoint kept.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from holdem.training.config import TrainConfig
+from holdem.training.errors import OutputError, RunError
 from holdem.training.housekeeping import ProgressCallback, write_blueprint
 from holdem.training.job import train_parallel
 from holdem.training.outcome import RunOutcome
 from holdem.training.sequential import train_sequential
 from holdem.training.setup import create, resume
+from holdem.training.state import BlueprintRun
 from orchestrator import EventLog
 from orchestrator.loop import run_async
 
 
 def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
-          resume_from: str | None = None, on_progress: ProgressCallback | None = None) -> RunOutcome:
-    """Run a training to its budget (or a stop signal) and write the blueprint; returns how it ended."""
+          resume_from: str | None = None, on_progress: ProgressCallback | None = None,
+          overwrite: bool = False, on_start: Callable[[BlueprintRun], None] | None = None) -> RunOutcome:
+    """Run a training to its budget (or a stop signal) and write the blueprint; returns how it ended.
+
+    ``--iters`` is the run's total target; ``--time-budget`` counts this call's training seconds. A new
+    run refuses a directory holding another run unless ``overwrite``; RunError says why in one line. ``on_start`` sees
+    the run once it is built and has work to do.
+    """
     parallel = config.workers > 1
     if resume_from is None:
-        run = create(config, logdir, buckets_path=buckets_path, shared=parallel)
+        run = create(config, logdir, buckets_path=buckets_path, shared=parallel, overwrite=overwrite)
     else:
         run = resume(resume_from, config, logdir, buckets_path=buckets_path, shared=parallel)
-    assert run.paths is not None
-    events = EventLog(str(run.paths.events))
     try:
-        events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
-                    regret_mode=run.regret_mode if parallel else "sequential",
-                    max_actions=run.tree.max_actions, memory=run.memory, resumed_from=resume_from,
-                    iterations=run.iterations_applied, config=config.to_dict())
-        if parallel:
-            outcome = run_async(train_parallel(run, events, on_progress))
-        else:
-            outcome = train_sequential(run, events, on_progress)
-        state = run.snapshot_state()
-        checksum = write_blueprint(run, run.paths.blueprint, state)
-        events.emit("blueprint", path=str(run.paths.blueprint), checksum=checksum, iterations=outcome.iterations)
-        events.emit("run_end", iterations=outcome.iterations, seconds=round(outcome.seconds, 3),
-                    reason=outcome.reason, exploitability=outcome.exploitability, restarts=outcome.restarts,
-                    error=outcome.error)
-        return outcome
+        _check_work_left(run)
+        assert run.paths is not None
+        if on_start is not None:
+            on_start(run)
+        try:
+            events = EventLog(str(run.paths.events))
+        except OSError as exc:
+            raise RunError(f"cannot write {run.paths.events}: {exc.strerror}") from None
+        try:
+            events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
+                        regret_mode=run.regret_mode if parallel else "sequential",
+                        max_actions=run.tree.max_actions, memory=run.memory,
+                        resumed_from=None if resume_from is None else str(resume_from),
+                        iterations=run.iterations_applied, applied_ranges=len(run.applied),
+                        config=config.to_dict())
+            if parallel:
+                outcome = run_async(train_parallel(run, events, on_progress))
+            else:
+                outcome = train_sequential(run, events, on_progress)
+            if outcome.error is None and not outcome.reason.endswith("(forced)"):
+                outcome = _write_blueprint(run, outcome, events)
+            events.emit("run_end", iterations=outcome.iterations, seconds=round(outcome.seconds, 3),
+                        reason=outcome.reason, exploitability=outcome.exploitability, restarts=outcome.restarts,
+                        error=outcome.error, checkpoint=None if outcome.checkpoint is None else str(outcome.checkpoint))
+            return outcome
+        finally:
+            events.close()
     finally:
-        events.close()
         run.close()
+
+
+def _check_work_left(run: BlueprintRun) -> None:
+    """A resumed run with nothing left to do says so instead of exiting quietly."""
+    target = run.config.iterations
+    if target is not None and not run.gaps and run.iterations_applied >= target:
+        raise RunError(f"nothing to do: the run already has {run.iterations_applied:,} iterations and --iters "
+                       f"{target:,} is the total target (raise it to train on)")
+    budget = run.config.time_budget_seconds
+    if budget is not None and budget <= 0:
+        raise RunError(f"nothing to do: --time-budget {budget:g} leaves no training time")
+
+
+def _write_blueprint(run: BlueprintRun, outcome: RunOutcome, events: EventLog) -> RunOutcome:
+    assert run.paths is not None
+    try:
+        checksum = write_blueprint(run, run.paths.blueprint, run.snapshot_state())
+    except OutputError as exc:
+        outcome.error = str(exc)
+        return outcome
+    events.emit("blueprint", path=str(run.paths.blueprint), checksum=checksum, iterations=outcome.iterations)
+    return outcome

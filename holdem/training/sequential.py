@@ -8,6 +8,7 @@ at every schedule boundary), and what tests and benchmarks drive directly with :
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import numpy as np
 
@@ -18,8 +19,10 @@ from holdem.mccfr.batch import BatchResult, BatchRunner
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator
 from holdem.mccfr.tables import Tables, discount_chunks
+from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock
 from holdem.training.outcome import RunOutcome
+from holdem.training.signals import StopSignals
 from holdem.training.state import BlueprintRun
 from orchestrator.events import EventLog
 
@@ -56,19 +59,24 @@ class SequentialTrainer:
         task = run.plan_batch(size)
         result = self.runner.run(run.tables.regret, task["first_iteration"], task["iterations"], task["seed"],
                                  np.asarray(task["params"], dtype=np.float64))
-        run.apply_result({"iterations": result.iterations, "nodes": result.nodes, "rows": result.deltas.rows,
-                          "regret": result.deltas.regret, "strategy": result.deltas.strategy})
+        payload = {"iterations": result.iterations, "nodes": result.nodes, "rows": result.deltas.rows,
+                   "regret": result.deltas.regret, "strategy": result.deltas.strategy}
+        problem = run.merge(payload)
+        if problem is not None:
+            raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")
+        run.record([task], payload)
         self.kernel_seconds += result.seconds
         for factors in run.due_discounts():
             for start, stop in discount_chunks(run.tree.num_rows):
                 run.discount_chunk(factors, start, stop)
+            run.discount_done()
         return result
 
     def step(self, iterations: int) -> int:
         """Run exactly ``iterations`` more iterations; returns the iteration count reached."""
-        target = self.run.next_iteration + int(iterations)
-        while self.run.next_iteration < target:
-            self.run_batch(min(self.batch_size, target - self.run.next_iteration))
+        target = self.run.iterations_applied + int(iterations)
+        while self.run.iterations_applied < target:
+            self.run_batch(min(self.batch_size, target - self.run.iterations_applied))
         return self.run.iterations_applied
 
     # --- what library users read -------------------------------------------------------------------
@@ -102,29 +110,42 @@ class SequentialTrainer:
 
 
 def train_sequential(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
-    """Train in this process until the budget or Ctrl-C, then write the final checkpoint."""
+    """Train in this process until the budget, a stop signal or a failure, then write the final checkpoint.
+
+    SIGINT and SIGTERM only set a flag, read between batches, so the tables are never left half-merged and
+    the final checkpoint holds a state the run passed through; a second signal abandons the run at once,
+    keeping the last checkpoint written.
+    """
     assert run.paths is not None
     trainer = SequentialTrainer(run)
     clock = TrainingClock(run.elapsed_before)
     keeper = Housekeeping(run, events, on_progress, clock)
-    extra = {"batch_size": trainer.batch_size, "worker_iterations": {}}
-    reason = "interrupted"
+    extra: dict[str, Any] = {"batch_size": trainer.batch_size, "worker_iterations": {"0": 0}}
     loop = asyncio.new_event_loop()
-    try:
-        clock.start()
-        while run.budget_left(clock.elapsed()):
-            before = run.iterations_applied
-            trainer.run_batch(trainer.batch_size)
-            extra["worker_iterations"] = {"0": run.iterations_applied - before
-                                         + extra["worker_iterations"].get("0", 0)}
-            loop.run_until_complete(keeper.maybe_checkpoint())
-            loop.run_until_complete(keeper.maybe_progress(extra))
-        reason = "iterations" if run.config.iterations is not None and (
-            run.iterations_applied >= run.config.iterations) else "time_budget"
-    except KeyboardInterrupt:
-        reason = "interrupted"
-    checkpoint = loop.run_until_complete(keeper.maybe_checkpoint(force=True, reason="final"))
-    loop.run_until_complete(keeper.maybe_progress(extra, force=True))
-    loop.close()
-    return RunOutcome(run.iterations_applied, clock.elapsed(), reason, run.paths.blueprint, checkpoint,
-                      keeper.exploitability, 0, None)
+    reason, checkpoint, error = "time_budget", None, None
+    with StopSignals(events) as stop:
+        try:
+            clock.start()
+            while run.budget_left(clock.session()) and stop.signal is None and events.failure is None:
+                before = run.iterations_applied
+                trainer.run_batch(trainer.batch_size)
+                extra["worker_iterations"]["0"] += run.iterations_applied - before
+                if keeper.checkpoint_due():
+                    loop.run_until_complete(keeper.checkpoint())
+                loop.run_until_complete(keeper.maybe_progress(extra))
+            if events.failure is not None:
+                raise OutputError(events.failure)
+            if stop.signal is not None:
+                reason = f"signal {stop.signal}"
+            elif run.config.iterations is not None and run.iterations_applied >= run.config.iterations:
+                reason = "iterations"
+            checkpoint = loop.run_until_complete(keeper.checkpoint("final"))
+            loop.run_until_complete(keeper.maybe_progress(extra, force=True))
+        except OutputError as exc:
+            reason, error, checkpoint = "error", str(exc), keeper.last_written
+        except KeyboardInterrupt:
+            reason, checkpoint = f"signal {stop.signal} (forced)", keeper.last_written
+        finally:
+            loop.close()
+    return RunOutcome(run.iterations_applied, clock.total(), reason, run.paths.blueprint, checkpoint,
+                      keeper.exploitability, 0, error, signal=stop.signal)

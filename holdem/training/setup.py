@@ -23,16 +23,28 @@ from holdem.training.state import BlueprintRun, exact_evaluator
 
 
 def create(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
-           shared: bool = False) -> BlueprintRun:
-    """A new run: logdir, game, action menu, card abstraction, betting tree, master tables, evaluator."""
-    paths = prepare_logdir(Path(logdir))
+           shared: bool = False, overwrite: bool = False) -> BlueprintRun:
+    """A new run: logdir, game, action menu, card abstraction, betting tree, master tables, evaluator.
+
+    A directory that holds another run is refused unless ``overwrite``, which deletes that run's files.
+    """
+    claim_logdir(Path(logdir), overwrite)
+    return _build(config, Path(logdir), buckets_path, shared)
+
+
+def _build(config: TrainConfig, logdir: Path, buckets_path: str | None, shared: bool) -> BlueprintRun:
+    """The named steps; the run's identity (tree and bucket hashes, 60+ ms for large buckets) is taken here,
+    before any event loop runs, so no checkpoint ever hashes on the loop."""
+    paths = prepare_logdir(logdir)
     game = load_game(config.game)
     menu = action_menu(config, game)
     abstraction, bucket_file = card_abstraction(config, game, buckets_path)
     tree = betting_tree(game, menu, abstraction, paths)
     tables, shared_tables = master_tables(tree, shared)
-    return BlueprintRun(config, tree, abstraction, tables, paths=paths, buckets_path=bucket_file,
-                        evaluator=exact_evaluator(tree, abstraction), shared=shared_tables)
+    run = BlueprintRun(config, tree, abstraction, tables, paths=paths, buckets_path=bucket_file,
+                       evaluator=exact_evaluator(tree, abstraction), shared=shared_tables)
+    run.identity()
+    return run
 
 
 def resume(checkpoint: str | Path, config: TrainConfig, logdir: str | Path, *, buckets_path: str | None = None,
@@ -40,13 +52,40 @@ def resume(checkpoint: str | Path, config: TrainConfig, logdir: str | Path, *, b
     """A run continued from a checkpoint (file or run directory): built as new, then its tables and counters
     restored; a checkpoint of another game, tree or abstraction is refused."""
     path = find_checkpoint(Path(checkpoint))
-    run = create(config, logdir, buckets_path=buckets_path, shared=shared)
+    target = Path(logdir)
+    if target.resolve() not in (path.parent.resolve(), path.parent.parent.resolve()):
+        claim_logdir(target, overwrite=False)
+    run = _build(config, target, buckets_path, shared)
     try:
         run.restore(path)
     except BaseException:
         run.close()
         raise
     return run
+
+
+def claim_logdir(logdir: Path, overwrite: bool) -> None:
+    """Refuse a directory that already holds a run (or, with ``overwrite``, delete that run's files)."""
+    found = run_files(logdir)
+    if not found:
+        return
+    if not overwrite:
+        raise RunError(f"{logdir} already holds a run ({found[0].name}): continue it with --resume-from {logdir}, "
+                       f"or start over with --overwrite")
+    for path in found:
+        if path.is_dir():
+            for child in path.glob("*.npz"):
+                child.unlink(missing_ok=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def run_files(logdir: Path) -> list[Path]:
+    """The files of a run in ``logdir`` (events, blueprint, checkpoints, snapshots), if any."""
+    paths = RunPaths(logdir)
+    found = [p for p in (paths.events, paths.blueprint) if p.is_file()]
+    found += [d for d in (paths.checkpoints, paths.snapshots) if d.is_dir() and any(d.glob("*.npz"))]
+    return found
 
 
 def action_menu(config: TrainConfig, game: GameDef) -> ActionMenu | None:

@@ -1,14 +1,18 @@
-"""A run's state: tree, card abstraction, master tables, counters and schedules.
+"""A run's state: tree, card abstraction, master tables, the iterations applied, counters and schedules.
 
-The run is the only writer of the master tables. It plans batches (cut at schedule boundaries and the
-budget), merges each batch's deltas, applies discounts as they fall due, and produces the average policy.
-It knows nothing of processes or files beyond the paths it was given; see :mod:`holdem.training.setup`
-for how one is built and :mod:`holdem.training.job` / :mod:`holdem.training.sequential` for the loops.
+The run is the only writer of the master tables. It plans batches (the gaps a resume left first, then
+onwards; cut at schedule boundaries and the iteration target), checks and merges results, records the
+exact iteration ranges applied, applies discounts once every iteration below their boundary is in, and
+produces the average policy. It knows nothing of processes or files beyond the paths it was given; see
+:mod:`holdem.training.setup` for how one is built, :mod:`holdem.training.merger` for the parallel merge
+order and :mod:`holdem.training.sequential` for the in-process loop.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import deque
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ import numpy as np
 
 from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.tree import BettingTree
+from holdem.games import chip_unit
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator, ExploitabilityError
 from holdem.mccfr.tables import (
@@ -24,6 +29,7 @@ from holdem.mccfr.tables import (
     allocate_tables,
     apply_deltas,
     average_strategy,
+    check_deltas,
     discount,
     memory_report,
     row_num_actions,
@@ -31,6 +37,7 @@ from holdem.mccfr.tables import (
 from holdem.training.checkpoint import read_checkpoint, run_identity
 from holdem.training.config import TrainConfig
 from holdem.training.paths import RunPaths
+from holdem.training.ranges import IterationRanges
 from holdem.training.shared_tables import SharedTables
 
 INDEPENDENT_BELOW_ROWS = 100_000
@@ -61,7 +68,10 @@ class BlueprintRun:
         self.shared = shared
         self.memory = memory_report(tree.num_rows, tree.max_actions, workers=config.workers)
         self.num_actions = row_num_actions(tree)
-        self.iterations_applied = 0
+        self.row_actions = self.num_actions.astype(np.int32)
+        self.big_blind = float(chip_unit(tree.game)[0])
+        self.applied = IterationRanges()
+        self.gaps: deque[tuple[int, int]] = deque()
         self.next_iteration = 0
         self.discounts_done = 0
         self.nodes = 0
@@ -84,26 +94,42 @@ class BlueprintRun:
         """What a checkpoint must match to be resumed by this run (hashed once: bucket tables are large)."""
         return dict(self._identity)
 
+    @property
+    def iterations_applied(self) -> int:
+        return self.applied.total()
+
     # --- batch plan -----------------------------------------------------------------------------
-    def budget_left(self, now_elapsed: float) -> bool:
+    def budget_left(self, session_seconds: float) -> bool:
+        """Whether to plan more: gaps left or the iteration target not reached, within this session's time."""
         cfg = self.config
-        if cfg.iterations is not None and self.next_iteration >= cfg.iterations:
+        if cfg.iterations is not None and not self.gaps and self.next_iteration >= cfg.iterations:
             return False
-        return cfg.time_budget_seconds is None or now_elapsed < cfg.time_budget_seconds
+        return cfg.time_budget_seconds is None or session_seconds < cfg.time_budget_seconds
 
     def plan_batch(self, size: int) -> dict[str, Any]:
-        """The next batch of at most ``size`` iterations, cut at schedule boundaries and the budget."""
-        first = self.next_iteration
-        end = min(first + max(1, size), self.config.mccfr.next_boundary(first))
-        if self.config.iterations is not None:
-            end = min(end, self.config.iterations)
-        self.next_iteration = end
+        """The next batch of at most ``size`` iterations: from the oldest gap if any, else onwards; cut at
+        schedule boundaries and the iteration target."""
+        mccfr = self.config.mccfr
+        if self.gaps:
+            first, stop = self.gaps[0]
+            end = min(stop, first + max(1, size), mccfr.next_boundary(first))
+            if end == stop:
+                self.gaps.popleft()
+            else:
+                self.gaps[0] = (end, stop)
+        else:
+            first = self.next_iteration
+            end = min(first + max(1, size), mccfr.next_boundary(first))
+            if self.config.iterations is not None:
+                end = min(end, self.config.iterations)
+            self.next_iteration = end
         return {
             "first_iteration": first,
             "iterations": end - first,
-            "seed": self.config.mccfr.seed,
-            "params": self.config.mccfr.kernel_params(first).tolist(),
+            "seed": mccfr.seed,
+            "params": mccfr.kernel_params(first, self.big_blind).tolist(),
             "discount_epoch": self.discounts_done,
+            "interval": first // mccfr.discount_interval if mccfr.discount_mode != "none" else 0,
         }
 
     @property
@@ -115,30 +141,63 @@ class BlueprintRun:
         return mode
 
     # --- merging --------------------------------------------------------------------------------
-    def apply_result(self, result: dict[str, Any]) -> None:
-        """Merge one batch's deltas (GIL released inside) and count it."""
-        deltas = PackedDeltas(np.asarray(result["rows"]), np.asarray(result["regret"]),
-                              np.asarray(result["strategy"]))
-        apply_deltas(self.tables, deltas, self.config.mccfr.regret_floor)
-        self.iterations_applied += int(result["iterations"])
-        self.nodes += int(result["nodes"])
-        self.batches_applied += 1
+    def check_result(self, tasks: list[dict[str, Any]], payload: dict[str, Any]) -> str | None:
+        """Why a result cannot be the result of ``tasks`` (shapes, dtypes, iteration count), or None; cheap."""
+        try:
+            rows, regret, strategy = payload["rows"], payload["regret"], payload["strategy"]
+            iterations, nodes = int(payload["iterations"]), int(payload["nodes"])
+        except (KeyError, TypeError, ValueError) as exc:
+            return f"result lacks {exc}"
+        arrays = {"rows": (rows, np.int32), "regret": (regret, np.float32), "strategy": (strategy, np.float32)}
+        for name, (array, dtype) in arrays.items():
+            if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
+                return f"{name} must be a 1-D {np.dtype(dtype)} array"
+        if regret.shape != strategy.shape or rows.shape[0] > self.tree.num_rows:
+            return f"{rows.shape[0]} rows with {regret.shape[0]} and {strategy.shape[0]} values do not fit the tables"
+        want = sum(int(t["iterations"]) for t in tasks)
+        if iterations != want or nodes < 0:
+            return f"result reports {iterations} iterations, its batches hold {want}"
+        return None
+
+    def merge(self, payload: dict[str, Any], *, parts: int = 1, executor: Executor | None = None) -> str | None:
+        """Check a result's deltas against the tables and add them (GIL released); why not, or None."""
+        deltas = PackedDeltas(payload["rows"], payload["regret"], payload["strategy"])
+        problem = check_deltas(deltas, self.row_actions)
+        if problem is not None:
+            return problem
+        floor = self.config.mccfr.thresholds(self.big_blind, self.applied.prefix_end())[1]
+        apply_deltas(self.tables, deltas, self.row_actions, floor, checked=True, parts=parts, executor=executor)
+        return None
+
+    def record(self, tasks: list[dict[str, Any]], payload: dict[str, Any]) -> None:
+        """Count a merged result: its iteration ranges (each exactly once), node visits, batches."""
+        for task in tasks:
+            first = int(task["first_iteration"])
+            self.applied.add(first, first + int(task["iterations"]))
+        self.nodes += int(payload["nodes"])
+        self.batches_applied += len(tasks)
+
+    def mergeable(self, first_iteration: int) -> bool:
+        """Whether a result starting at ``first_iteration`` may merge now: every iteration below it is in."""
+        return first_iteration <= self.applied.prefix_end()
 
     def due_discounts(self) -> list[tuple[float, float, float]]:
-        """Discount factors that fell due with the iterations applied so far, in order."""
+        """Discount factors due now that every iteration below their boundary is applied, in order; each is
+        counted as done by :meth:`discount_done` once all its chunks have run."""
         due = []
         interval = self.config.mccfr.discount_interval
-        while self.config.mccfr.discount_mode != "none" and (
-            (self.discounts_done + 1) * interval <= self.iterations_applied
-        ):
-            self.discounts_done += 1
-            factors = self.config.mccfr.discount_factors(self.discounts_done * interval)
-            if factors is not None:
-                due.append(factors)
+        done = self.discounts_done
+        while self.config.mccfr.discount_mode != "none" and (done + 1) * interval <= self.applied.prefix_end():
+            done += 1
+            due.append(self.config.mccfr.discount_factors(done * interval) or (1.0, 1.0, 1.0))
         return due
 
     def discount_chunk(self, factors: tuple[float, float, float], start: int, stop: int) -> None:
-        discount(self.tables, *factors, row_start=start, row_stop=stop)
+        if factors != (1.0, 1.0, 1.0):
+            discount(self.tables, *factors, row_start=start, row_stop=stop)
+
+    def discount_done(self) -> None:
+        self.discounts_done += 1
 
     # --- outputs --------------------------------------------------------------------------------
     def average_policy(self) -> np.ndarray:
@@ -155,9 +214,10 @@ class BlueprintRun:
         return float(touched) / max(1, self.tree.num_rows)
 
     def snapshot_state(self) -> dict[str, Any]:
-        """Counters a checkpoint records (copied, so writing can happen off the loop)."""
+        """What a checkpoint records besides the tables (copied, so writing can happen off the loop)."""
         return {
             "iterations": self.iterations_applied,
+            "applied_ranges": self.applied.to_list(),
             "discounts_done": self.discounts_done,
             "batches_applied": self.batches_applied,
             "nodes": self.nodes,
@@ -170,7 +230,9 @@ class BlueprintRun:
         arrays, meta = read_checkpoint(path, self.identity(), self.tables.regret.shape)
         self.tables.regret[:] = arrays["regret"]
         self.tables.strategy_sum[:] = arrays["strategy_sum"]
-        self.iterations_applied = self.next_iteration = int(meta["iterations"])
+        self.applied = IterationRanges(meta.get("applied_ranges") or [[0, int(meta["iterations"])]])
+        self.next_iteration = self.applied.end()
+        self.gaps = deque(self.applied.gaps())
         self.discounts_done = int(meta["discounts_done"])
         self.batches_applied = int(meta["batches_applied"])
         self.nodes = int(meta["nodes"])

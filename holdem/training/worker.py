@@ -1,14 +1,16 @@
 """Worker process of a parallel training run: ``python -m holdem.training.worker RUN_SPEC.json``.
 
 It loads the run's tree and card abstraction, maps the master regret table read-only, compiles
-(or loads from cache) the kernel before saying ready, then answers each task with one batch's
-packed deltas. It never writes the master tables.
+(or loads from cache) the kernels before saying ready, then runs tasks and sends their packed deltas,
+several tasks to a result when they are short, into the shared-memory result arena the supervisor
+gave it. It never writes the master tables.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +19,17 @@ import numpy as np
 from holdem.abstraction.buckets import CardAbstraction, lossless_for
 from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
-from holdem.mccfr.config import NUM_PARAMS, MCCFRConfig
+from holdem.mccfr.config import NUM_PARAMS, P_REGRET_FLOOR, MCCFRConfig
+from holdem.mccfr.tables import add_regret_deltas
 from holdem.training.shared_tables import TableSpec, attach_readonly
 from orchestrator.worker_runtime import run_worker
 
-WORKER_SPEC_VERSION = 1
+WORKER_SPEC_VERSION = 2
+PATIENCE_S = 0.02
 
 
 def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None, mccfr: MCCFRConfig,
-                      regret: TableSpec, regret_mode: str, num_workers: int,
+                      regret: TableSpec, regret_mode: str, num_workers: int, result_seconds: float = 0.1,
                       delta_capacity: int | None = None) -> None:
     """What every worker of a run loads; written once by the run before spawning workers."""
     spec = {
@@ -36,13 +40,17 @@ def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None,
         "regret": regret.to_dict(),
         "regret_mode": regret_mode,
         "num_workers": num_workers,
+        "result_seconds": result_seconds,
         "delta_capacity": delta_capacity,
     }
     path.write_text(json.dumps(spec, indent=1))
 
 
 class BatchHandler:
-    """Runs tasks of the form ``{first_iteration, iterations, seed, params, discount_epoch}``.
+    """Runs tasks ``{first_iteration, iterations, seed, params, discount_epoch, interval}`` and sends their
+    deltas together once about ``result_seconds`` of kernel time is held, or sooner: when no task arrives
+    within ``PATIENCE_S``, or when the next task lies in another discount interval or epoch (a result never
+    spans one).
 
     In ``shared`` regret mode every batch reads the master regret table (pooled learning, right for
     large games). In ``independent`` mode the worker is its own learner: it reads a private regret
@@ -62,11 +70,13 @@ class BatchHandler:
         self.mccfr = MCCFRConfig.from_dict(spec["mccfr"])
         self.regret = attach_readonly(TableSpec.from_dict(spec["regret"]))
         self.independent = spec["regret_mode"] == "independent"
+        self.result_seconds = float(spec.get("result_seconds", 0.1))
         self.private: np.ndarray | None = None
         self.discount_epoch: int | None = None
         if self.independent:
             self.private = np.array(self.regret, dtype=np.float32) / max(1, int(spec["num_workers"]))
         self.runner = BatchRunner(tree, abstraction, self.mccfr.algorithm, spec.get("delta_capacity"))
+        self._held = _Held()
 
     def _catch_up_discounts(self, epoch: int) -> None:
         """Apply to the private regrets the discounts the master applied since this learner's last batch."""
@@ -81,32 +91,54 @@ class BatchHandler:
                 self.private *= np.where(positive, np.float32(factors[0]), np.float32(factors[1]))
 
     def warm_up(self, params: np.ndarray) -> None:
-        """Load or compile the kernel now, so the first real batch is not slow."""
+        """Load or compile the kernels now, so the first real batch is not slow."""
         self.runner.run(self.regret, 0, 1, 0, params)
 
-    def __call__(self, task: dict[str, Any]) -> dict[str, Any]:
+    def run(self, task: dict[str, Any]) -> None:
+        """Run one task's iterations into the delta buffer (reading the master, or the private learner)."""
         params = np.asarray(task["params"], dtype=np.float64)
         view = self.regret
         if self.private is not None:
             self._catch_up_discounts(int(task.get("discount_epoch", 0)))
             view = self.private
-        result = self.runner.run(view, int(task["first_iteration"]), int(task["iterations"]),
-                                 int(task["seed"]), params)
-        deltas = result.deltas
+        started = time.perf_counter()
+        iterations, nodes = self.runner.accumulate(view, int(task["first_iteration"]), int(task["iterations"]),
+                                                   int(task["seed"]), params)
+        held = self._held
+        held.seconds += time.perf_counter() - started
+        held.iterations += iterations
+        held.nodes += nodes
+        held.group = (task.get("interval", 0), task.get("discount_epoch", 0))
+        held.floor = float(params[P_REGRET_FLOOR])
+
+    def flush_due(self, upcoming: dict[str, Any]) -> bool:
+        if self._held.seconds >= self.result_seconds:
+            return True
+        return (upcoming.get("interval", 0), upcoming.get("discount_epoch", 0)) != self._held.group
+
+    def patience_s(self) -> float:
+        """Wait for the next task while less than ``result_seconds`` of work is held (a task's round trip)."""
+        return max(0.0, min(PATIENCE_S, self.result_seconds - self._held.seconds))
+
+    def flush(self, allocate: Any) -> dict[str, Any]:
+        """The held deltas packed into ``allocate``'d arrays (the result arena), and the counts."""
+        deltas = self.runner.pack(allocate)
+        held, self._held = self._held, _Held()
         if self.private is not None:
-            updated = self.private[deltas.rows] + deltas.regret
-            if self.mccfr.regret_floor is not None:
-                np.maximum(updated, np.float32(self.mccfr.regret_floor), out=updated)
-            self.private[deltas.rows] = updated
-        return {
-            "first_iteration": result.first_iteration,
-            "iterations": result.iterations,
-            "nodes": result.nodes,
-            "kernel_seconds": result.seconds,
-            "rows": deltas.rows,
-            "regret": deltas.regret,
-            "strategy": deltas.strategy,
-        }
+            add_regret_deltas(self.private, deltas.rows, deltas.regret, self.runner.num_actions, held.floor)
+        return {"iterations": held.iterations, "nodes": held.nodes, "kernel_seconds": held.seconds,
+                "rows": deltas.rows, "regret": deltas.regret, "strategy": deltas.strategy}
+
+
+class _Held:
+    """What the worker has run since its last result."""
+
+    def __init__(self) -> None:
+        self.iterations = 0
+        self.nodes = 0
+        self.seconds = 0.0
+        self.group: tuple[int, int] = (0, 0)
+        self.floor = -np.inf
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,162 @@
+"""Merging results in one canonical order: by first iteration, each once every iteration below it is in.
+
+Results arrive in any order. Each waits until every iteration below its first one is applied, so the
+master tables depend only on which results were merged, never on when they arrived, and each discount
+boundary is a barrier (a result never spans one: workers send at boundaries). Between merges the merger
+applies due discounts (all chunks, then counted) and captures checkpoints, so a checkpoint always holds a
+state the run passed through. Merges and discounts run on a thread (the kernels release the GIL); the
+event loop only keeps the books.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from holdem.mccfr.tables import discount_chunks
+from holdem.training.errors import OutputError
+from holdem.training.housekeeping import Capture, Housekeeping
+from holdem.training.ranges import OverlapError
+from holdem.training.state import BlueprintRun
+from orchestrator import EventLog
+from orchestrator.job import Delivery
+
+
+@dataclass(order=True)
+class Unit:
+    """One delivery waiting to merge: the batches it carries, ordered by their first iteration."""
+
+    first: int
+    tasks: list[dict[str, Any]] = field(compare=False)
+    delivery: Delivery = field(compare=False)
+
+
+class Merger:
+    """The single writer of a parallel run's tables: merges, discounts and checkpoint captures, in order."""
+
+    def __init__(self, run: BlueprintRun, housekeeping: Housekeeping, events: EventLog, *,
+                 fail: Callable[[str], None], threads: int = 1) -> None:
+        self.run = run
+        self.housekeeping = housekeeping
+        self.events = events
+        self.fail = fail
+        self.parts = max(1, threads)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge")
+        self._parts_pool = ThreadPoolExecutor(max_workers=self.parts, thread_name_prefix="merge-part") \
+            if self.parts > 1 else None
+        self._waiting: list[Unit] = []
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._force = False
+        self._writing: asyncio.Task | None = None
+        self._task: asyncio.Task | None = None
+        self.merged_units = 0
+        self.merge_seconds = 0.0
+        self.merge_cpu_seconds = 0.0
+
+    @property
+    def waiting(self) -> int:
+        """Results received and not yet merged."""
+        return len(self._waiting)
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="merger")
+
+    def add(self, unit: Unit) -> None:
+        """Queue a result; one that may merge now is pinned, so it is never detached from its arena slot just
+        to wait for the merge thread (its worker waits for the slot instead: back-pressure, not a copy)."""
+        if self.run.mergeable(unit.first):
+            unit.delivery.pin()
+        heapq.heappush(self._waiting, unit)
+        self._wake.set()
+
+    async def finish(self, force: bool) -> None:
+        """Stop: merge what can still merge (or, forced, only end the step in progress), then return."""
+        self._stopping, self._force = True, self._force or force
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+        if self._writing is not None:
+            await self._writing
+        self._thread.shutdown(wait=True)
+        if self._parts_pool is not None:
+            self._parts_pool.shutdown(wait=True)
+
+    def abandon(self) -> list[Unit]:
+        """Results that will never merge (their predecessors were lost at a stop); their arena slots freed."""
+        left, self._waiting = self._waiting, []
+        for unit in left:
+            unit.delivery.payload = {}
+        return left
+
+    async def _run(self) -> None:
+        try:
+            while True:
+                while self._waiting and not self._force and self.run.mergeable(self._waiting[0].first):
+                    await self._merge(heapq.heappop(self._waiting))
+                    await self._discounts()
+                    await self._maybe_checkpoint()
+                if self._stopping:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+        except OutputError as exc:
+            self.fail(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a merge bug must stop the run with its message, not hang it
+            self.fail(f"merging stopped: {type(exc).__name__}: {exc}")
+
+    async def _offload(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def _merge(self, unit: Unit) -> None:
+        delivery = unit.delivery
+        delivery.pin()
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            problem, cpu = await self._offload(self._timed_merge, delivery.payload)
+        finally:
+            delivery.unpin()
+        self.merge_cpu_seconds += cpu
+        self.merge_seconds += loop.time() - started
+        if problem is not None:
+            delivery.reject(problem)
+            return
+        try:
+            self.run.record(unit.tasks, delivery.payload)
+        except OverlapError as exc:
+            raise RuntimeError(f"batches {delivery.batch_ids} were merged twice: {exc}") from None
+        delivery.complete()
+        self.merged_units += 1
+
+    def _timed_merge(self, payload: dict[str, Any]) -> tuple[str | None, float]:
+        """Merge on the merge thread; also return the thread CPU seconds it took."""
+        started = time.thread_time()
+        problem = self.run.merge(payload, parts=self.parts, executor=self._parts_pool)
+        return problem, time.thread_time() - started
+
+    async def _discounts(self) -> None:
+        for factors in self.run.due_discounts():
+            for start, stop in discount_chunks(self.run.tree.num_rows):
+                await self._offload(self.run.discount_chunk, factors, start, stop)
+            self.run.discount_done()
+            if factors != (1.0, 1.0, 1.0):
+                self.events.emit("discount", iterations=self.run.iterations_applied, factors=list(factors))
+
+    async def _maybe_checkpoint(self) -> None:
+        if (self._writing is None or self._writing.done()) and self.housekeeping.checkpoint_due():
+            self._write_later(await self.housekeeping.capture(), "interval")
+
+    def _write_later(self, capture: Capture, reason: str) -> None:
+        async def write() -> None:
+            try:
+                await self.housekeeping.write(capture, reason)
+            except OutputError as exc:
+                self.fail(str(exc))
+
+        self._writing = asyncio.get_running_loop().create_task(write(), name="checkpoint-write")
