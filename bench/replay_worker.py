@@ -1,0 +1,81 @@
+"""A worker that replays recorded real results at a fixed rate, for measuring what one supervisor can feed.
+
+``python -m bench.replay_worker RECORDING.npz FRAMES_PER_S``: answers tasks like a training worker (several
+tasks to a result, into its arena) but, instead of computing, sleeps until its next send time and copies
+a recorded result's rows and deltas. Each payload also says how late it was sent (``replay_late_s``):
+waiting for a task or for a free arena slot makes it late; a fed worker is never late.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from orchestrator.worker_runtime import run_worker
+
+
+class ReplayHandler:
+    """Spends a task's recorded kernel time asleep, holds tasks like a training worker, and sends the next
+    recorded result once ``result_seconds`` of (simulated) work is held."""
+
+    def __init__(self, recording: dict[str, np.ndarray], seconds_per_iteration: float,
+                 result_seconds: float) -> None:
+        self.recording = recording
+        self.count = int(recording["offsets"].shape[0]) - 1
+        self.seconds_per_iteration = seconds_per_iteration
+        self.result_seconds = result_seconds
+        self.index = 0
+        self.iterations = 0
+        self.held_s = 0.0
+        self.late_s = 0.0
+        self.due = time.monotonic()
+
+    def run(self, payload: dict[str, Any]) -> None:
+        now = time.monotonic()
+        self.late_s += max(0.0, now - self.due)
+        work = int(payload["iterations"]) * self.seconds_per_iteration
+        self.due = max(self.due, now) + work
+        delay = self.due - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        self.iterations += int(payload["iterations"])
+        self.held_s += work
+
+    def flush_due(self, next_payload: dict[str, Any]) -> bool:
+        return self.held_s >= self.result_seconds
+
+    def patience_s(self) -> float:
+        return 0.02 if self.held_s < self.result_seconds else 0.0
+
+    def flush(self, allocate: Any) -> dict[str, Any]:
+        """The next recording (its rows and deltas copied into the arena), with how late this worker ran."""
+        i = self.index % self.count
+        self.index += 1
+        rec = self.recording
+        lo, hi = int(rec["offsets"][i]), int(rec["offsets"][i + 1])
+        vlo, vhi = int(rec["value_offsets"][i]), int(rec["value_offsets"][i + 1])
+        rows = allocate(np.int32, (hi - lo,))
+        regret = allocate(np.float32, (vhi - vlo,))
+        strategy = allocate(np.float32, (vhi - vlo,))
+        rows[:] = rec["rows"][lo:hi]
+        regret[:] = rec["regret"][vlo:vhi]
+        strategy[:] = rec["strategy"][vlo:vhi]
+        payload = {"iterations": self.iterations, "nodes": int(rec["nodes"][i]), "kernel_seconds": self.held_s,
+                   "rows": rows, "regret": regret, "strategy": strategy, "replay_late_s": self.late_s}
+        self.iterations, self.held_s, self.late_s = 0, 0.0, 0.0
+        self.due = max(self.due, time.monotonic())
+        return payload
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    with np.load(args[0], allow_pickle=False) as npz:
+        recording = {name: npz[name] for name in npz.files}
+    run_worker(ReplayHandler(recording, float(args[1]), float(args[2])), info={"kind": "replay"})
+
+
+if __name__ == "__main__":
+    main()
