@@ -13,6 +13,7 @@ SUBCOMMAND_MODULES = (
     "holdem.cli.tree_info",
     "holdem.cli.policy",
     "holdem.cli.evaluate",
+    "holdem.cli.acpc",
 )
 
 
