@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES = (
     "holdem.cli.policy",
     "holdem.cli.evaluate",
     "holdem.cli.acpc",
+    "holdem.cli.play",
 )
 
 
