@@ -16,6 +16,7 @@ import numpy as np
 
 from holdem.cards import format_cards
 from holdem.engine import ActionKind, HandState
+from holdem.games.gamedef import LIMIT_STACK
 from holdem.play.player import PolicyPlayer, apply_move
 from holdem.policy import STREET_NAMES, Policy
 from holdem.policy.action_text import ActionTextError, play_words
@@ -141,7 +142,8 @@ class TerminalGame:
             who = "you" if seat == you else "bot"
             status = "" if state.in_hand[seat] else "  (folded)"
             cards = f"   cards {format_cards(state.hole_cards[seat])}" if seat == you else ""
-            self.say(f"  seat {seat} {who}: stack {state.stacks[seat]:,}, bet {state.bets[seat]:,}{cards}{status}")
+            stack = f"stack {state.stacks[seat]:,}, " if self.game.stack[seat] < LIMIT_STACK else ""
+            self.say(f"  seat {seat} {who}: {stack}bet {state.bets[seat]:,}{cards}{status}")
         self.say(f"your move: {self.legal(state)}")
 
     def legal(self, state: HandState) -> str:
@@ -158,31 +160,32 @@ class TerminalGame:
                 options.append(f"{word} to {self.chips(low)}")
             else:
                 options.append(f"{word} to {low:,}..{high:,} ({self.units(low)}..{self.units(high)} "
-                               f"{self.unit_short}) | all-in {self.chips(high)}")
+                               f"{self.unit_short()}) | all-in {self.chips(high)}")
         return " | ".join(options)
 
     def finish(self, state: HandState, you: int) -> int:
         """Show the showdown and the person's result; returns the chips won."""
         alive = [s for s in range(self.game.num_players) if state.in_hand[s]]
         if len(alive) > 1:
-            board = format_cards(state.runout) if state.runout else "-"
+            board = f" on {format_cards(state.runout)}" if state.runout else ""
             shown = ", ".join(f"seat {s} {'(you)' if s == you else '(bot)'} {format_cards(state.hole_cards[s])}"
                               for s in alive)
-            self.say(f"showdown on {board}: {shown}")
+            self.say(f"showdown{board}: {shown}")
         won = state.payoffs()[you]
         self.say(f"you {'win' if won > 0 else 'lose'} {self.chips(abs(won))}" if won else "you break even")
         return won
 
     # --- words -----------------------------------------------------------------------------------
-    @property
-    def unit_short(self) -> str:
-        return "bb" if self.policy.unit == "big blind" else self.policy.unit + "s"
+    def unit_short(self, amount: float = 2.0) -> str:
+        if self.policy.unit == "big blind":
+            return "bb"
+        return self.policy.unit + ("" if amount == 1 else "s")
 
     def units(self, chips: int) -> str:
         return f"{chips / self.policy.unit_chips:g}"
 
     def chips(self, chips: int) -> str:
-        return f"{chips:,} ({self.units(chips)} {self.unit_short})"
+        return f"{chips:,} ({self.units(chips)} {self.unit_short(chips / self.policy.unit_chips)})"
 
     def street_name(self, street: int) -> str:
         return STREET_NAMES[street] if self.game.num_rounds == 4 else f"round {street + 1}"
