@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 SUBCOMMAND_MODULES = (
     "holdem.cli.train",
@@ -15,7 +16,28 @@ SUBCOMMAND_MODULES = (
     "holdem.cli.evaluate",
     "holdem.cli.acpc",
     "holdem.cli.play",
+    "holdem.cli.config_doc",
 )
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that ends each option with its default, when it has one worth saying."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or default in (None, False, argparse.SUPPRESS) or not action.option_strings
+                or isinstance(action, argparse._HelpAction | argparse._VersionAction)):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+class Parser(argparse.ArgumentParser):
+    """``argparse`` with :class:`HelpFormatter`; subcommand parsers inherit it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     Each module has ``add_parser(subparsers)`` returning its parser and ``main(args) -> int``.
     """
-    parser = argparse.ArgumentParser(prog="holdem", description="Train and use poker blueprints with MCCFR.")
+    from holdem import __version__
+
+    parser = Parser(prog="holdem", description="Train and use poker blueprints with MCCFR.")
+    parser.add_argument("--version", action="version", version=f"holdem {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:

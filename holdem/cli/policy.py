@@ -54,10 +54,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                                             "betting tree embedded and the bucket file referenced by path "
                                             "and hash. openspiel: Kuhn and Leduc tabular policies.")
     export.add_argument("source", metavar="RUN_OR_FILE", help="a run directory or a policy .npz file")
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="openspiel")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="openspiel",
+                        help="openspiel (Kuhn, Leduc: OpenSpiel's tabular policy JSON) or compact (8/16-bit npz)")
     export.add_argument("--bits", type=int, choices=(8, 16), default=8, help="compact: bits per probability")
     export.add_argument("--buckets", help="bucket file to use when the recorded path has moved")
-    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE", help="the file to write")
     parser.set_defaults(func=main)
     return parser
 

@@ -6,7 +6,11 @@ supervisor (several), writes the blueprint, logs ``run_end`` and returns how it 
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import ProgressCallback, write_blueprint
@@ -34,7 +38,7 @@ def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None =
                     max_actions=run.tree.max_actions, memory=run.memory, resumed_from=resume_from,
                     iterations=run.iterations_applied, config=config.to_dict())
         if parallel:
-            outcome = run_async(train_parallel(run, events, on_progress))
+            outcome = _run_supervisor(train_parallel(run, events, on_progress))
         else:
             outcome = train_sequential(run, events, on_progress)
         state = run.snapshot_state()
@@ -47,3 +51,25 @@ def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None =
     finally:
         events.close()
         run.close()
+
+
+def _run_supervisor(main: Coroutine[Any, Any, RunOutcome]) -> RunOutcome:
+    """``run_async`` here, or on a thread with its own loop when this thread already runs one (a notebook)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run_async(main)
+    box: dict[str, Any] = {}
+
+    def supervise() -> None:
+        try:
+            box["outcome"] = run_async(main)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=supervise, name="holdem-supervisor")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["outcome"]
