@@ -1,8 +1,8 @@
 """The ACPC client against the real dealer: 1,000-hand matches judged by the dealer's own log and SCORE line.
 
 The dealer and its example player are built once per session from ``../shared/acpc_server`` (read-only: copied
-to a temporary directory first). The example player seeds its generator from the clock; the copy built here
-reads the seed from ``ACPC_PLAYER_SEED`` instead, so a match is the same every run.
+to a temporary directory first; see :mod:`holdem.play.dealer`). The example player seeds its generator from the
+clock; the copy built here reads the seed from ``ACPC_PLAYER_SEED`` instead, so a match is the same every run.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ import pytest
 
 from holdem.games import load_game, parse_gamedef
 from holdem.play.acpc import ACPCClient, ACPCError, SeatMap, hand_state, map_seats, parse_matchstate
+from holdem.play.dealer import MatchRecord, build_dealer, play_match
 from holdem.play.player import PolicyPlayer
 from holdem.policy import Policy
 from holdem.training import train
@@ -28,8 +27,6 @@ from holdem.training.config import build_config
 REPO = Path(__file__).resolve().parents[1]
 ACPC_SOURCE = Path(os.environ.get("HOLDEM_ACPC_SERVER", REPO.parent / "shared" / "acpc_server"))
 HANDS = 1000
-CLOCK_SEED = "init_genrand( &rng, tv.tv_usec );"
-FIXED_SEED = 'init_genrand( &rng, getenv( "ACPC_PLAYER_SEED" ) ? atoi( getenv( "ACPC_PLAYER_SEED" ) ) : tv.tv_usec );'
 
 
 @pytest.fixture(scope="session")
@@ -39,71 +36,12 @@ def dealer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip(f"the ACPC dealer source is not at {ACPC_SOURCE} (set HOLDEM_ACPC_SERVER)")
     if shutil.which("make") is None or shutil.which("gcc") is None:
         pytest.skip("building the ACPC dealer needs make and gcc")
-    work = tmp_path_factory.mktemp("acpc") / "server"
-    shutil.copytree(ACPC_SOURCE, work)
-    for path in work.iterdir():
-        path.chmod(0o644 if path.is_file() else 0o755)
-    player = work / "example_player.c"
-    source = player.read_text()
-    assert CLOCK_SEED in source, "example_player.c changed: update the seed patch"
-    player.write_text(source.replace(CLOCK_SEED, FIXED_SEED))
-    subprocess.run(["make", "-s", "dealer", "example_player"], cwd=work, check=True, capture_output=True,
-                   timeout=300)
-    return work
-
-
-@dataclass
-class Match:
-    """A finished dealer match: its SCORE by player name, its log's STATE lines, stderr and each player's stderr."""
-
-    score: dict[str, int]
-    states: list[str]
-    dealer_err: str
-    player_err: list[str]
-
-    def problems(self) -> list[str]:
-        """Lines where the dealer reports an error, a fixed-up action or a timeout."""
-        return [line for line in self.dealer_err.splitlines() if line.startswith(("ERROR", "WARNING"))]
-
-    def hand_numbers(self) -> list[int]:
-        return [int(line.split(":")[1]) for line in self.states]
+    return build_dealer(ACPC_SOURCE, tmp_path_factory.mktemp("acpc"), fixed_seed_player=True)
 
 
 def play(dealer_dir: Path, game_file: str, players: list[tuple[str, list[str]]], *, seed: int,
-         name: str) -> Match:
-    """Run the dealer for HANDS hands with one process per seat; ``{port}`` in an argv is that seat's port."""
-    run_dir = dealer_dir / name
-    run_dir.mkdir()
-    game = dealer_dir / game_file
-    dealer = subprocess.Popen(
-        [str(dealer_dir / "dealer"), name, str(game), str(HANDS), str(seed), *(n for n, _ in players), "-q",
-         "--start_timeout", "120000"],
-        cwd=run_dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert dealer.stdout is not None
-    ports = dealer.stdout.readline().split()
-    assert len(ports) == len(players), ports
-    procs, logs = [], []
-    env = {**os.environ, "ACPC_PLAYER_SEED": str(seed)}
-    for index, ((_, argv), port) in enumerate(zip(players, ports)):
-        log = (run_dir / f"player{index}.err").open("w")
-        logs.append(log)
-        argv = [a.replace("{port}", port).replace("{game}", str(game)) for a in argv]
-        procs.append(subprocess.Popen(argv, cwd=run_dir, stdout=subprocess.DEVNULL, stderr=log, env=env))
-    try:
-        out, err = dealer.communicate(timeout=600)
-        codes = [p.wait(timeout=60) for p in procs]
-    finally:
-        for p in [dealer, *procs]:
-            if p.poll() is None:
-                p.kill()
-        for log in logs:
-            log.close()
-    player_err = [(run_dir / f"player{i}.err").read_text() for i in range(len(players))]
-    assert dealer.returncode == 0 and codes == [0] * len(players), (err, player_err)
-    score_line = next(line for line in out.splitlines() if line.startswith("SCORE:"))
-    _, values, names = score_line.split(":")
-    states = [line for line in (run_dir / f"{name}.log").read_text().splitlines() if line.startswith("STATE:")]
-    return Match(dict(zip(names.split("|"), map(int, values.split("|")))), states, err, player_err)
+         name: str) -> MatchRecord:
+    return play_match(dealer_dir, dealer_dir / game_file, players, hands=HANDS, seed=seed, name=name)
 
 
 def ours(policy: Path, seed: int) -> list[str]:
@@ -112,7 +50,7 @@ def ours(policy: Path, seed: int) -> list[str]:
 
 
 def example_player() -> list[str]:
-    return ["./../example_player", "{game}", "localhost", "{port}"]
+    return ["../example_player", "{game}", "localhost", "{port}"]
 
 
 def own_count(stderr: str) -> int:
@@ -122,7 +60,7 @@ def own_count(stderr: str) -> int:
     return int(found.group(1).replace(",", ""))
 
 
-def assert_clean(match: Match, players: int) -> None:
+def assert_clean(match: MatchRecord, players: int) -> None:
     assert match.problems() == [], match.problems()[:5]
     assert sorted(match.hand_numbers()) == list(range(HANDS)), "every hand is in the dealer's log"
     assert sum(match.score.values()) == 0 and len(match.score) == players

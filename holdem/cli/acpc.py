@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -28,6 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="the dealer's game definition (default: the policy's own game, seats as trained)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the policy's draws (per hand: seed, hand no.)")
     parser.add_argument("--buckets", help="bucket file to use when the recorded path has moved")
+    parser.add_argument("--json", metavar="FILE", type=Path,
+                        help="also write the closing summary (hands, chips, response times in ms) to FILE")
     parser.add_argument("--quiet", action="store_true", help="no closing summary on stderr")
     parser.set_defaults(func=main)
     return parser
@@ -41,6 +45,8 @@ def main(args: argparse.Namespace) -> int:
         seats = map_seats(dealer_game, policy.game)
         player = PolicyPlayer(policy, np.random.default_rng(args.seed))
         policy.action_probabilities(*_warm_up_query(policy))
+        if args.json is not None and not args.json.parent.is_dir():
+            raise ACPCError(f"--json: no such folder {args.json.parent}")
     except (PolicyError, GameDefError, ACPCError) as exc:
         print(f"holdem acpc: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
@@ -55,6 +61,8 @@ def main(args: argparse.Namespace) -> int:
         return 1
     if not args.quiet:
         print(f"holdem acpc: {tally.summary(policy.unit_chips)}", file=sys.stderr)
+    if args.json is not None:
+        args.json.write_text(json.dumps(tally.to_json(policy.unit_chips), indent=2) + "\n")
     return 0
 
 

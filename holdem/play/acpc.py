@@ -139,6 +139,14 @@ class MatchTally:
     chips: int = 0
     response_seconds: list[float] = field(default_factory=list)
 
+    def to_json(self, unit_chips: int) -> dict[str, float | int]:
+        times = np.asarray(self.response_seconds or [0.0]) * 1e3
+        return {"hands": self.hands, "decisions": self.decisions, "chips": self.chips,
+                "mbb_per_hand": 1000.0 * self.chips / unit_chips / self.hands if self.hands else 0.0,
+                "response_ms_median": float(np.median(times)), "response_ms_p99": float(np.percentile(times, 99)),
+                "response_ms_max": float(times.max()),
+                "response_ms_per_hand": float(times.sum() / self.hands) if self.hands else 0.0}
+
     def summary(self, unit_chips: int) -> str:
         times = np.asarray(self.response_seconds or [0.0]) * 1e3
         rate = 1000.0 * self.chips / unit_chips / self.hands if self.hands else 0.0
