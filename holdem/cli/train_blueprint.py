@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from holdem.cli.help import Parser
 from holdem.fileformat import FileFormatError
 from holdem.games import GameDefError
 from holdem.training.config import ConfigError, TrainConfig, build_config, load_config_file
@@ -169,7 +170,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m holdem.cli.train_blueprint", description=__doc__)
+    parser = Parser(prog="python -m holdem.cli.train_blueprint", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))
 
