@@ -37,16 +37,14 @@ class PolicyPlayer:
     def decide(self, state: HandState, seat: int) -> Move:
         """One legal move for ``seat``, the seat to act, drawn from the policy."""
         moves, probs = self.probabilities(state, seat)
-        choice = len(moves) - 1
+        choice = 0
         if len(moves) > 1:
-            u = self.rng.random()
+            choice, u = len(moves) - 1, self.rng.random()
             for index, p in enumerate(probs):
                 u -= p
                 if u < 0:
                     choice = index
                     break
-        else:
-            choice = 0
         return legal(state, moves[choice])
 
 

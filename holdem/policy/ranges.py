@@ -76,7 +76,7 @@ def grid_cell(cards: tuple[int, ...]) -> tuple[int, int]:
 def range_view(policy: Policy, seat: int, history: str = "", board: str | list[int] = "") -> RangeView:
     """The policy's strategy for every hand ``seat`` may hold after ``history`` on ``board``."""
     game = policy.game
-    board_cards = list(board) if not isinstance(board, str) else _board(policy, board)
+    board_cards = list(board) if not isinstance(board, str) else _board(board)
     free = [c for c in game.deck if c not in board_cards]
     if len(free) < game.num_hole_cards:
         raise PolicyError("the board leaves no hole cards to deal")
@@ -129,7 +129,7 @@ def range_view(policy: Policy, seat: int, history: str = "", board: str | list[i
                      overall=tuple(float(x) for x in total / count))
 
 
-def _board(policy: Policy, text: str) -> list[int]:
+def _board(text: str) -> list[int]:
     try:
         return parse_cards(text)
     except CardError as exc:
