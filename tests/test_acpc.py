@@ -143,3 +143,13 @@ def test_client_answers_only_on_its_turn_with_legal_actions(hunl_policy: Policy)
         hand_state(parse_matchstate(line), seats).apply_acpc(reply[len(line) + 1:])
     assert client.respond("MATCHSTATE:0:1:f:7c2d|") is None
     assert (client.tally.decisions, client.tally.hands, client.tally.chips) == (3, 1, 50)
+
+
+def test_betting_our_rules_refuse_is_answered_with_a_call(hunl_policy: Policy) -> None:
+    seats = map_seats(parse_gamedef(REVERSE_HUNL), hunl_policy.game)
+    warnings: list[str] = []
+    client = ACPCClient(PolicyPlayer(hunl_policy, np.random.default_rng(0)), seats, seed=4, warn=warnings.append)
+    assert client.respond("MATCHSTATE:0:0:r150:AhKh|") == "MATCHSTATE:0:0:r150:AhKh|:c"
+    assert client.tally.disagreements == 1 and "below the minimum" in warnings[0]
+    with pytest.raises(ACPCError):
+        client.respond("MATCHSTATE:0:0::AhKh|Zz")

@@ -50,7 +50,8 @@ def main(args: argparse.Namespace) -> int:
     except (PolicyError, GameDefError, ACPCError) as exc:
         print(f"holdem acpc: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
-    client = ACPCClient(player, seats, seed=args.seed)
+    client = ACPCClient(player, seats, seed=args.seed,
+                        warn=lambda text: print(f"holdem acpc: warning: {text}", file=sys.stderr))
     try:
         tally = play_match(client, args.host, args.port)
     except ACPCError as exc:

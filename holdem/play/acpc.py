@@ -30,6 +30,11 @@ class ACPCError(ValueError):
     """A dealer game that does not match the policy's, or a message that breaks the protocol (one line)."""
 
 
+class RulesDisagreement(ACPCError):
+    """Betting the dealer accepted that our rules engine refuses (multi-way no-limit short all-ins, where the
+    ACPC rules let a seat that already acted re-raise and ours do not)."""
+
+
 @dataclass(frozen=True)
 class SeatMap:
     """How the dealer's positions and cards map onto the policy's game: ``seat = (position + offset) % n``."""
@@ -124,9 +129,12 @@ def hand_state(ms: MatchState, seats: SeatMap) -> HandState:
                 holes[seats.seat(position)] = _cards(text, seats)
         board = [c for text in ms.boards for c in _cards(text, seats)]
         state = HandState(game=game, hole_cards=holes, board=board, rng=np.random.default_rng(ms.hand))
-        state.apply_acpc_history(ms.betting)
     except (CardError, ValueError) as exc:
         raise ACPCError(f"{str(exc).splitlines()[0]} in {ms.line!r}") from None
+    try:
+        state.apply_acpc_history(ms.betting)
+    except ValueError as exc:
+        raise RulesDisagreement(f"{str(exc).splitlines()[0]} in {ms.line!r}") from None
     return state
 
 
@@ -137,31 +145,37 @@ class MatchTally:
     hands: int = 0
     decisions: int = 0
     chips: int = 0
+    disagreements: int = 0
     response_seconds: list[float] = field(default_factory=list)
 
     def to_json(self, unit_chips: int) -> dict[str, float | int]:
+        """The tally as plain data; ``mbb_per_hand`` is by our own count (the dealer's SCORE is the judge)."""
         times = np.asarray(self.response_seconds or [0.0]) * 1e3
         return {"hands": self.hands, "decisions": self.decisions, "chips": self.chips,
                 "mbb_per_hand": 1000.0 * self.chips / unit_chips / self.hands if self.hands else 0.0,
                 "response_ms_median": float(np.median(times)), "response_ms_p99": float(np.percentile(times, 99)),
                 "response_ms_max": float(times.max()),
-                "response_ms_per_hand": float(times.sum() / self.hands) if self.hands else 0.0}
+                "response_ms_per_hand": float(times.sum() / self.hands) if self.hands else 0.0,
+                "disagreements": self.disagreements}
 
     def summary(self, unit_chips: int) -> str:
         times = np.asarray(self.response_seconds or [0.0]) * 1e3
         rate = 1000.0 * self.chips / unit_chips / self.hands if self.hands else 0.0
+        disagreements = f", {self.disagreements} states our rules could not follow" if self.disagreements else ""
         return (f"{self.hands:,} hands, {self.decisions:,} decisions, {self.chips:+,} chips "
                 f"({rate:+.1f} mbb/hand by our count); response ms: median {np.median(times):.2f}, "
-                f"p99 {np.percentile(times, 99):.2f}, max {times.max():.2f}")
+                f"p99 {np.percentile(times, 99):.2f}, max {times.max():.2f}{disagreements}")
 
 
 class ACPCClient:
     """Answers the dealer's match states with the policy's moves; the seed makes every draw reproducible."""
 
-    def __init__(self, player: PolicyPlayer, seats: SeatMap, *, seed: int = 0) -> None:
+    def __init__(self, player: PolicyPlayer, seats: SeatMap, *, seed: int = 0,
+                 warn: Callable[[str], object] | None = None) -> None:
         self.player = player
         self.seats = seats
         self.seed = seed
+        self.warn = warn
         self.tally = MatchTally()
         self._hand: int | None = None
         self._finished = False
@@ -174,7 +188,14 @@ class ACPCClient:
         if ms.hand != self._hand:
             self._hand, self._finished = ms.hand, False
             self.player.new_hand(np.random.default_rng([self.seed, ms.hand]))
-        state = hand_state(ms, self.seats)
+        try:
+            state = hand_state(ms, self.seats)
+        except RulesDisagreement as exc:
+            self.tally.disagreements += 1
+            if self.warn is not None:
+                self.warn(f"our rules cannot follow the dealer ({exc}); answering call, which the dealer "
+                          f"ignores if it is not our turn")
+            return f"{line}:c"
         seat = self.seats.seat(ms.position)
         if state.is_finished:
             if not self._finished:
