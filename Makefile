@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN ?= runs/quickstart
 
-.PHONY: venv test lint train bench clean
+.PHONY: venv test lint browser train bench clean
 
 venv: $(STAMP)
 
@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 lint: $(STAMP)
 	$(PY) -m ruff check .
 
-test: lint
+test: lint browser
 	$(PY) -m pytest -q
+
+# Headless Chromium renders the range-grid page in tests: installed here when missing and apt-get can (as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+	  >/dev/null; } || echo "chromium is not installed: the HTML grid screenshot tests will be skipped"
 
 train: $(STAMP)
 	$(PY) -m holdem.cli.train_blueprint --config configs/quickstart.yaml --logdir $(RUN) \
@@ -35,6 +42,7 @@ bench: $(STAMP)
 	$(PY) -m bench.scaling --quick
 	$(PY) -m bench.eval
 	$(PY) -m bench.policy
+	$(PY) -m bench.acpc
 	$(PY) -m bench.report
 
 clean:

@@ -223,6 +223,22 @@ def scaling_rows(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def acpc_rows(d: dict[str, Any]) -> list[Row]:
+    """Per match: the answer times against the dealer's limits, the log's completeness and the result."""
+    rows: list[Row] = []
+    for match, m in (d.get("measured") or {}).items():
+        met = (d.get("met") or {}).get(match)
+        rows += [
+            (f"{match}: answer ms per hand (median answer {fmt(m.get('response_ms_median'))} ms, slowest "
+             f"{fmt(m.get('response_ms_max'))} ms)", m.get("response_ms_per_hand"), None,
+             (d.get("goals") or {}).get(match), met),
+            (f"{match}: hands in the dealer's log, dealer errors or warnings",
+             f"{m.get('hands_in_log')}, {m.get('dealer_problems')}", None, None, None),
+            (f"{match}: result by the dealer's SCORE (mbb/hand)", m.get("mbb_per_hand"), None, None, None),
+        ]
+    return rows
+
+
 def generic_rows(d: dict[str, Any]) -> list[Row]:
     """Rows from top-level ``goals``/``measured``/``met``/``reference`` mappings."""
     goals, measured = d.get("goals") or {}, d.get("measured") or {}
@@ -259,6 +275,7 @@ AREAS = [
          scaling_rows),
     Area("Evaluation (holdem eval)", "eval", "python -m bench.eval", eval_rows),
     Area("Using a blueprint: load, query, compact files", "policy", "python -m bench.policy", policy_rows),
+    Area("Seated at the ACPC dealer (holdem acpc)", "acpc", "python -m bench.acpc", acpc_rows),
 ]
 
 

@@ -1,5 +1,40 @@
 """holdem: poker blueprints trained with parallel Monte Carlo CFR.
 
 Layers, bottom up: cards, evaluator, showdown, fileformat; games; engine; abstraction; mccfr; policy;
-evaluation; training (with the generic ``orchestrator``); cli. See docs/architecture.md.
+evaluation; play and view; training (with the generic ``orchestrator``); cli. See docs/architecture.md.
+
+The Python API (docs/python-api.md): ``from holdem import train, build_config, Policy``. The names load
+on first use, so importing a submodule stays cheap.
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+__version__ = "0.1.0"
+
+_API = {
+    "train": "holdem.training",
+    "build_config": "holdem.training",
+    "load_config_file": "holdem.training",
+    "TrainConfig": "holdem.training",
+    "RunOutcome": "holdem.training",
+    "Policy": "holdem.policy",
+    "PolicyError": "holdem.policy",
+    "load_game": "holdem.games",
+}
+__all__ = [*_API, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'holdem' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_API))

@@ -9,7 +9,7 @@ machine's speed, or at random wall-clock intervals (``--min-interval``/``--max-i
 
 The factory is called with the ``--job-arg`` values (JSON-decoded when possible) and returns
 ``(job, worker_spec)``; a job with an ``exact()`` method reports whether its final result is exact.
-The last line printed is ``{"kills": n, "restarts": n, "lost": n, "duplicated": n, "exact": ...}``;
+The last line printed is ``{"kills": n, "restarts": n, "lost": n, "duplicated": n, "exact": ..., "cut_short": ...}``;
 the exit code is non-zero when anything was lost or duplicated, the result is inexact or the run failed.
 """
 
@@ -46,6 +46,7 @@ class CountingJob:
         self.delivered: Counter[int] = Counter()
         self.batches = 0
         self.result_arrived = asyncio.Event()
+        self.draining = False
         if hasattr(job, "accept"):
             self.accept = self._accept
 
@@ -59,7 +60,13 @@ class CountingJob:
         self.batches += batches
         self.result_arrived.set()
 
+    def drain(self) -> None:
+        """Issue nothing new: the run ends once the batches already out are delivered."""
+        self.draining = True
+
     def next_task(self, batch_id: int) -> dict | None:
+        if self.draining:
+            return None
         task = self.job.next_task(batch_id)
         if task is not None:
             self.issued.add(batch_id)
@@ -76,7 +83,7 @@ class CountingJob:
             hook(batch_id, reason)
 
     def finished(self) -> bool:
-        return self.job.finished()
+        return self.draining or self.job.finished()
 
 
 def _load_factory(ref: str) -> Any:
@@ -152,9 +159,19 @@ async def main(args: argparse.Namespace) -> int:
         job.supervisor = sup
     tally: Counter[str] = Counter()
     chaos = asyncio.create_task(_chaos(sup, counting, args, tally))
-    deadline = asyncio.get_running_loop().call_later(args.duration, sup.request_stop, "duration")
+    loop = asyncio.get_running_loop()
+    timers: list[asyncio.TimerHandle] = []
+
+    def cut_short() -> None:
+        counting.drain()
+        chaos.cancel()
+        sup.events.emit("chaos_duration", seconds=args.duration, drain_timeout_s=args.drain_timeout_s)
+        timers.append(loop.call_later(args.drain_timeout_s, sup.request_stop, "duration"))
+
+    timers.append(loop.call_later(args.duration, cut_short))
     summary = await sup.run()
-    deadline.cancel()
+    for timer in timers:
+        timer.cancel()
     chaos.cancel()
     if hasattr(job, "finish"):
         await job.finish(force=False)
@@ -167,7 +184,7 @@ async def main(args: argparse.Namespace) -> int:
     print(f"chaos: {tally['kills']} kills, {tally['stops']} stops, {tally['corruptions']} corruptions; "
           f"{summary.restarts} restarts; lost {lost[:10]}; duplicated {duplicated[:10]}")
     print(json.dumps({"kills": tally["kills"], "restarts": summary.restarts, "lost": len(lost),
-                      "duplicated": len(duplicated), "exact": exact}))
+                      "duplicated": len(duplicated), "exact": exact, "cut_short": counting.draining}))
     return 1 if lost or duplicated or exact is False or not summary.ok else 0
 
 
@@ -178,7 +195,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="module:factory returning (job, worker_spec)")
     p.add_argument("--job-arg", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--duration", type=float, default=60.0, help="stop gracefully after this many seconds")
+    p.add_argument("--duration", type=float, default=60.0,
+                   help="after this many seconds stop the chaos and issue no new batch; the run ends when the "
+                        "batches already out are delivered, so the result can still be judged exact")
+    p.add_argument("--drain-timeout-s", type=float, default=30.0,
+                   help="stop the run anyway this long after --duration if batches are still out")
     p.add_argument("--every-batches", type=int, default=0, metavar="N",
                    help="strike after every N delivered batches instead of at random intervals")
     p.add_argument("--min-interval", type=float, default=0.15)

@@ -38,7 +38,8 @@ def load_events(logdir: Path) -> list[dict[str, Any]]:
 
 
 def series(events: list[dict[str, Any]]) -> dict[str, Any]:
-    """Time series (seconds since the first event) of everything the figure shows."""
+    """Time series (seconds since the first event) of everything the figure shows; each exploitability
+    measurement once (progress events repeat the last one until the next is taken)."""
     t0 = events[0]["ts"]
     # The supervisor's own progress ticks sample CPU at a steady period; a run's progress events also carry a
     # sample, taken right after, over a much shorter interval. Use the steady ones when the run has them.
@@ -54,8 +55,9 @@ def series(events: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "progress":
             if "it_per_s" in e and e.get("it_per_s") is not None:
                 out["it_per_s"].append((t, e["it_per_s"]))
-            if e.get("exploitability") is not None:
-                out["exploitability"].append((t, e["exploitability"]))
+            value = e.get("exploitability")
+            if value is not None and (not out["exploitability"] or out["exploitability"][-1][1] != value):
+                out["exploitability"].append((t, value))
             lag = e.get("loop_lag")
             if lag:
                 out["lag"].append((t, lag.get("p50_ms", 0.0), lag.get("p99_ms", 0.0), lag.get("max_ms", 0.0)))
@@ -69,42 +71,52 @@ def series(events: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def panels_of(data: dict[str, Any]) -> list[str]:
+    """The panels that have something to show: speed, per-worker CPU, loop lag, exploitability."""
+    has = {"it": data["it_per_s"], "cpu": data["cpu"], "lag": data["lag"], "expl": data["exploitability"]}
+    return [name for name, points in has.items() if points]
+
+
 def draw(events: list[dict[str, Any]], out: Path, title: str | None = None) -> Path:
-    """Write the run's figure to ``out`` (PNG) and return the path."""
+    """Write the run's figure to ``out`` (PNG) and return the path; panels without data are left out (a
+    one-worker run has no per-worker CPU or loop lag). PlotError when there is nothing to draw."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     data = series(events)
-    panels = ["it", "cpu", "lag"] + (["expl"] if data["exploitability"] else [])
+    panels = panels_of(data)
+    if not panels:
+        raise PlotError("the run has no progress events to draw yet")
     fig, axes = plt.subplots(len(panels), 1, figsize=(9, 2.6 * len(panels)), sharex=True, squeeze=False)
     ax_of = dict(zip(panels, (row[0] for row in axes)))
 
-    ax = ax_of["it"]
-    if data["it_per_s"]:
+    if "it" in ax_of:
+        ax = ax_of["it"]
         xs, ys = zip(*data["it_per_s"])
         ax.plot(xs, ys, marker=".", label="iterations per second")
-    ax.set_ylabel("iterations / s")
-    ax.set_title("Training speed")
+        ax.set_ylabel("iterations / s")
+        ax.set_title("Training speed")
 
-    ax = ax_of["cpu"]
-    for label, points in sorted(data["cpu"].items()):
-        xs, ys = zip(*points)
-        ax.plot(xs, ys, marker=".", label=label)
-    ax.set_ylabel("CPU (% of one core)")
-    ax.set_title("Per-worker CPU")
-    ax.set_ylim(bottom=0)
+    if "cpu" in ax_of:
+        ax = ax_of["cpu"]
+        for label, points in sorted(data["cpu"].items()):
+            xs, ys = zip(*points)
+            ax.plot(xs, ys, marker=".", label=label)
+        ax.set_ylabel("CPU (% of one core)")
+        ax.set_title("Per-worker CPU")
+        ax.set_ylim(bottom=0)
 
-    ax = ax_of["lag"]
-    if data["lag"]:
+    if "lag" in ax_of:
+        ax = ax_of["lag"]
         xs, p50, p99, mx = zip(*data["lag"])
         ax.plot(xs, p50, label="p50")
         ax.plot(xs, p99, label="p99")
         ax.plot(xs, mx, label="max", linestyle=":")
         ax.set_yscale("symlog", linthresh=1.0)
-    ax.set_ylabel("loop lag (ms)")
-    ax.set_title("Supervisor event-loop lag (recent window)")
+        ax.set_ylabel("loop lag (ms)")
+        ax.set_title("Supervisor event-loop lag (recent window)")
 
     if "expl" in ax_of:
         ax = ax_of["expl"]
@@ -147,7 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     default = (args.logdir if args.logdir.is_dir() else args.logdir.parent) / "run.png"
-    path = draw(events, args.out or default, args.title)
+    try:
+        path = draw(events, args.out or default, args.title)
+    except PlotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(path)
     return 0
 

@@ -106,8 +106,7 @@ class Tail:
             self.out.write("\n")
             self._status_shown = False
         if not self.args.json:
-            now = self.view.last_ts if self.args.once and self.view.last_ts is not None else self.clock()
-            for line in summary_lines(self.view, now, self.args.worker, self.style):
+            for line in summary_lines(self.view, self.clock(), self.args.worker, self.style):
                 self.out.write(line + "\n")
         self.out.flush()
 

@@ -14,6 +14,7 @@ LAYERS = [
     ("solver", ("holdem.mccfr",)),
     ("policy", ("holdem.policy",)),
     ("evaluation", ("holdem.evaluation",)),
+    ("seat and show", ("holdem.play", "holdem.view")),
     ("glue", ("holdem.training",)),
     ("tools", ("holdem.cli", "holdem.runlog")),
 ]

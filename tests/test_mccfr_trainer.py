@@ -13,7 +13,7 @@ from holdem.games import load_game
 from holdem.mccfr import MCCFRConfig
 from holdem.mccfr.tables import dcfr_factors
 from holdem.policy.files import AVERAGE_KIND as POLICY_KIND
-from holdem.policy.openspiel import openspiel_policy
+from holdem.policy.openspiel import openspiel_policy, openspiel_tabular_policy
 from holdem.training import TrainConfig, train
 from holdem.training.sequential import SequentialTrainer
 from orchestrator.events import read_events
@@ -99,21 +99,14 @@ def test_openspiel_export_strings_and_action_ids(leduc):
 
 def test_our_exploitability_agrees_with_openspiel_on_an_exported_policy(leduc, tmp_path):
     pyspiel = pytest.importorskip("pyspiel")
-    from open_spiel.python import policy as os_policy
     from open_spiel.python.algorithms import exploitability
 
     trainer = SequentialTrainer.for_tree(*leduc, MCCFRConfig(seed=7), batch_size=20_000)
     trainer.step(200_000)
     ours = trainer.evaluator.exploitability(trainer.average_policy().astype(np.float32).astype(np.float64))
     doc = json.loads(json.dumps(openspiel_policy(trainer.average_policy().astype(np.float32), *leduc)))
-    game = pyspiel.load_game(doc["game"])
-    tabular = os_policy.TabularPolicy(game)
-    assert set(tabular.state_lookup) == set(doc["policy"])
-    for key, index in tabular.state_lookup.items():
-        tabular.action_probability_array[index] = 0.0
-        for action, prob in doc["policy"][key]:
-            tabular.action_probability_array[index, action] = prob
-    assert exploitability.exploitability(game, tabular) == pytest.approx(ours, abs=1e-6)
+    tabular = openspiel_tabular_policy(doc)
+    assert exploitability.exploitability(pyspiel.load_game(doc["game"]), tabular) == pytest.approx(ours, abs=1e-6)
 
 
 def test_export_reads_a_run_directory_or_a_checkpoint(leduc, tmp_path):

@@ -31,9 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--game", default=None,
                         help="game name or .game file (default: the policy's game, else hunl)")
     parser.add_argument("--seed", default="0", help="run seed; results depend on it only (default: 0)")
-    parser.add_argument("--workers", default=None,
-                        help=f"worker processes (default: all usable cores, {usable_cores()} here)")
-    parser.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON to FILE")
+    parser.add_argument("--num-workers", "--workers", dest="workers", metavar="N", default=None,
+                        help=f"worker processes (default: all usable cores, {usable_cores()} here); --workers is "
+                             "the older spelling")
+    parser.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON to FILE (its folder "
+                                                                   "must exist)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(func=main)
     return parser
@@ -77,7 +79,9 @@ def main(args: argparse.Namespace) -> int:
         game = load_game(args.game) if args.game is not None else _default_game(args.policy, args.against)
         hands = _count(args.hands, "--hands", 1)
         seed = _count(args.seed, "--seed", 0)
-        workers = usable_cores() if args.workers is None else _count(args.workers, "--workers", 1)
+        workers = usable_cores() if args.workers is None else _count(args.workers, "--num-workers", 1)
+        if args.json is not None and not args.json.parent.is_dir():
+            raise ValueError(f"--json: no such folder {args.json.parent} (create it first)")
         groups_for(game, hands)
         hero = load_agent(args.policy, game)
         opponent = load_agent(args.against, game)

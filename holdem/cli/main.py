@@ -7,12 +7,17 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from holdem.cli.help import Parser
+
 SUBCOMMAND_MODULES = (
     "holdem.cli.train",
     "holdem.cli.buckets",
     "holdem.cli.tree_info",
     "holdem.cli.policy",
     "holdem.cli.evaluate",
+    "holdem.cli.acpc",
+    "holdem.cli.play",
+    "holdem.cli.config_doc",
 )
 
 
@@ -21,7 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     Each module has ``add_parser(subparsers)`` returning its parser and ``main(args) -> int``.
     """
-    parser = argparse.ArgumentParser(prog="holdem", description="Train and use poker blueprints with MCCFR.")
+    from holdem import __version__
+
+    parser = Parser(prog="holdem", description="Train and use poker blueprints with MCCFR.")
+    parser.add_argument("--version", action="version", version=f"holdem {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:

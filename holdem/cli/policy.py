@@ -1,4 +1,4 @@
-"""``holdem policy``: ``query`` a blueprint at a real situation, ``export`` it compactly or for OpenSpiel."""
+"""``holdem policy``: ``query`` a blueprint at a real situation, draw its range ``grid``, ``export`` it."""
 
 from __future__ import annotations
 
@@ -9,16 +9,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-from holdem.policy import STREET_NAMES, ActionOption, Decision, Policy, PolicyError, format_hand, policy_file_of
-from holdem.policy.action_text import ActionTextError, actions_to_acpc
+import numpy as np
+
+from holdem.policy import STREET_NAMES, Decision, Policy, PolicyError, format_hand, policy_file_of
+from holdem.policy.action_text import ActionTextError, actions_to_acpc, describe_option
 
 EXPORT_FORMATS = ("openspiel", "compact")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``policy`` with its ``query`` and ``export`` actions and return its parser."""
-    parser = subparsers.add_parser("policy", help="query a trained policy or export it",
-                                   description="Ask a trained policy what to do, or export it.")
+    """Register ``policy`` with its ``query``, ``grid`` and ``export`` actions and return its parser."""
+    parser = subparsers.add_parser("policy", help="query a trained policy, draw its ranges, or export it",
+                                   description="Ask a trained policy what to do, draw its strategy over every "
+                                               "hand, or export it.")
     actions = parser.add_subparsers(dest="policy_command", metavar="ACTION", required=True)
     query = actions.add_parser(
         "query", help="action probabilities at a situation, with bet sizes in chips and big blinds",
@@ -29,43 +32,49 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     query.add_argument("--seat", required=True, type=int, help="the seat to act (0-based)")
     query.add_argument("--hole", required=True, help="the seat's hole cards, such as AhKh")
     query.add_argument("--board", default="", help="board cards dealt so far, such as 'Tc 7d 2s'")
-    history = query.add_mutually_exclusive_group()
-    history.add_argument("--history", default="", help="ACPC betting so far, such as r300c/ (amounts are "
-                                                       "chips in the hand)")
-    history.add_argument("--actions", help="betting in words, such as 'raise 300, call / check, bet 2.5bb' "
-                                           "(amounts are the street's bet)")
+    _add_betting(query)
     query.add_argument("--seed", type=int, help="draw two-way translations with this seed instead of taking "
                                                 "the likelier size")
     query.add_argument("--buckets", help="bucket file to use when the recorded path has moved")
     query.add_argument("--json", action="store_true", help="print the answer as JSON")
+    grid = actions.add_parser(
+        "grid", help="draw the strategy over every hand: 13x13 grid, and a table per card bucket after the flop",
+        description="Draw the policy's strategy for SEAT after a betting history on a board: the 13x13 "
+                    "hold'em grid (pairs on the diagonal, suited hands above, each cell split by action "
+                    "probability) and, after the flop or in small games, a table per card bucket with example "
+                    "hands. FILE.html is one self-contained page; FILE.png needs matplotlib (the plot extra).")
+    grid.add_argument("source", metavar="RUN_OR_FILE", help="a run directory, blueprint file or compact policy")
+    grid.add_argument("--seat", type=int, help="the seat to act (default: whoever acts after the history)")
+    grid.add_argument("--board", default="", help="board cards dealt so far, such as 'Tc 7d 2s'")
+    _add_betting(grid)
+    grid.add_argument("--buckets", help="bucket file to use when the recorded path has moved")
+    grid.add_argument("--out", required=True, type=Path, metavar="FILE", help="FILE.html or FILE.png")
     export = actions.add_parser("export", help="write a policy compactly (8/16 bits) or in OpenSpiel's format",
                                 description="compact: probabilities quantised to 8 or 16 bits with the "
                                             "betting tree embedded and the bucket file referenced by path "
                                             "and hash. openspiel: Kuhn and Leduc tabular policies.")
     export.add_argument("source", metavar="RUN_OR_FILE", help="a run directory or a policy .npz file")
-    export.add_argument("--format", choices=EXPORT_FORMATS, default="openspiel")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="openspiel",
+                        help="openspiel (Kuhn, Leduc: OpenSpiel's tabular policy JSON) or compact (8/16-bit npz)")
     export.add_argument("--bits", type=int, choices=(8, 16), default=8, help="compact: bits per probability")
     export.add_argument("--buckets", help="bucket file to use when the recorded path has moved")
-    export.add_argument("--out", required=True, type=Path, metavar="FILE")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE", help="the file to write")
     parser.set_defaults(func=main)
     return parser
 
 
-def _amount(chips: int, unit: str, unit_chips: int) -> str:
-    units = chips / unit_chips
-    short = "bb" if unit == "big blind" else unit + ("s" if units != 1 else "")
-    return f"{chips} ({units:g} {short})"
+def _add_betting(parser: argparse.ArgumentParser) -> None:
+    history = parser.add_mutually_exclusive_group()
+    history.add_argument("--history", default="", help="ACPC betting so far, such as r300c/ (amounts are "
+                                                       "chips in the hand, blinds included)")
+    history.add_argument("--betting", "--actions", dest="betting", metavar="WORDS",
+                         help="betting so far in words, such as 'raise 300, call / check, bet 2.5bb' (amounts "
+                              "are the street's bet in chips, or big blinds with bb); --actions is the older "
+                              "spelling")
 
 
-def describe_option(option: ActionOption, unit: str, unit_chips: int) -> str:
-    """An action as a player says it: ``fold``, ``check``, ``call 200 (2 bb)``, ``raise to 750 (7.5 bb)``."""
-    if option.kind in ("fold", "check"):
-        text = option.kind
-    elif option.kind == "call":
-        text = f"call {_amount(option.chips, unit, unit_chips)}"
-    else:
-        text = f"{option.kind} to {_amount(option.to, unit, unit_chips)}"
-    return text + (", all-in" if option.all_in else "")
+def _history(policy: Policy, args: argparse.Namespace) -> str:
+    return actions_to_acpc(policy.game, args.betting) if args.betting is not None else args.history
 
 
 def _street(decision: Decision, rounds: int) -> str:
@@ -120,9 +129,7 @@ def decision_json(policy: Policy, decision: Decision, seconds: float) -> dict[st
 
 def _query(args: argparse.Namespace) -> int:
     policy = Policy.load(args.source, buckets=args.buckets)
-    history = args.history
-    if args.actions is not None:
-        history = actions_to_acpc(policy.game, args.actions)
+    history = _history(policy, args)
     started = time.perf_counter()
     decision = policy.action_probabilities(args.seat, args.hole, args.board, history, seed=args.seed)
     seconds = time.perf_counter() - started
@@ -134,6 +141,49 @@ def _query(args: argparse.Namespace) -> int:
     board = format_hand(state.board)
     print("\n".join(report_lines(policy, decision, hole, board)))
     return 0
+
+
+def _grid(args: argparse.Namespace) -> int:
+    from holdem.policy.ranges import range_view
+
+    suffix = args.out.suffix.lower()
+    if suffix not in (".html", ".htm", ".png"):
+        raise PolicyError(f"--out must end in .html or .png, got {args.out}")
+    if not args.out.parent.is_dir():
+        raise PolicyError(f"--out: no such folder {args.out.parent}")
+    policy = Policy.load(args.source, buckets=args.buckets)
+    history = _history(policy, args)
+    seat = args.seat if args.seat is not None else _actor(policy, history)
+    view = range_view(policy, seat, history, args.board)
+    if suffix == ".png":
+        from holdem.view.png import PlotUnavailable, render_png
+
+        try:
+            render_png(view, args.out, policy.unit, policy.unit_chips)
+        except PlotUnavailable as exc:
+            print(f"holdem policy grid: {exc}", file=sys.stderr)
+            return 2
+    else:
+        from holdem.view.html import render_html
+
+        args.out.write_text(render_html(view, policy.unit, policy.unit_chips))
+    print(f"{view.title}: {len(view.actions)} actions over {sum(b.combos for b in view.buckets):,} hands in "
+          f"{len(view.buckets)} buckets written to {args.out}")
+    return 0
+
+
+def _actor(policy: Policy, history: str) -> int:
+    """The seat to act after ``history`` (cards do not matter for whose turn it is)."""
+    from holdem.engine import HandState
+
+    game = policy.game
+    try:
+        state = HandState.from_acpc(game=game, history=history, rng=np.random.default_rng(0))
+    except ValueError as exc:
+        raise PolicyError(f"impossible history {history!r}: {str(exc).splitlines()[0]}") from None
+    if state.actor is None:
+        raise PolicyError(f"the hand is over after {history!r}: nobody is to act")
+    return state.actor
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -158,9 +208,9 @@ def _export(args: argparse.Namespace) -> int:
 def main(args: argparse.Namespace) -> int:
     """Run a policy action; bad input prints one line to stderr and returns 2."""
     action = getattr(args, "policy_command", None)
-    handler = {"query": _query, "export": _export}.get(action or "")
+    handler = {"query": _query, "grid": _grid, "export": _export}.get(action or "")
     if handler is None:
-        print("holdem policy: choose an action: query or export", file=sys.stderr)
+        print("holdem policy: choose an action: query, grid or export", file=sys.stderr)
         return 2
     try:
         return handler(args)

@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from holdem.cli.help import Parser
 from holdem.fileformat import FileFormatError
 from holdem.games import GameDefError
 from holdem.training.config import ConfigError, TrainConfig, build_config, load_config_file
+from holdem.training.config_doc import flag_help
 from holdem.training.tensorboard import TensorBoardLog
 
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
@@ -33,40 +35,62 @@ _FLAG_KEYS = {
     "tensorboard": "tensorboard",
     "num_players": "num_players",
     "game": "game",
+    "actions": "actions",
     "seed": "seed",
 }
+"""Flag destination -> config key: each flag overrides that key of the YAML file."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", default="quickstart", help="YAML file, or a name in configs/")
+    parser.add_argument("--config", default="quickstart", help="YAML file, or a name in configs/ (quickstart, "
+                                                               "leduc, kuhn, 6max, ...)")
     parser.add_argument("--logdir", required=True, help="run directory (events, checkpoints, blueprint)")
-    parser.add_argument("--buckets", help="bucket file (.npz) or bucket spec name; built when missing")
-    parser.add_argument("--iters", type=int, help="the run's total iterations (a resume trains up to it)")
-    parser.add_argument("--time-budget", type=float,
-                        help="training seconds of this invocation (a resume trains this much more)")
-    parser.add_argument("--checkpoint-interval", type=int, help="checkpoint every N iterations")
-    parser.add_argument("--checkpoint-seconds", type=float, help="checkpoint every S seconds")
-    parser.add_argument("--snapshot-interval", type=float, help="average-policy snapshot every S seconds")
-    parser.add_argument("--discount-interval", type=int, help="discount every N iterations")
-    parser.add_argument("--num-players", type=int, help="accepted for compatibility; the game fixes it")
-    parser.add_argument("--epsilon", type=float, help="outcome-sampling exploration epsilon")
-    parser.add_argument("--num-workers", type=int, help="0 = every core, 1 = in-process sequential")
-    parser.add_argument("--batch-size", help="iterations per task, or 'auto' (about 0.1 s per batch)")
-    parser.add_argument("--game", help="game name or .game file (overrides the config)")
-    parser.add_argument("--seed", type=int)
-    parser.add_argument("--resume-from", help="checkpoint file or run directory to continue (a directory: its "
-                                              "newest checkpoint)")
+    parser.add_argument("--game", help=flag_help("game") + "; a game that is not hold'em gets lossless buckets "
+                                                           "unless --buckets says otherwise")
+    parser.add_argument("--actions", metavar="MENU", help=flag_help("actions"))
+    parser.add_argument("--buckets", help="bucket spec name (tiny, quick, mid) or .npz bucket file; a spec's "
+                                          "file is built when missing; config key buckets")
+    parser.add_argument("--iters", "--iterations", dest="iters", type=int, metavar="N", help=flag_help("iterations"))
+    parser.add_argument("--time-budget", type=float, metavar="S", help=flag_help("time_budget_seconds"))
+    parser.add_argument("--checkpoint-interval", type=int, metavar="N",
+                        help=flag_help("checkpoint_interval_iterations"))
+    parser.add_argument("--checkpoint-seconds", type=float, metavar="S", help=flag_help("checkpoint_interval_seconds"))
+    parser.add_argument("--snapshot-interval", type=float, metavar="S", help=flag_help("snapshot_interval_seconds"))
+    parser.add_argument("--discount-interval", type=int, metavar="N", help=flag_help("discount_interval"))
+    parser.add_argument("--num-players", type=int, help="accepted for the seed's command lines; the game fixes it")
+    parser.add_argument("--epsilon", type=float, help=flag_help("exploration_epsilon"))
+    parser.add_argument("--num-workers", type=int, metavar="N", help=flag_help("num_workers"))
+    parser.add_argument("--batch-size", metavar="N|auto", help=flag_help("batch_size"))
+    parser.add_argument("--seed", type=int, help=flag_help("seed"))
+    parser.add_argument("--resume-from", metavar="PATH", help="checkpoint file, or run directory (its newest "
+                                                             "checkpoint), to continue; it must match the game, "
+                                                             "action menu and buckets")
     parser.add_argument("--overwrite", action="store_true",
-                        help="start over in a logdir that holds a run (its files are deleted)")
-    parser.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None)
+                        help="start over in a logdir that already holds a run (its files are deleted)")
+    parser.add_argument("--tensorboard", action=argparse.BooleanOptionalAction, default=None,
+                        help=flag_help("tensorboard") + "; scalars go to LOGDIR/tensorboard")
     parser.add_argument("--quiet", action="store_true", help="no live progress line")
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The validated config of a command line: the YAML file named by ``--config`` with the flags applied."""
     raw = load_config_file(args.config)
-    raw.update(_overrides(args))
+    overrides = _overrides(args)
+    if "game" in overrides and args.buckets is None and "buckets" in raw and not _deals_holdem(overrides["game"]):
+        del raw["buckets"]
+    raw.update(overrides)
     return build_config(raw)
+
+
+def _deals_holdem(game: str) -> bool:
+    """Whether a game deals hold'em cards (so a hold'em bucket spec applies); unknown games say yes."""
+    from holdem.abstraction.buckets import is_holdem_deal
+    from holdem.games import load_game
+
+    try:
+        return is_holdem_deal(load_game(game))
+    except GameDefError:
+        return True
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -165,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m holdem.cli.train_blueprint", description=__doc__)
+    parser = Parser(prog="python -m holdem.cli.train_blueprint", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

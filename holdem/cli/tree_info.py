@@ -83,8 +83,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="tree_command", metavar="ACTION")
     info = sub.add_parser("info", help="print node counts, table rows and projected memory")
     info.add_argument("--game", default="hunl", help="game name or .game file (default: hunl)")
-    info.add_argument("--menu", default=None,
-                      help="action menu (tiny, quick, mid) or .yaml path; default quick, none in limit games")
+    info.add_argument("--actions", "--menu", dest="menu", metavar="MENU", default=None,
+                      help="action menu (tiny, quick, mid) or .yaml path, as the config key actions; default "
+                           "quick, none in limit games (--menu is the older spelling)")
     info.add_argument("--buckets", default=None,
                       help="buckets per round: '169,50,50,50', a bucket spec name, or 'lossless'")
     info.add_argument("--file", type=Path, default=None, help="describe a saved tree file instead")

@@ -34,11 +34,22 @@ def load_agent(spec: str, game: GameDef) -> Agent:
     if factory is not None:
         return factory()
     if spec.startswith(BEST_RESPONSE_PREFIX):
-        return load_best_response_agent(Path(spec[len(BEST_RESPONSE_PREFIX):]), game)
+        target = Path(spec[len(BEST_RESPONSE_PREFIX):])
+        if not target.exists():
+            raise AgentSpecError(f"no such file or directory: {str(target)!r} (in {spec!r})")
+        return load_best_response_agent(target, game)
     if Path(spec).exists():
         return load_policy_agent(Path(spec), game)
+    if _looks_like_path(spec):
+        raise AgentSpecError(f"no such file or directory: {spec!r} (agents are a baseline such as "
+                             f"{sorted(BASELINES)[0]!r}, a policy file or a run directory)")
     raise AgentSpecError(f"unknown agent {spec!r}: expected one of {sorted(BASELINES)}, "
                          f"a policy file, a run directory or {BEST_RESPONSE_PREFIX}PATH")
+
+
+def _looks_like_path(spec: str) -> bool:
+    """A spec meant as a file: it has a folder separator or a file suffix such as ``.npz``."""
+    return "/" in spec or "\\" in spec or Path(spec).suffix != "" or spec.startswith(("~", "."))
 
 
 def load_policy_agent(path: Path, game: GameDef) -> Agent:

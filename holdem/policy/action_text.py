@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from holdem.engine import HandState
+from holdem.engine import Action, HandState
 from holdem.games import GameDef
+
+if TYPE_CHECKING:
+    from holdem.policy.policy import ActionOption
 
 _ITEM = re.compile(r"^(?P<verb>[a-z-]+)(?:\s+to)?(?:\s+(?P<amount>\d+(?:\.\d+)?)\s*(?P<bb>bb)?)?$")
 _NO_AMOUNT = {"fold": "fold", "f": "fold", "check": "call", "call": "call", "c": "call", "x": "call",
@@ -47,42 +51,68 @@ def actions_to_acpc(game: GameDef, text: str, *, stacks: Sequence[int] | None = 
             if state.street <= last_street and state.actor is not None:
                 raise ActionTextError(f"{where}: the betting of round {last_street} is not over yet")
             continue
-        match = _ITEM.match(item)
-        if match is None:
-            raise ActionTextError(f"{where}: expected fold, check, call, all-in, bet N or raise N [bb]")
-        verb, amount = match["verb"], match["amount"]
-        if state.actor is None:
-            raise ActionTextError(f"{where}: the hand is already over")
         last_street = state.street
-        try:
-            if verb in _NO_AMOUNT and amount is None:
-                kind = _NO_AMOUNT[verb]
-                if kind == "fold":
-                    state.fold()
-                elif kind == "call":
-                    if verb == "check" and state.to_call() > 0:
-                        raise ActionTextError(f"{where}: cannot check facing a bet of {state.to_call()} more chips")
-                    state.check_or_call()
-                else:
-                    high = state.max_raise_to()
-                    if high is None:
-                        raise ActionTextError(f"{where}: no bet or raise is allowed here")
-                    state.bet_or_raise(high)
-            elif verb in _WITH_AMOUNT and amount is None and game.is_limit:
-                low = state.min_raise_to()
-                if low is None:
-                    raise ActionTextError(f"{where}: no bet or raise is allowed here")
-                state.bet_or_raise(low)
-            elif verb in _WITH_AMOUNT and amount is not None:
-                chips = float(amount) * (game.big_blind if match["bb"] else 1)
-                if chips != int(chips):
-                    raise ActionTextError(f"{where}: {chips:g} is not a whole number of chips")
-                state.bet_or_raise(int(chips))
-            else:
-                raise ActionTextError(f"{where}: expected fold, check, call, all-in, bet N or raise N [bb]")
-        except ActionTextError:
-            raise
-        except ValueError as exc:
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ActionTextError(f"{where}: {detail}") from None
+        play_words(state, item, where=where)
     return state.history_acpc()
+
+
+def play_words(state: HandState, item: str, *, where: str = "") -> Action:
+    """Play one action in words (``fold``, ``check``, ``call``, ``all-in``, ``bet N``, ``raise 2.5bb``) on ``state``.
+
+    Raises ActionTextError (one line, prefixed with ``where``) when it cannot be read or is not legal now.
+    """
+    item = " ".join(item.strip().lower().split())
+    prefix = f"{where}: " if where else ""
+    match = _ITEM.match(item)
+    if match is None:
+        raise ActionTextError(f"{prefix}expected fold, check, call, all-in, bet N or raise N [bb]")
+    verb, amount = match["verb"], match["amount"]
+    if state.actor is None:
+        raise ActionTextError(f"{prefix}the hand is already over")
+    game = state.game
+    try:
+        if verb in _NO_AMOUNT and amount is None:
+            kind = _NO_AMOUNT[verb]
+            if kind == "fold":
+                return state.fold()
+            if kind == "call":
+                if verb == "check" and state.to_call() > 0:
+                    raise ActionTextError(f"{prefix}cannot check facing a bet of {state.to_call()} more chips")
+                return state.check_or_call()
+            high = state.max_raise_to()
+            if high is None:
+                raise ActionTextError(f"{prefix}no bet or raise is allowed here")
+            return state.bet_or_raise(high)
+        if verb in _WITH_AMOUNT and amount is None and game.is_limit:
+            low = state.min_raise_to()
+            if low is None:
+                raise ActionTextError(f"{prefix}no bet or raise is allowed here")
+            return state.bet_or_raise(low)
+        if verb in _WITH_AMOUNT and amount is not None:
+            chips = float(amount) * (game.big_blind if match["bb"] else 1)
+            if chips != int(chips):
+                raise ActionTextError(f"{prefix}{chips:g} is not a whole number of chips")
+            return state.bet_or_raise(int(chips))
+        raise ActionTextError(f"{prefix}expected fold, check, call, all-in, bet N or raise N [bb]")
+    except ActionTextError:
+        raise
+    except ValueError as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ActionTextError(f"{prefix}{detail}") from None
+
+
+def _amount(chips: int, unit: str, unit_chips: int) -> str:
+    units = chips / unit_chips
+    short = "bb" if unit == "big blind" else unit + ("s" if units != 1 else "")
+    return f"{chips} ({units:g} {short})"
+
+
+def describe_option(option: ActionOption, unit: str, unit_chips: int) -> str:
+    """An action as a player says it: ``fold``, ``check``, ``call 200 (2 bb)``, ``raise to 750 (7.5 bb)``."""
+    if option.kind in ("fold", "check"):
+        text = option.kind
+    elif option.kind == "call":
+        text = f"call {_amount(option.chips, unit, unit_chips)}"
+    else:
+        text = f"{option.kind} to {_amount(option.to, unit, unit_chips)}"
+    return text + (", all-in" if option.all_in else "")

@@ -1,4 +1,5 @@
-"""A trained Kuhn or Leduc policy in OpenSpiel's tabular form (``holdem policy export --format openspiel``).
+"""A trained Kuhn or Leduc policy in OpenSpiel's tabular form (``holdem policy export --format openspiel``), and
+loaded back into OpenSpiel's own ``TabularPolicy`` (:func:`openspiel_tabular_policy`).
 
 Writes ``{"game": "kuhn_poker"|"leduc_poker", "policy": {info_state_string: [[action_id, prob], ...]}}``
 with OpenSpiel's own information-state strings and action ids (Kuhn: pass 0, bet 1; Leduc: fold 0,
@@ -8,6 +9,7 @@ call 1, raise 2; Leduc cards numbered ``2 * rank + suit`` from the lowest rank, 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,47 @@ def export_openspiel(source: str | Path, out: Path) -> dict[str, Any]:
     except OSError as exc:
         raise ExportError(f"cannot write {out}: {exc.strerror}") from None
     return document
+
+
+def fill_tabular(document: dict[str, Any], state_lookup: Mapping[str, int], table: np.ndarray) -> np.ndarray:
+    """Write a document's probabilities into a tabular policy's array (rows by ``state_lookup``), in place.
+
+    ExportError when the document and the table do not cover the same information states.
+    """
+    policy = document.get("policy")
+    if not isinstance(policy, dict):
+        raise ExportError("not an OpenSpiel policy document: no 'policy' mapping")
+    missing = sorted(set(state_lookup) - set(policy))
+    extra = sorted(set(policy) - set(state_lookup))
+    if missing or extra:
+        example = (missing or extra)[0]
+        raise ExportError(f"the document and {document.get('game')!r} disagree on {len(missing)} missing and "
+                          f"{len(extra)} unknown information states, such as {example!r}")
+    table[...] = 0.0
+    for key, index in state_lookup.items():
+        for action, probability in policy[key]:
+            table[index, int(action)] = probability
+    return table
+
+
+def openspiel_tabular_policy(source: str | Path | dict[str, Any]) -> Any:
+    """An OpenSpiel ``TabularPolicy`` (needs the openspiel extra) of an exported document, a JSON file written
+    by ``holdem policy export --format openspiel``, or a Kuhn/Leduc run directory, policy file or checkpoint."""
+    try:
+        import pyspiel
+        from open_spiel.python import policy as openspiel_policy_module
+    except ImportError:
+        raise ExportError("loading into OpenSpiel needs open_spiel: pip install -e '.[openspiel]'") from None
+    if isinstance(source, dict):
+        document = source
+    elif Path(source).suffix == ".json":
+        try:
+            document = json.loads(Path(source).read_text())
+        except (OSError, ValueError) as exc:
+            raise ExportError(f"cannot read {source}: {exc}") from None
+    else:
+        policy, meta = load_policy(source)
+        document = openspiel_policy(policy.astype(np.float32), *rebuild(meta))
+    tabular = openspiel_policy_module.TabularPolicy(pyspiel.load_game(document["game"]))
+    fill_tabular(document, tabular.state_lookup, tabular.action_probability_array)
+    return tabular

@@ -116,6 +116,8 @@ def summary_lines(view: RunView, now: float, worker: int | None = None, style: S
     out = []
     span = (view.last_ts - view.first_ts) if view.first_ts is not None and view.last_ts is not None else 0.0
     head = f"{view.events} events over {span:.1f} s"
+    if view.runs > 1:
+        head = f"run {view.runs} of this file (earlier runs left out): " + head
     if view.game:
         head += f", game {view.game}, {view.num_workers} worker(s)"
     if view.bad_lines:
@@ -155,7 +157,8 @@ def summary_lines(view: RunView, now: float, worker: int | None = None, style: S
     out.append(f"restarts {view.restarts}  requeued {view.requeues}  worker stderr lines {view.stderr_lines}")
     if view.last_checkpoint is not None:
         ck = view.last_checkpoint
-        out.append(f"checkpoints {view.checkpoints}, last {_fmt_age(view.checkpoint_age(now))} ago: it "
+        at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(num(ck.get("ts")) or now)))
+        out.append(f"checkpoints {view.checkpoints}, last {_fmt_age(view.checkpoint_age(now))} ago ({at}): it "
                    f"{ck.get('iterations', 0):,}, {_fmt_bytes(ck.get('bytes'))}, written in {ck.get('seconds', '?')} s "
                    f"-> {ck.get('path')}")
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
 ERROR_EVENTS = {"worker_error", "fatal", "restart", "hang", "protocol_error", "shutdown_timeout", "reap_timeout"}
@@ -27,10 +27,15 @@ class WorkerRow:
 
 @dataclass
 class RunView:
-    """Run state folded from events: the numbers the live line, the table and the summary show."""
+    """Run state folded from events: the numbers the live line, the table and the summary show.
+
+    Several runs appended to one file (resumed into the same directory) are told apart by ``run_start``:
+    the view then shows the latest run only, and ``runs`` counts them.
+    """
 
     events: int = 0
     bad_lines: int = 0
+    runs: int = 0
     first_ts: float | None = None
     last_ts: float | None = None
     game: str | None = None
@@ -81,12 +86,15 @@ class RunView:
             del self.errors[:-MAX_ERRORS_KEPT]
 
     def _on_run_start(self, ev: dict[str, Any], ts: float | None) -> None:
+        """A run appended to the file (a resume into the same directory) starts a fresh view of its own."""
+        runs, bad_lines = self.runs + 1, self.bad_lines
+        for f in fields(self):
+            setattr(self, f.name, f.default_factory() if f.default_factory is not MISSING else f.default)
+        self.runs, self.bad_lines, self.events = runs, bad_lines, 1
+        self.first_ts = self.last_ts = ts
         self.game = ev.get("game")
         self.num_workers = ev.get("workers")
         self.iterations = int(ev.get("iterations") or 0)
-        self.run_end = None
-        self.workers.clear()
-        self._last_job_progress = self._first_job_progress = self._latest_job_progress = None
 
     def _on_progress(self, ev: dict[str, Any], ts: float | None) -> None:
         for row in ev.get("workers") or []:

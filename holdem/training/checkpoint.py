@@ -17,8 +17,10 @@ from holdem.training.errors import RunError
 
 CHECKPOINT_KIND = "checkpoint"
 CHECKPOINT_VERSION = 1
-IDENTITY_CHECKS = {"game": "game", "tree_hash": "betting tree (action menu)",
-                   "abstraction_hash": "card abstraction", "algorithm": "algorithm"}
+IDENTITY_CHECKS = {"game": "game", "abstraction_hash": "card abstraction (bucket file)",
+                   "tree_hash": "betting tree (action menu)", "algorithm": "algorithm"}
+"""Checked in this order: buckets before the tree, since other bucket counts also change the tree."""
+IDENTITY_NAMES = {"abstraction_hash": "abstraction_name", "tree_hash": "menu_name"}
 
 
 def run_identity(tree: BettingTree, abstraction: CardAbstraction, algorithm: str) -> dict[str, Any]:
@@ -29,7 +31,15 @@ def run_identity(tree: BettingTree, abstraction: CardAbstraction, algorithm: str
         "tree_hash": tree.content_hash(),
         "abstraction_hash": abstraction.content_hash(),
         "algorithm": algorithm,
+        "abstraction_name": describe_abstraction(abstraction),
+        "menu_name": tree.menu.name if tree.menu is not None else "none (limit game)",
     }
+
+
+def describe_abstraction(abstraction: CardAbstraction) -> str:
+    """``tiny, buckets [169, 8, 8, 8]``: how a person tells two card abstractions apart."""
+    spec = (abstraction.spec or {}).get("name", "lossless") if isinstance(abstraction.spec, dict) else "lossless"
+    return f"{spec}, buckets {[int(n) for n in abstraction.num_buckets]}"
 
 
 def write_checkpoint(directory: Path, regret: np.ndarray, strategy_sum: np.ndarray, state: dict[str, Any],
@@ -76,7 +86,13 @@ def read_checkpoint(path: Path, identity: dict[str, Any], shape: tuple[int, ...]
         raise RunError(str(exc)) from None
     for key, what in IDENTITY_CHECKS.items():
         if meta.get(key) != identity[key]:
-            raise RunError(f"checkpoint {path} was made for another {what}: {meta.get(key)!r} != {identity[key]!r}")
+            name = IDENTITY_NAMES.get(key)
+            theirs = meta.get(name, "not recorded") if name else meta.get(key)
+            ours = identity[name] if name else identity[key]
+            if name and theirs == ours:
+                theirs, ours = f"{theirs}, content {str(meta.get(key))[:12]}", f"{ours}, content {identity[key][:12]}"
+            raise RunError(f"checkpoint {path} was made with another {what}: it has {theirs}, this run has {ours}; "
+                           f"resume with the same --buckets, --actions and game it was trained with")
     if arrays["regret"].shape != shape:
         raise RunError(f"checkpoint {path} tables have shape {arrays['regret'].shape}, this run needs {shape}")
     return arrays, meta

@@ -7,8 +7,11 @@ write its files ends with the error named and the last complete checkpoint kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from holdem.training.config import TrainConfig
 from holdem.training.errors import OutputError, RunError
@@ -53,7 +56,7 @@ def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None =
                         iterations=run.iterations_applied, applied_ranges=len(run.applied),
                         config=config.to_dict())
             if parallel:
-                outcome = run_async(train_parallel(run, events, on_progress))
+                outcome = _run_supervisor(train_parallel(run, events, on_progress))
             else:
                 outcome = train_sequential(run, events, on_progress)
             if outcome.error is None and not outcome.reason.endswith("(forced)"):
@@ -88,3 +91,25 @@ def _write_blueprint(run: BlueprintRun, outcome: RunOutcome, events: EventLog) -
         return outcome
     events.emit("blueprint", path=str(run.paths.blueprint), checksum=checksum, iterations=outcome.iterations)
     return outcome
+
+
+def _run_supervisor(main: Coroutine[Any, Any, RunOutcome]) -> RunOutcome:
+    """``run_async`` here, or on a thread with its own loop when this thread already runs one (a notebook)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run_async(main)
+    box: dict[str, Any] = {}
+
+    def supervise() -> None:
+        try:
+            box["outcome"] = run_async(main)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=supervise, name="holdem-supervisor")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["outcome"]

@@ -93,6 +93,9 @@ def action_menu(config: TrainConfig, game: GameDef) -> ActionMenu | None:
     return None if game.is_limit else load_menu(config.actions or "quick")
 
 
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".pck")
+
+
 def card_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | None
                      ) -> tuple[CardAbstraction, Path | None]:
     """Lossless buckets for small games, else a bucket file (a named spec is built when its file is missing)."""
@@ -100,6 +103,10 @@ def card_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | Non
     if source is None or source == "lossless":
         return lossless_for(game), None
     path = Path(source)
+    if path.suffix.lower() in PICKLE_SUFFIXES:
+        raise RunError(f"bucket file {source} is a pickle: pickle files are refused because loading one can run "
+                       f"any code; pass a bucket spec name instead, such as --buckets mid (built once into "
+                       f"{default_bucket_path(game, 'mid')}), or a .npz file from holdem buckets build")
     if path.suffix != ".npz":
         path = default_bucket_path(game, source)
         if not path.is_file():

@@ -1,0 +1,32 @@
+"""Fixtures shared by several test modules: small trained runs, paid for once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from holdem.policy import Policy
+from holdem.training import train
+from holdem.training.config import build_config
+
+
+@pytest.fixture(scope="session")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small trained runs: Kuhn and Leduc (briefly, so their exploitability is clearly above zero), HUNL-tiny."""
+    root = tmp_path_factory.mktemp("policy-runs")
+    plans = {
+        "kuhn": {"game": "kuhn", "iterations": 200},
+        "leduc": {"game": "leduc", "iterations": 2000},
+        "hunl": {"game": "hunl", "actions": "tiny", "buckets": "tiny", "iterations": 200_000},
+    }
+    out = {}
+    for name, raw in plans.items():
+        train(build_config({**raw, "num_workers": 1, "seed": 3}), root / name)
+        out[name] = root / name
+    return out
+
+
+@pytest.fixture(scope="session")
+def hunl_policy(runs: dict[str, Path]) -> Policy:
+    return Policy.load(runs["hunl"])
