@@ -53,7 +53,7 @@ class BatchRunner:
         self.kernel_tree: KernelTree = kernel_tree(tree, abstraction)
         self.kernel_data: tuple = abstraction.kernel_data()
         self.algorithm = algorithm
-        self.num_actions = row_num_actions(tree).astype(np.int32)
+        self.num_actions = row_num_actions(tree).astype(np.uint8)
         self.buffer = DeltaBuffer(tree.num_rows, tree.max_actions, delta_capacity)
         self._kernel = KERNELS[algorithm]
         self._spilled: list[PackedDeltas] = []

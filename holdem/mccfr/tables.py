@@ -20,7 +20,7 @@ from holdem.mccfr.prefetch import prefetch_row
 TABLE_DTYPE = np.float32
 BYTES_PER_ENTRY = 4
 TABLES = 2
-PREFETCH_DISTANCE = 8
+PREFETCH_DISTANCE = 16
 
 
 class TableError(ValueError):

@@ -166,6 +166,7 @@ class Housekeeping:
             "iterations": self.run.iterations_applied,
             "it_per_s": round((self.run.iterations_applied - mark_it) / span, 1),
             "nodes_per_s": round((self.run.nodes - mark_nodes) / span, 1),
+            "nodes": self.run.nodes,
             "elapsed_s": round(self.clock.total(), 3),
             "table_fill": round(table_fill, 4),
             "exploitability": self.exploitability,

@@ -68,7 +68,7 @@ class BlueprintRun:
         self.shared = shared
         self.memory = memory_report(tree.num_rows, tree.max_actions, workers=config.workers)
         self.num_actions = row_num_actions(tree)
-        self.row_actions = self.num_actions.astype(np.int32)
+        self.row_actions = self.num_actions.astype(np.uint8)
         self.big_blind = float(chip_unit(tree.game)[0])
         self.applied = IterationRanges()
         self.gaps: deque[tuple[int, int]] = deque()
