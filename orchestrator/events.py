@@ -169,7 +169,9 @@ class ProcessSampler:
     """CPU% and RSS of a set of processes, without blocking.
 
     CPU% is measured over at least ``min_interval_s``: a caller asking sooner gets the last
-    reading, so several readers (progress loop, job) do not shrink each other's windows to noise.
+    reading, so several readers (progress loop, job) do not shrink each other's windows to noise. A report
+    over many workers reads at most ``budget`` processes afresh (see :meth:`begin_report`), so the cost on
+    the event loop stays bounded whatever the worker count.
     """
 
     def __init__(self, min_interval_s: float = 0.5, clock: Callable[[], float] = time.monotonic) -> None:
@@ -177,13 +179,20 @@ class ProcessSampler:
         self._last: dict[int, tuple[float, dict[str, float | int | None]]] = {}
         self._min_interval_s = min_interval_s
         self._clock = clock
+        self._budget: int | None = None
+
+    def begin_report(self, budget: int | None) -> None:
+        """The next reads may refresh at most ``budget`` processes (None: all); the others keep their last."""
+        self._budget = budget
 
     def sample(self, pid: int) -> dict[str, float | int | None]:
         """``{"cpu_percent", "rss_bytes"}`` for ``pid``; None values when it is gone."""
         now = self._clock()
         last = self._last.get(pid)
-        if last is not None and now - last[0] < self._min_interval_s:
+        if last is not None and (now - last[0] < self._min_interval_s or self._budget == 0):
             return last[1]
+        if self._budget is not None:
+            self._budget -= 1
         proc = self._procs.get(pid)
         try:
             if proc is None:

@@ -25,6 +25,8 @@ from .protocol import DEFAULT_MAX_FRAME_BYTES, MessageType, ProtocolError, encod
 from .transport import SubprocessTransport, WorkerHandle, WorkerSpec, WorkerTransport, describe_exit
 
 _EOF_WAIT_S = 1.0
+SAMPLES_PER_REPORT = 32
+"""Worker processes read afresh (CPU, RSS) per progress report: the rest keep their last reading."""
 _REAP_WAIT_S = 5.0
 
 
@@ -90,6 +92,7 @@ class Supervisor:
         self._intensity = RestartIntensity(self.config.restart)
         self._lag = LoopLagMonitor(self.config.lag_interval_s)
         self._sampler = ProcessSampler()
+        self._report_offset = 0
         self._packer = make_packer()
         self._workers: dict[int, _Worker] = {}
         self._next_worker_id = 0
@@ -152,7 +155,10 @@ class Supervisor:
         now = self._now()
         workers = []
         paused = 0.0
-        for w in self._workers.values():
+        self._sampler.begin_report(SAMPLES_PER_REPORT)
+        live = list(self._workers.values())
+        self._report_offset = (self._report_offset + SAMPLES_PER_REPORT) % max(1, len(live))
+        for w in live[self._report_offset:] + live[:self._report_offset]:
             row = asdict(w.info)
             row.update(self._sampler.sample(w.info.pid) if w.info.pid else {})
             row["in_flight"] = self.ledger.in_flight_count(w.info.worker_id)

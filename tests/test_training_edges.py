@@ -248,6 +248,14 @@ def test_linear_weighting_with_pluribus_discounts_is_refused_in_one_line():
         MCCFRConfig.from_dict({"pruning_threshold": -5, "pruning_threshold_bb_per_iteration": -0.01})
 
 
+def test_every_shipped_config_survives_the_round_trip_workers_make():
+    from holdem.training.config import CONFIGS_DIR, build_config, load_config_file
+
+    for path in sorted(CONFIGS_DIR.glob("*.yaml")):
+        mccfr = build_config(load_config_file(str(path))).mccfr
+        assert MCCFRConfig.from_dict(mccfr.to_dict()) == mccfr, path.name
+
+
 def test_thresholds_per_big_blind_scale_with_the_effective_iterations():
     config = MCCFRConfig.from_dict({"discount_mode": "pluribus", "discount_interval": 1000,
                                     "pruning_threshold_bb_per_iteration": -0.01,

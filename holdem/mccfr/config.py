@@ -26,6 +26,8 @@ DISCOUNT_MODES = ("none", "static", "dcfr", "pluribus")
 
 P_LINEAR, P_PRUNE_PROB, P_PRUNE_THRESHOLD, P_REGRET_FLOOR, P_EPSILON = range(5)
 NUM_PARAMS = 5
+DEFAULT_PRUNING_THRESHOLD = -300_000_000.0
+"""Pluribus' fixed threshold, used when neither pruning_threshold nor the per-big-blind form is set."""
 """Layout of the float64 parameter vector a kernel batch reads (see :meth:`MCCFRConfig.kernel_params`)."""
 
 
@@ -58,7 +60,7 @@ class MCCFRConfig:
     dcfr_gamma: float = 2.0
     enable_pruning: bool = False
     pruning_warmup: int = 0
-    pruning_threshold: float = -300_000_000.0
+    pruning_threshold: float | None = None
     pruning_threshold_bb_per_iteration: float | None = None
     pruning_probability: float = 0.95
     regret_floor: float | None = None
@@ -81,7 +83,7 @@ class MCCFRConfig:
             values[key] = _check(key, value)
         for raw, scaled in (("pruning_threshold", "pruning_threshold_bb_per_iteration"),
                             ("regret_floor", "regret_floor_bb_per_iteration")):
-            if raw in values and values.get(scaled) is not None:
+            if values.get(raw) is not None and values.get(scaled) is not None:
                 raise ConfigError(f"give {raw} or {scaled}, not both")
         config = cls(**values)
         if config.use_linear_weighting and config.discount_mode == "pluribus":
@@ -131,7 +133,7 @@ class MCCFRConfig:
     def thresholds(self, big_blind: float, iteration: int) -> tuple[float, float]:
         """(pruning threshold, regret floor) in regret units once ``iteration`` iterations are done."""
         weight = None
-        threshold = self.pruning_threshold
+        threshold = DEFAULT_PRUNING_THRESHOLD if self.pruning_threshold is None else self.pruning_threshold
         if self.pruning_threshold_bb_per_iteration is not None:
             weight = self.effective_iterations(iteration)
             threshold = self.pruning_threshold_bb_per_iteration * big_blind * weight
@@ -252,6 +254,8 @@ def _check(key: str, value: Any) -> Any:
         return _number(key, value, float)
     if key == "regret_floor":
         return None if value is None else _number(key, value, float, None, 0.0)
+    if key == "pruning_threshold":
+        return None if value is None else _number(key, value, float)
     if key in ("pruning_threshold_bb_per_iteration", "regret_floor_bb_per_iteration"):
         return None if value is None else _number(key, value, float, None, 0.0)
     return _number(key, value, float)

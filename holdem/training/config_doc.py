@@ -89,7 +89,7 @@ KEY_DOCS: dict[str, KeyDoc] = {
     "enable_pruning": KeyDoc("regret-based pruning: skip actions whose regret is below pruning_threshold",
                              seed="enable_pruning"),
     "pruning_warmup": KeyDoc("iterations before pruning starts", "iterations"),
-    "pruning_threshold": KeyDoc("regret below which an action may be pruned, fixed (Pluribus used -300M); "
+    "pruning_threshold": KeyDoc("regret below which an action may be pruned, fixed (unset: -300M, as Pluribus); "
                                 "prefer pruning_threshold_bb_per_iteration", "regret (chips x weight)",
                                 seed="pruning_threshold"),
     "pruning_threshold_bb_per_iteration": KeyDoc("pruning threshold that scales with the run: this many big "

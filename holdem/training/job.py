@@ -181,11 +181,12 @@ async def train_parallel(run: BlueprintRun, events: EventLog, on_progress: Progr
     config = supervisor_config(run.config, job.supervisor_settings["arena_slot_bytes"])
     supervisor = Supervisor(job, worker_spec(run), config, events=events)
     job.supervisor = supervisor
+    batches_before = run.batches_applied
     summary = await supervisor.run()
     await job.finish(force=supervisor.forced or summary.error is not None)
     error = job.error or summary.error
     checkpoint = job.housekeeping.last_written
-    if job.error is None:
+    if job.error is None and run.batches_applied > batches_before:
         checkpoint = await job.housekeeping.checkpoint("final")
     reason = summary.reason
     if error is None and reason in ("finished", "completed", "done"):
