@@ -21,9 +21,10 @@ from typing import Any
 import msgpack
 import numpy as np
 
+from orchestrator.config import SupervisorConfig
 from orchestrator.events import EventLog
 from orchestrator.loop import run_async
-from orchestrator.supervisor import Supervisor, SupervisorConfig
+from orchestrator.supervisor import Supervisor
 from orchestrator.testing.jobs import echo_spec
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,8 +1,9 @@
 """The supervisor: keeps N workers busy with a job's batches, exactly once, through crashes and hangs.
 
-One asyncio task per worker slot owns that slot's life (spawn → ready → work → death → restart);
-one delivery task hands results to the job in arrival order, never two at once. Every wait is
-on an event (data, exit, a deadline); nothing polls or sleeps to find out what happened.
+One asyncio task per worker slot owns that slot's life (spawn → ready → work → death → restart); the
+supervisor issues tasks up to each worker's credits and routes what workers send; results go through
+:class:`~orchestrator.results.ResultDesk`. Every wait is on an event (data, exit, a deadline); nothing
+polls or sleeps to find out what happened.
 """
 
 from __future__ import annotations
@@ -11,72 +12,25 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .arena import ENV_ARENA, ArenaReader, ArenaSpec, create_arena, remove_stale_arenas
+from .arena import ENV_ARENA, ArenaReader, create_arena, remove_stale_arenas
+from .config import SupervisorConfig
 from .events import EventLog, LoopLagMonitor, ProcessSampler
-from .job import Delivery, Job, Summary, WorkerInfo
-from .ledger import Batch, BatchLedger, LedgerError
-from .policy import RestartIntensity, RestartPolicy
-from .protocol import DEFAULT_MAX_FRAME_BYTES, MessageType, ProtocolError, encode, make_packer
+from .job import Job, Summary, WorkerInfo
+from .ledger import BatchLedger
+from .policy import RestartIntensity
+from .protocol import MessageType, ProtocolError, encode, make_packer
+from .results import ResultDesk
 from .transport import SubprocessTransport, WorkerHandle, WorkerSpec, WorkerTransport, describe_exit
+from .worker_state import WorkerState
 
 _EOF_WAIT_S = 1.0
 SAMPLES_PER_REPORT = 32
 """Worker processes read afresh (CPU, RSS) per progress report: the rest keep their last reading."""
 _REAP_WAIT_S = 5.0
-
-
-@dataclass(frozen=True)
-class SupervisorConfig:
-    """Knobs of one run; defaults suit long training runs, tests shorten the timeouts."""
-
-    num_workers: int = 2
-    credits: int = 2
-    restart: RestartPolicy = field(default_factory=RestartPolicy)
-    heartbeat_interval_s: float = 1.0
-    heartbeat_timeout_s: float = 10.0
-    boot_timeout_s: float = 60.0
-    grace_s: float = 10.0
-    shutdown_timeout_s: float = 3.0
-    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
-    max_buffered_results: int = 1
-    arena_slots: int = 0
-    arena_slot_bytes: int = 0
-    progress_interval_s: float = 5.0
-    lag_interval_s: float = 0.02
-    handle_signals: bool = True
-    log_batches: bool = True
-
-
-class _Worker:
-    def __init__(self, info: WorkerInfo, loop: asyncio.AbstractEventLoop) -> None:
-        self.info = info
-        self.handle: WorkerHandle | None = None
-        self.ready: asyncio.Future = loop.create_future()
-        self.dead: asyncio.Future = loop.create_future()
-        self.eof: asyncio.Future = loop.create_future()
-        self.exit_task: asyncio.Task | None = None
-        self.watchdog: asyncio.TimerHandle | None = None
-        self.accepting = True
-        self.queued = 0
-        self.unfinished = 0
-        self.done_ids: set[int] = set()
-        self.arena: ArenaSpec | None = None
-        self.leases: dict[int, Delivery] = {}
-        self.paused_since: float | None = None
-        self.bytes_mark = 0
-        self.returncode: int | None = None
-        self.last_lines: deque[str] = deque(maxlen=5)
-
-    def die(self, reason: str) -> None:
-        if not self.dead.done():
-            self.dead.set_result(reason)
-        if self.watchdog is not None:
-            self.watchdog.cancel()
 
 
 class Supervisor:
@@ -94,7 +48,7 @@ class Supervisor:
         self._sampler = ProcessSampler()
         self._report_offset = 0
         self._packer = make_packer()
-        self._workers: dict[int, _Worker] = {}
+        self._workers: dict[int, WorkerState] = {}
         self._next_worker_id = 0
         self._issuing = True
         self._stop_reason: str | None = None
@@ -102,15 +56,15 @@ class Supervisor:
         self._force = False
         self._signals_seen = 0
         self._bp_total = 0.0
-        self._deliver_s = 0.0
         self._started = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_fut: asyncio.Future | None = None
         self._ladder_fut: asyncio.Future | None = None
         self._drained = asyncio.Event()
-        self._deliveries: asyncio.Queue[tuple[_Worker, Batch, dict, int]] = asyncio.Queue()
-        self._accepts = hasattr(job, "accept")
-        self._closed = False
+        self._results = ResultDesk(job, self.ledger, self.events, self._workers, call_job=self._call_job,
+                                   protocol_error=self.on_protocol_error, after=self._after_result,
+                                   resume=self._resume, max_buffered_results=self.config.max_buffered_results,
+                                   log_batches=self.config.log_batches)
         self.signal: str | None = None
 
     # ---- public control -------------------------------------------------------------------------
@@ -172,7 +126,7 @@ class Supervisor:
             "in_flight": counts["in_flight"], "delivering": counts["delivering"],
             "pending": counts["pending"],
             "restarts": self._intensity.total, "loop_lag": self._lag.snapshot(),
-            "backpressure_s": round(self._bp_total + paused, 6), "deliver_s": round(self._deliver_s, 6),
+            "backpressure_s": round(self._bp_total + paused, 6), "deliver_s": round(self._results.deliver_s, 6),
             "elapsed_s": round(now - self._started, 3),
         }
 
@@ -188,7 +142,7 @@ class Supervisor:
             self._stop_fut.set_result(None)
         installed = self._install_signals()
         self._lag.start()
-        deliverer = loop.create_task(self._deliver_loop(), name="deliver")
+        deliverer = loop.create_task(self._results.deliver_forever(), name="deliver")
         progress = loop.create_task(self._progress_loop(), name="progress")
         slots = [loop.create_task(self._slot_loop(s), name=f"slot-{s}")
                  for s in range(self.config.num_workers)]
@@ -205,7 +159,7 @@ class Supervisor:
             await self._lag.stop()
             for sig in installed:
                 loop.remove_signal_handler(sig)
-            self._closed = True
+            self._results.closed = True
         summary = Summary(
             reason=self._stop_reason or "unknown", error=self._error, batches_done=self.ledger.done,
             requeued=self.ledger.requeued, restarts=self._intensity.total, abandoned=self.ledger.unfinished(),
@@ -270,7 +224,7 @@ class Supervisor:
             self.events.emit("shutdown_timeout", slots=len(late))
         if not self._force and not deliverer.done():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._deliveries.join(), self.config.grace_s)
+                await asyncio.wait_for(self._results.delivered(), self.config.grace_s)
 
     def _emergency_kill(self) -> None:
         for w in list(self._workers.values()):
@@ -309,12 +263,12 @@ class Supervisor:
         if not self._workers and not self._stopping:
             self._fail("no_workers", "every worker exited and none is to be restarted")
 
-    async def _start(self, slot: int) -> _Worker | None:
+    async def _start(self, slot: int) -> WorkerState | None:
         loop = self._loop
         assert loop is not None
         info = WorkerInfo(worker_id=self._next_worker_id, slot=slot, started_at=time.time())
         self._next_worker_id += 1
-        w = self._workers[info.worker_id] = _Worker(info, loop)
+        w = self._workers[info.worker_id] = WorkerState(info, loop)
         t0 = loop.time()
         env: dict[str, str] = {}
         reader: ArenaReader | None = None
@@ -354,12 +308,12 @@ class Supervisor:
                        f"ready: {reason}, {describe_exit(w.returncode)}; last output: {tail}")
         return None
 
-    async def _watch_exit(self, w: _Worker) -> None:
+    async def _watch_exit(self, w: WorkerState) -> None:
         assert w.handle is not None
         w.returncode = await w.handle.wait()
         w.die("exit")
 
-    async def _ladder(self, w: _Worker) -> None:
+    async def _ladder(self, w: WorkerState) -> None:
         """Close stdin, then SIGTERM, then SIGKILL, each with a bounded wait."""
         assert w.handle is not None
         w.info.state = "stopping"
@@ -375,7 +329,7 @@ class Supervisor:
                 return
         w.die("unkillable")
 
-    async def _bury(self, w: _Worker, reason: str) -> bool:
+    async def _bury(self, w: WorkerState, reason: str) -> bool:
         """Kill the worker's group, reap it, read its last complete frames, re-queue the rest."""
         handle, info = w.handle, w.info
         assert handle is not None and w.exit_task is not None
@@ -411,10 +365,10 @@ class Supervisor:
 
     # ---- watchdog and back-pressure ---------------------------------------------------------------
 
-    def _arm_watchdog(self, w: _Worker, at: float) -> None:
+    def _arm_watchdog(self, w: WorkerState, at: float) -> None:
         w.watchdog = self._loop.call_at(at, self._watchdog, w)  # type: ignore[union-attr]
 
-    def _watchdog(self, w: _Worker) -> None:
+    def _watchdog(self, w: WorkerState) -> None:
         if w.dead.done() or w.handle is None:
             return
         now, timeout = self._now(), self.config.heartbeat_timeout_s
@@ -428,12 +382,12 @@ class Supervisor:
         else:
             self._arm_watchdog(w, w.handle.last_activity + timeout)
 
-    def _pause(self, w: _Worker) -> None:
+    def _pause(self, w: WorkerState) -> None:
         if w.paused_since is None and w.handle is not None:
             w.handle.pause_reading()
             w.paused_since = self._now()
 
-    def _resume(self, w: _Worker) -> None:
+    def _resume(self, w: WorkerState) -> None:
         if w.paused_since is None or w.handle is None:
             return
         now = self._now()
@@ -460,7 +414,7 @@ class Supervisor:
                     w.ready.set_result(msg)
                 continue
             if mtype == MessageType.RESULT:
-                if not self._on_result_frame(w, handle, msg):
+                if not self._results.on_result_frame(w, handle, msg):
                     return
                 continue
             if mtype == MessageType.DONE:
@@ -472,7 +426,7 @@ class Supervisor:
                 w.unfinished -= 1
                 continue
             if mtype == MessageType.NEED_SLOT:
-                self._free_a_slot(w)
+                self._results.free_a_slot(w)
                 continue
             if mtype == MessageType.ERROR:
                 self.events.emit("worker_error", worker=w.info.worker_id, batch=msg.get("batch_id"),
@@ -484,84 +438,6 @@ class Supervisor:
         if w.queued > self.config.max_buffered_results:
             self._pause(w)
         self._pump()
-
-    def _on_result_frame(self, w: _Worker, handle: WorkerHandle, msg: dict) -> bool:
-        """Settle a result frame with the ledger and hand it to the job; False when the frame is bad."""
-        try:
-            ids = [int(i) for i in msg["batch_ids"]]
-            held = set(self.ledger.in_flight_on(w.info.worker_id))
-            if not ids or len(set(ids)) != len(ids) or not held.issuperset(ids):
-                raise LedgerError(f"result for batches {ids}, worker {w.info.worker_id} holds {sorted(held)}")
-            slot = msg.get("slot")
-            if slot is not None and (w.arena is None or slot in w.leases or not 0 <= slot < w.arena.slots):
-                raise LedgerError(f"result in arena slot {slot}, which is not free on this worker")
-            if not self._accepts and (len(ids) != 1 or slot is not None):
-                raise LedgerError("a result for several batches or in an arena needs a job with accept()")
-            batches = [self.ledger.receive(i, w.info.worker_id) for i in ids]
-        except (LedgerError, KeyError, TypeError, ValueError) as exc:
-            self.on_protocol_error(handle, ProtocolError(f"bad result frame: {exc}"))
-            return False
-        w.unfinished -= sum(1 for i in ids if i not in w.done_ids)
-        w.done_ids.difference_update(ids)
-        size = handle.bytes_received - w.bytes_mark
-        w.bytes_mark = handle.bytes_received
-        if not self._accepts:
-            w.queued += 1
-            self._deliveries.put_nowait((w, batches[0], msg, size))
-            return True
-        delivery = Delivery(self, w.info, ids, msg.get("payload") or {}, msg.get("stats") or {}, size, slot)
-        if slot is not None:
-            w.leases[slot] = delivery
-        w.info.bytes_received += size
-        self._call_job(self.job.accept, delivery)  # type: ignore[attr-defined]
-        return True
-
-    # ---- DeliveryOwner: how a job settles what it was handed --------------------------------------
-
-    def settle(self, delivery: Delivery, reason: str | None) -> None:
-        """Complete (``reason`` None) or reject a delivery, exactly once."""
-        if delivery.settled:
-            raise LedgerError(f"delivery of batches {delivery.batch_ids} settled twice")
-        delivery.settled = True
-        self.release_slot(delivery)
-        w = self._workers.get(delivery.worker.worker_id)
-        if reason is None:
-            for batch_id in delivery.batch_ids:
-                self.ledger.complete(batch_id)
-            delivery.worker.batches_done += len(delivery.batch_ids)
-        else:
-            for batch_id in delivery.batch_ids:
-                self.ledger.reject(batch_id)
-            self.events.emit("result_rejected", worker=delivery.worker.worker_id, batches=delivery.batch_ids,
-                             reason=reason)
-            for batch_id in delivery.batch_ids:
-                self._call_job(self.job.on_requeue, batch_id, f"rejected: {reason}")
-            if w is not None and not w.dead.done():
-                w.die("bad_result")
-        if self._closed:
-            return
-        self._check_drained()
-        self._pump()
-        self._check_finished()
-
-    def release_slot(self, delivery: Delivery) -> None:
-        """Give the delivery's arena slot back to its worker (if that worker is still there)."""
-        slot, delivery.slot = delivery.slot, None
-        if slot is None:
-            return
-        w = self._workers.get(delivery.worker.worker_id)
-        if w is None or w.leases.get(slot) is not delivery:
-            return
-        del w.leases[slot]
-        if w.handle is not None and not w.dead.done():
-            w.handle.write(encode(MessageType.RELEASE, self._packer, slot=slot))
-
-    def _free_a_slot(self, w: _Worker) -> None:
-        """The worker has no free slot: detach the oldest lease the job is not reading right now."""
-        for delivery in list(w.leases.values()):
-            if delivery.detach():
-                self.events.emit("detach", worker=w.info.worker_id, batches=delivery.batch_ids)
-                return
 
     def on_protocol_error(self, handle: WorkerHandle, error: ProtocolError) -> None:
         """The worker's stream is corrupt: kill it, its in-flight batches will be re-issued."""
@@ -593,9 +469,9 @@ class Supervisor:
         """Batches a stop waits for: in flight, and with a plain job also those being delivered (a job with
         ``accept`` settles what it was handed itself, after the supervisor returns if need be)."""
         counts = self.ledger.counts()
-        return counts["in_flight"] + (0 if self._accepts else counts["delivering"])
+        return counts["in_flight"] + (0 if self._results.accepts else counts["delivering"])
 
-    def _unlink_arena(self, w: _Worker) -> None:
+    def _unlink_arena(self, w: WorkerState) -> None:
         """Remove the arena's name; the job's views keep the mapping until they are released."""
         if w.arena is not None:
             Path(w.arena.path).unlink(missing_ok=True)
@@ -637,40 +513,18 @@ class Supervisor:
                 w.handle.write(encode(MessageType.TASK, self._packer, batch_id=batch.batch_id,  # type: ignore
                                       payload=batch.payload))
 
+    def _after_result(self) -> None:
+        """A result was settled (or a plain job failed on one): stop if need be, fill credits, maybe finish."""
+        if self._results.failure is not None:
+            self._fail("job_error", self._results.failure)
+            return
+        self._check_drained()
+        self._pump()
+        self._check_finished()
+
     def _check_finished(self) -> None:
         if self._issuing and self.ledger.outstanding() == 0 and self._call_job(self.job.finished):
             self.request_stop("completed")
-
-    async def _deliver_loop(self) -> None:
-        loop = self._loop
-        assert loop is not None
-        while True:
-            w, batch, msg, size = await self._deliveries.get()
-            try:
-                t0 = loop.time()
-                try:
-                    await self.job.on_result(batch.batch_id, msg.get("payload") or {}, w.info)
-                except Exception as exc:  # noqa: BLE001 - a broken job stops the run with its message
-                    self._fail("job_error", f"on_result({batch.batch_id}) raised {type(exc).__name__}: {exc}")
-                    return
-                spent = loop.time() - t0
-                self._deliver_s += spent
-                self.ledger.complete(batch.batch_id)
-                w.info.batches_done += 1
-                w.info.bytes_received += size
-                if self.config.log_batches:
-                    stats = msg.get("stats") or {}
-                    self.events.emit("batch_done", worker=w.info.worker_id, batch=batch.batch_id,
-                                     attempts=batch.attempts, seconds=stats.get("seconds"), bytes=size,
-                                     deliver_s=round(spent, 6))
-                w.queued -= 1
-                if w.queued <= self.config.max_buffered_results:
-                    self._resume(w)
-                self._check_drained()
-                self._pump()
-                self._check_finished()
-            finally:
-                self._deliveries.task_done()
 
     async def _progress_loop(self) -> None:
         while True:

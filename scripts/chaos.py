@@ -30,10 +30,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from orchestrator.config import SupervisorConfig  # noqa: E402
 from orchestrator.events import EventLog  # noqa: E402
+from orchestrator.job import WorkerInfo  # noqa: E402
 from orchestrator.loop import run_async  # noqa: E402
 from orchestrator.policy import RestartPolicy  # noqa: E402
-from orchestrator.supervisor import Supervisor, SupervisorConfig, WorkerInfo  # noqa: E402
+from orchestrator.supervisor import Supervisor  # noqa: E402
 from orchestrator.worker_runtime import ENV_CHAOS_SIGNALS  # noqa: E402
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from orchestrator.config import SupervisorConfig
 from orchestrator.events import EventLog
 from orchestrator.loop import run_async
-from orchestrator.supervisor import Supervisor, SupervisorConfig
+from orchestrator.supervisor import Supervisor
 from orchestrator.testing.jobs import ExactSumJob, echo_spec
 
 

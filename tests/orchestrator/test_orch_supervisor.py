@@ -11,9 +11,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from orchestrator.config import SupervisorConfig
 from orchestrator.events import EventLog
+from orchestrator.job import Summary
 from orchestrator.policy import RestartPolicy
-from orchestrator.supervisor import Summary, Supervisor, SupervisorConfig
+from orchestrator.supervisor import Supervisor
 from orchestrator.testing.jobs import ExactSumAcceptJob, ExactSumJob, echo_spec
 
 FAST = dict(heartbeat_interval_s=0.1, heartbeat_timeout_s=1.0, boot_timeout_s=15.0, grace_s=3.0,

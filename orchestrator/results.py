@@ -1,0 +1,153 @@
+"""Results from workers to the job: ledger checks on each result frame, handing it over, settling it.
+
+A job with ``accept`` gets a :class:`~orchestrator.job.Delivery` at once and settles it later (complete or
+reject); arena slots are leased to deliveries and released, or detached when a worker runs out of them. A
+plain job's results are delivered one at a time by :meth:`ResultDesk.deliver_forever`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from .events import EventLog
+from .job import Delivery, Job
+from .ledger import Batch, BatchLedger, LedgerError
+from .protocol import MessageType, ProtocolError, encode, make_packer
+from .transport import WorkerHandle
+from .worker_state import WorkerState
+
+
+class ResultDesk:
+    """Settles results with the ledger and the job; the supervisor calls it, it calls back ``after``."""
+
+    def __init__(self, job: Job, ledger: BatchLedger, events: EventLog, workers: dict[int, WorkerState], *,
+                 call_job: Callable[..., Any], protocol_error: Callable[[WorkerHandle, ProtocolError], None],
+                 after: Callable[[], None], resume: Callable[[WorkerState], None], max_buffered_results: int,
+                 log_batches: bool) -> None:
+        self.job = job
+        self.ledger = ledger
+        self.events = events
+        self._workers = workers
+        self._call_job = call_job
+        self._protocol_error = protocol_error
+        self._after = after
+        self._resume = resume
+        self._max_buffered = max_buffered_results
+        self._log_batches = log_batches
+        self._packer = make_packer()
+        self._deliveries: asyncio.Queue[tuple[WorkerState, Batch, dict, int]] = asyncio.Queue()
+        self.accepts = hasattr(job, "accept")
+        self.closed = False
+        self.deliver_s = 0.0
+        self.failure: str | None = None
+
+    async def delivered(self) -> None:
+        """Wait until every result queued for a plain job has been handed over."""
+        await self._deliveries.join()
+
+    def on_result_frame(self, w: WorkerState, handle: WorkerHandle, msg: dict) -> bool:
+        """Settle a result frame with the ledger and hand it to the job; False when the frame is bad."""
+        try:
+            ids = [int(i) for i in msg["batch_ids"]]
+            held = set(self.ledger.in_flight_on(w.info.worker_id))
+            if not ids or len(set(ids)) != len(ids) or not held.issuperset(ids):
+                raise LedgerError(f"result for batches {ids}, worker {w.info.worker_id} holds {sorted(held)}")
+            slot = msg.get("slot")
+            if slot is not None and (w.arena is None or slot in w.leases or not 0 <= slot < w.arena.slots):
+                raise LedgerError(f"result in arena slot {slot}, which is not free on this worker")
+            if not self.accepts and (len(ids) != 1 or slot is not None):
+                raise LedgerError("a result for several batches or in an arena needs a job with accept()")
+            batches = [self.ledger.receive(i, w.info.worker_id) for i in ids]
+        except (LedgerError, KeyError, TypeError, ValueError) as exc:
+            self._protocol_error(handle, ProtocolError(f"bad result frame: {exc}"))
+            return False
+        w.unfinished -= sum(1 for i in ids if i not in w.done_ids)
+        w.done_ids.difference_update(ids)
+        size = handle.bytes_received - w.bytes_mark
+        w.bytes_mark = handle.bytes_received
+        if not self.accepts:
+            w.queued += 1
+            self._deliveries.put_nowait((w, batches[0], msg, size))
+            return True
+        delivery = Delivery(self, w.info, ids, msg.get("payload") or {}, msg.get("stats") or {}, size, slot)
+        if slot is not None:
+            w.leases[slot] = delivery
+        w.info.bytes_received += size
+        self._call_job(self.job.accept, delivery)  # type: ignore[attr-defined]
+        return True
+
+    # ---- DeliveryOwner: how a job settles what it was handed --------------------------------------
+
+    def settle(self, delivery: Delivery, reason: str | None) -> None:
+        """Complete (``reason`` None) or reject a delivery, exactly once."""
+        if delivery.settled:
+            raise LedgerError(f"delivery of batches {delivery.batch_ids} settled twice")
+        delivery.settled = True
+        self.release_slot(delivery)
+        w = self._workers.get(delivery.worker.worker_id)
+        if reason is None:
+            for batch_id in delivery.batch_ids:
+                self.ledger.complete(batch_id)
+            delivery.worker.batches_done += len(delivery.batch_ids)
+        else:
+            for batch_id in delivery.batch_ids:
+                self.ledger.reject(batch_id)
+            self.events.emit("result_rejected", worker=delivery.worker.worker_id, batches=delivery.batch_ids,
+                             reason=reason)
+            for batch_id in delivery.batch_ids:
+                self._call_job(self.job.on_requeue, batch_id, f"rejected: {reason}")
+            if w is not None and not w.dead.done():
+                w.die("bad_result")
+        if not self.closed:
+            self._after()
+
+    def release_slot(self, delivery: Delivery) -> None:
+        """Give the delivery's arena slot back to its worker (if that worker is still there)."""
+        slot, delivery.slot = delivery.slot, None
+        if slot is None:
+            return
+        w = self._workers.get(delivery.worker.worker_id)
+        if w is None or w.leases.get(slot) is not delivery:
+            return
+        del w.leases[slot]
+        if w.handle is not None and not w.dead.done():
+            w.handle.write(encode(MessageType.RELEASE, self._packer, slot=slot))
+
+    def free_a_slot(self, w: WorkerState) -> None:
+        """The worker has no free slot: detach the oldest lease the job is not reading right now."""
+        for delivery in list(w.leases.values()):
+            if delivery.detach():
+                self.events.emit("detach", worker=w.info.worker_id, batches=delivery.batch_ids)
+                return
+
+    async def deliver_forever(self) -> None:
+        """Hand a plain job its results one at a time, in arrival order; stops at the first job failure."""
+        loop = asyncio.get_running_loop()
+        while True:
+            w, batch, msg, size = await self._deliveries.get()
+            try:
+                t0 = loop.time()
+                try:
+                    await self.job.on_result(batch.batch_id, msg.get("payload") or {}, w.info)
+                except Exception as exc:  # noqa: BLE001 - a broken job stops the run with its message
+                    self.failure = f"on_result({batch.batch_id}) raised {type(exc).__name__}: {exc}"
+                    self._after()
+                    return
+                spent = loop.time() - t0
+                self.deliver_s += spent
+                self.ledger.complete(batch.batch_id)
+                w.info.batches_done += 1
+                w.info.bytes_received += size
+                if self._log_batches:
+                    stats = msg.get("stats") or {}
+                    self.events.emit("batch_done", worker=w.info.worker_id, batch=batch.batch_id,
+                                     attempts=batch.attempts, seconds=stats.get("seconds"), bytes=size,
+                                     deliver_s=round(spent, 6))
+                w.queued -= 1
+                if w.queued <= self._max_buffered:
+                    self._resume(w)
+                self._after()
+            finally:
+                self._deliveries.task_done()

@@ -1,0 +1,40 @@
+"""What the supervisor tracks per worker incarnation (``worker_id`` is never reused; ``slot`` is)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from .arena import ArenaSpec
+from .job import Delivery, WorkerInfo
+from .transport import WorkerHandle
+
+
+class WorkerState:
+    """The supervisor's record of one worker incarnation: its handle, lifecycle futures, credits and leases."""
+
+    def __init__(self, info: WorkerInfo, loop: asyncio.AbstractEventLoop) -> None:
+        self.info = info
+        self.handle: WorkerHandle | None = None
+        self.ready: asyncio.Future = loop.create_future()
+        self.dead: asyncio.Future = loop.create_future()
+        self.eof: asyncio.Future = loop.create_future()
+        self.exit_task: asyncio.Task | None = None
+        self.watchdog: asyncio.TimerHandle | None = None
+        self.accepting = True
+        self.queued = 0
+        self.unfinished = 0
+        self.done_ids: set[int] = set()
+        self.arena: ArenaSpec | None = None
+        self.leases: dict[int, Delivery] = {}
+        self.paused_since: float | None = None
+        self.bytes_mark = 0
+        self.returncode: int | None = None
+        self.last_lines: deque[str] = deque(maxlen=5)
+
+    def die(self, reason: str) -> None:
+        """Mark the worker dead (first reason wins) and stop its watchdog."""
+        if not self.dead.done():
+            self.dead.set_result(reason)
+        if self.watchdog is not None:
+            self.watchdog.cancel()
