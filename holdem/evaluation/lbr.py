@@ -437,7 +437,8 @@ def _raise_value(lb: tuple, tree: np.ndarray, fraction: np.ndarray, probs: np.nd
 def decide(lb: tuple, tree: np.ndarray, fraction: np.ndarray, probs: np.ndarray, buckets: tuple, g: np.ndarray,
            deck: np.ndarray, hands: np.ndarray, st: np.ndarray, seat: int, hole: np.ndarray, board: np.ndarray,
            ints: np.ndarray, floats: np.ndarray, opp_kind: int, rng: np.ndarray) -> tuple[int, int]:
-    """LBR's move at its decision: the best of its menu by expected value against the range."""
+    """LBR's move at its decision: the best of its menu by expected value against the range (a raise wins a tie
+    with checking or calling, as it risks nothing more in this model)."""
     street = st[S_STREET]
     flags = ints[2 + street]
     num_sizes = ints[6 + street]
@@ -502,7 +503,7 @@ def decide(lb: tuple, tree: np.ndarray, fraction: np.ndarray, probs: np.ndarray,
             n += 1
             value = _raise_value(lb, tree, fraction, probs, hand_buckets, g, st, seat, to, opp_kind, weights, total,
                                  scores)
-            if value > best:
+            if value >= best:
                 best = value
                 best_kind = RAISE
                 best_to = to

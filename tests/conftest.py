@@ -1,0 +1,25 @@
+"""Fixtures shared by several test files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from holdem.training import train
+from holdem.training.config import build_config
+
+TINY_HUNL_ITERATIONS = (10_000, 100_000)
+
+
+@pytest.fixture(scope="session")
+def tiny_hunl_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """One seeded heads-up run (tiny menu and buckets, one worker) stopped at two iteration counts."""
+    root = tmp_path_factory.mktemp("tiny-hunl")
+    runs = {}
+    for iterations in TINY_HUNL_ITERATIONS:
+        config = build_config({"game": "hunl", "actions": "tiny", "buckets": "tiny", "iterations": iterations,
+                               "num_workers": 1, "seed": 5})
+        train(config, root / f"it{iterations}")
+        runs[iterations] = root / f"it{iterations}"
+    return runs
