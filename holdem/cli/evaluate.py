@@ -24,8 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "replayed with POLICY in every seat (the other seats play OTHER) so card luck cancels. "
                     f"Agents: a baseline ({', '.join(sorted(BASELINES))}), a run directory or policy file, "
                     "br:PATH, the exact best response to that policy (Kuhn, Leduc), or lbr, local best response "
-                    "(lbr:fcpa, lbr:fc/fcpa/fcpa/fcpa@200: menus of f fold, c call, h half pot, p pot, d 2x pot, "
-                    "a all in, per round; @N sampled runouts). With --curve, POLICY is a run directory and "
+                    "(lbr:fcpa, lbr:fc/fcpa/fcpa/fcpa@50: menus of f fold, c call, h half pot, p pot, d 2x pot, "
+                    "a all in, per round; @N runouts per equity). With --curve, POLICY is a run directory and "
                     "each of its snapshots and checkpoints plays OTHER (default lbr) and the final blueprint.",
     )
     parser.add_argument("policy", metavar="POLICY", help="the agent measured (a baseline name or a policy path)")

@@ -51,7 +51,7 @@ from holdem.evaluation.kernel_agents import (
     kernel_agent,
     options,
 )
-from holdem.evaluation.kernel_rng import below, rng_state, uniform
+from holdem.evaluation.kernel_rng import below, next_u64, rng_state, uniform
 from holdem.evaluation.tree_walk import T_KIND, advance, bucket, no_policy, step
 from holdem.evaluation.variance import (
     DEFAULT_RUNOUTS,
@@ -102,7 +102,7 @@ def _seat_cards(g: np.ndarray, holes: np.ndarray, board: np.ndarray, seat: int, 
 def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndarray, ints: np.ndarray,
               floats: np.ndarray, t0: np.ndarray, f0: np.ndarray, pr0: np.ndarray, kd0: tuple, t1: np.ndarray,
               f1: np.ndarray, pr1: np.ndarray, kd1: tuple, lb: tuple, rng: np.ndarray, holes: np.ndarray,
-              board: np.ndarray, hero_seat: int, variance: int, runouts: int, equity: np.ndarray,
+              board: np.ndarray, hero_seat: int, variance: int, runouts: int, seed: np.uint64, equity: np.ndarray,
               log: np.ndarray, log_u: np.ndarray, log_count: np.ndarray, log_index: int) -> tuple[int, float, bool]:
     """One hand with the hero (role 0) in ``hero_seat``: its chips, its estimate, whether every move was legal.
 
@@ -135,7 +135,6 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
     kinds = np.zeros(MAX_OPTIONS, dtype=np.int64)
     tos = np.zeros(MAX_OPTIONS, dtype=np.int64)
     probs = np.zeros(MAX_OPTIONS, dtype=np.float64)
-    reset_equity(equity)
     correction = 0.0
     count = 0
     last_street = 0
@@ -170,7 +169,7 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
             move_to = tos[pick]
             if variance == VARIANCE_AIVAT and n > 1:
                 correction += decision_correction(g, deck, st, hero_seat, holes, board, n, kinds, tos, probs, pick,
-                                                  runouts, rng, equity)
+                                                  runouts, seed, equity)
         if not legal(g, st, move_kind, move_to):
             if log_index >= 0:
                 log_count[log_index] = count
@@ -206,7 +205,7 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
                         move_to if move_kind == RAISE else 0, 1 - lbr_seat, opp_kind == KIND_POLICY, st[S_STREET])
         if variance == VARIANCE_AIVAT and st[S_STREET] > street:
             correction += chance_correction(g, deck, st, hero_seat, holes, board, street, st[S_STREET], runouts,
-                                            rng, equity)
+                                            seed, equity)
         count += 1
     if log_index >= 0:
         log_count[log_index] = count
@@ -221,7 +220,7 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
         estimate -= correction
     elif variance == VARIANCE_ALLIN and showdown and g[G_VISIBLE + last_street] < g[G_BOARD_TOTAL]:
         at_stake = min(st[S_CONTRIB], st[S_CONTRIB + 1])
-        estimate = at_stake * (2.0 * equity_at(g, deck, hero_seat, holes, board, last_street, runouts, rng,
+        estimate = at_stake * (2.0 * equity_at(g, deck, hero_seat, holes, board, last_street, runouts, seed,
                                                equity) - 1.0)
     return chips, estimate, True
 
@@ -262,6 +261,8 @@ def play_chunk(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.nda
             board[i] = cards[2 * k + i]
         group_estimate = 0.0
         group_chips = 0
+        seed = next_u64(rng)
+        reset_equity(equity)
         for hero_seat in range(2):
             index = 2 * group + hero_seat
             log_index = index if logging and index < log.shape[0] else -1
@@ -269,7 +270,7 @@ def play_chunk(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.nda
                 for i in range(dealt):
                     log_cards[log_index, i] = cards[i]
             won, estimate, ok = play_hand(g, deck, hands, table, ints, floats, t0, f0, pr0, kd0, t1, f1, pr1, kd1, lb,
-                                          rng, holes, board, hero_seat, variance, runouts, equity, log, log_u,
+                                          rng, holes, board, hero_seat, variance, runouts, seed, equity, log, log_u,
                                           log_count, log_index)
             if not ok:
                 return index

@@ -44,3 +44,22 @@ def uniform(state: np.ndarray) -> float:
 def below(state: np.ndarray, bound: int) -> int:
     """Uniform int in [0, bound) (multiply-shift on the high 32 bits)."""
     return int(((next_u64(state) >> _S32) * np.uint64(bound)) >> _S32)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S31 = np.uint64(31)
+
+
+@njit(cache=True)
+def substream(seed: np.uint64, stream: int) -> np.ndarray:
+    """A state derived from ``seed`` and ``stream`` alone (splitmix64), so equal inputs replay equal draws."""
+    z = seed + _GOLDEN * np.uint64(stream + 1)
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z = z ^ (z >> _S31)
+    out = np.empty(1, dtype=np.uint64)
+    out[0] = z | np.uint64(1)
+    return out
