@@ -23,3 +23,14 @@ def tiny_hunl_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
         train(config, root / f"it{iterations}")
         runs[iterations] = root / f"it{iterations}"
     return runs
+
+
+@pytest.fixture(scope="session")
+def small_game_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Briefly trained Kuhn and Leduc runs (clearly exploitable), one worker, seeded."""
+    root = tmp_path_factory.mktemp("small-games")
+    runs = {}
+    for name, iterations in (("kuhn", 200), ("leduc", 2000)):
+        train(build_config({"game": name, "iterations": iterations, "num_workers": 1, "seed": 3}), root / name)
+        runs[name] = root / name
+    return runs

@@ -28,8 +28,6 @@ from holdem.evaluator import board_key, eval7, eval_on_board
 from holdem.games import load_game
 from holdem.policy import Policy
 from holdem.policy.translation import translate_history
-from holdem.training import train
-from holdem.training.config import build_config
 
 
 class _Replay:
@@ -114,21 +112,20 @@ def test_ten_thousand_compiled_hands_agree_with_the_engine_and_the_python_policy
     assert totals["translated"] > 500 and totals["policy_decisions"] > 10_000 and totals["checked_moves"] > 5_000
 
 
-def test_limit_games_agree_with_the_engine(tmp_path: Path) -> None:
-    train(build_config({"game": "leduc", "iterations": 2000, "num_workers": 1, "seed": 3}), tmp_path / "leduc")
+def test_limit_games_agree_with_the_engine(small_game_runs: dict[str, Path]) -> None:
     game = load_game("leduc")
-    counts = replay(game, str(tmp_path / "leduc"), "random", 400, 1)
-    counts_br = replay(game, str(tmp_path / "leduc"), f"br:{tmp_path / 'leduc'}", 200, 2)
+    leduc = small_game_runs["leduc"]
+    counts = replay(game, str(leduc), "random", 400, 1)
+    counts_br = replay(game, str(leduc), f"br:{leduc}", 200, 2)
     assert counts["policy_decisions"] > 500 and counts_br["policy_decisions"] > 300
 
 
-def test_aivat_is_unbiased_and_narrower_on_leduc(tmp_path: Path) -> None:
-    train(build_config({"game": "leduc", "iterations": 2000, "num_workers": 1, "seed": 3}), tmp_path / "leduc")
+def test_aivat_is_unbiased_and_narrower_on_leduc(small_game_runs: dict[str, Path]) -> None:
     game = load_game("leduc")
-    policy = Policy.load(tmp_path / "leduc")
-    exact = -1000.0 * float(best_response(policy).values.mean()) / game.ante[0]
-    result = run_match(game, load_agent(str(tmp_path / "leduc"), game), load_agent(f"br:{tmp_path / 'leduc'}", game),
-                       hands=40_000, seed=3, variance="aivat")
+    leduc = small_game_runs["leduc"]
+    exact = -1000.0 * float(best_response(Policy.load(leduc)).values.mean()) / game.ante[0]
+    result = run_match(game, load_agent(str(leduc), game), load_agent(f"br:{leduc}", game), hands=40_000, seed=3,
+                       variance="aivat")
     assert result.ci95[0] <= exact <= result.ci95[1], (exact, result.ci95)
     assert result.plain is not None and result.stderr < 0.9 * result.plain.stderr
 
