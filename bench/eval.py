@@ -75,16 +75,17 @@ def rates(hands: int, repeats: int, run: Callable[[int], object]) -> dict[str, f
     return {"wall": max(wall), "cpu": max(cpu)}
 
 
-def describe_run(run: Path) -> dict[str, Any]:
+def describe_run(run: Path, label: str | None = None) -> dict[str, Any]:
+    """What the report says of a run: its menu, buckets, iterations and training time, and a label."""
     policy = Policy.load(run)
     menu = policy.tree.menu.name if policy.tree.menu is not None else None
     buckets = (policy.abstraction.spec or {}).get("name")
     iterations = int(policy.meta.get("iterations", 0))
     seconds = policy.meta.get("elapsed_seconds")
-    label = f"{run.name} ({menu} menu, {buckets} buckets, {iterations:,} iterations"
-    label += f", {seconds / 60:.0f} min)" if isinstance(seconds, int | float) else ")"
-    return {"run": str(run), "label": label, "menu": menu, "buckets": buckets, "iterations": iterations,
-            "train_seconds": seconds}
+    text = f"{run.name} ({menu} menu, {buckets} buckets, {iterations:,} iterations"
+    text += f", {seconds / 60:.0f} min)" if isinstance(seconds, int | float) else ")"
+    return {"run": str(run), "label": text if label is None else label, "menu": menu, "buckets": buckets,
+            "iterations": iterations, "train_seconds": seconds}
 
 
 def speed(game: GameDef, run: Path | None, hands: int, repeats: int, lbr_hands: int) -> dict[str, Any]:
@@ -138,14 +139,14 @@ def variance(game: GameDef, run: Path, hands: int, workers: int) -> dict[str, An
 def lbr_rows(game: GameDef, run: Path, label: str | None, hands: int, workers: int, specs: tuple[str, ...]
              ) -> list[dict[str, Any]]:
     """LBR's take from the run's blueprint for each setting, with AIVAT-style variance reduction."""
-    info = describe_run(run)
+    info = describe_run(run, label)
     rows = []
     for spec in specs:
         result = run_match(game, load_agent(str(run), game), load_agent(spec, game), hands=hands, seed=17,
                            workers=workers, variance="aivat")
         low, high = result.ci95
         assert result.plain is not None
-        rows.append({**info, "label": label or info["label"], "lbr": spec, "lbr_mbb_per_hand": -result.mbb_per_hand,
+        rows.append({**info, "lbr": spec, "lbr_mbb_per_hand": -result.mbb_per_hand,
                      "ci95": [-high, -low], "hands": result.hands, "variance_reduction": "aivat",
                      "variance_ratio": (result.stderr / result.plain.stderr) ** 2,
                      "plain_lbr_mbb_per_hand": -result.plain.mean, "hands_per_s": result.hands_per_second,
@@ -193,11 +194,11 @@ def main() -> None:
         print(f"engine alone (check/call, no agents): {floor['cpu']:,.0f} hands/s per CPU s")
         result["engine_alone_hands_per_s"] = floor
         result["speed"] = speed(game, run, args.hands, args.repeats, min(args.lbr_hands, 2000))
-        result["speed_blueprint"] = None if run is None else describe_run(run)
+        result["speed_blueprint"] = None if run is None else describe_run(run, args.label)
         result["hands_per_run"] = args.hands
     if args.only in (None, "variance") and run is not None:
         result["variance"] = variance(game, run, args.variance_hands, args.workers)
-        result["variance_blueprint"] = describe_run(run)
+        result["variance_blueprint"] = describe_run(run, args.label)
     if args.only in (None, "lbr"):
         lbr = result.get("lbr") or {}
         lbr["published_mbb_per_hand"] = PUBLISHED_LBR

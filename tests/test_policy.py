@@ -198,7 +198,7 @@ def test_hunl_blueprint_beats_random_and_itself_is_even(runs: dict[str, Path]) -
     assert against_random.ci95[0] > 0, against_random
     against_call = run_match(game, hero, AlwaysCall(), hands=10_000, seed=12)
     assert against_call.ci95[0] > 0, against_call
-    itself = run_match(game, hero, load_agent(str(runs["hunl"]), game), hands=10_000, seed=13)
+    itself = run_match(game, hero, load_agent(str(runs["hunl"]), game), hands=40_000, seed=13)
     assert itself.ci95[0] < 0 < itself.ci95[1], itself
 
 

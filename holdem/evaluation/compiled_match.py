@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 import holdem.evaluation.lbr as lbr
+import holdem.evaluation.lbr_range as lbr_range
 from holdem.abstraction.tree import DECISION
 from holdem.evaluation.agents import Agent
 from holdem.evaluation.equity import hole_combos, showdown_rank
@@ -124,7 +125,7 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
     opp_kind = -1
     if lbr_seat >= 0:
         opp_kind = ints[roles[1 - lbr_seat], 0]
-        lbr.start(lb, hands, holes[lbr_seat], g[G_HOLE], opp_kind == KIND_POLICY)
+        lbr_range.start(lb, hands, holes[lbr_seat], g[G_HOLE], opp_kind == KIND_POLICY)
     opp_role = 0 if lbr_seat >= 0 and roles[1 - lbr_seat] == 0 else 1
     t_opp = t0 if opp_role == 0 else t1
     f_opp = f0 if opp_role == 0 else f1
@@ -201,7 +202,7 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
                 a = a if u < pa else other
             nodes[s] = a
         if lbr_seat >= 0:
-            lbr.observe(lb, t_opp, f_opp, pr_opp, kd_opp, g, hands, board, prev, seat, move_kind,
+            lbr_range.observe(lb, t_opp, f_opp, pr_opp, kd_opp, g, hands, board, prev, seat, move_kind,
                         move_to if move_kind == RAISE else 0, 1 - lbr_seat, opp_kind == KIND_POLICY, st[S_STREET])
         if variance == VARIANCE_AIVAT and st[S_STREET] > street:
             correction += chance_correction(g, deck, st, hero_seat, holes, board, street, st[S_STREET], runouts,
@@ -311,10 +312,10 @@ class CompiledMatch:
         self.floats = np.stack([hero.floats, opponent.floats])
         placeholder = no_policy() if hero.policy is None or opponent.policy is None else None
         self.policies = (hero.policy or placeholder, opponent.policy or placeholder)
-        self.lb = lbr.lbr_buffers(self.hands.shape[0])
+        self.lb = lbr_range.lbr_buffers(self.hands.shape[0])
         for me, other in ((hero, opponent), (opponent, hero)):
             if me.kind == KIND_LBR and other.kind == KIND_POLICY:
-                lbr.preflop_buckets(other.policy.buckets, self.g, self.hands, self.lb[4])
+                lbr_range.preflop_buckets(other.policy.buckets, self.g, self.hands, self.lb[lbr_range.LB_PREFLOP])
 
     @classmethod
     def build(cls, game: GameDef, hero: Agent, opponent: Agent, *, variance: str = "none",

@@ -15,7 +15,7 @@ from numba import njit
 
 from holdem.evaluation.agents import Agent, AlwaysCall, AlwaysFold, AlwaysMinRaise, RandomAgent
 from holdem.evaluation.equity import MAX_CARD
-from holdem.evaluation.heuristic import HeuristicAgent, _postflop_strength, preflop_equity_table
+from holdem.evaluation.heuristic import HeuristicAgent, postflop_strength, preflop_equity_table
 from holdem.evaluation.hu_rules import (
     CALL,
     FOLD,
@@ -144,7 +144,7 @@ def hand_strength(g: np.ndarray, deck: np.ndarray, table: np.ndarray, cards: np.
             hi = max(a, b)
             lo = min(a, b)
             return table[hi, lo] if (cards[0] & 3) == (cards[1] & 3) else table[lo, hi]
-        return _postflop_strength(cards, num_board)
+        return postflop_strength(cards, num_board)
     return _enumerated_strength(g, deck, cards, k + num_board)
 
 
