@@ -41,7 +41,7 @@ RESULTS = ROOT / "bench" / "results" / "eval.json"
 DEFAULT_RUN = ROOT / "runs" / "quickstart"
 GOALS = {"blueprint_vs_baseline": 50_000, "blueprint_vs_blueprint": 20_000, "lbr": 500}
 BASELINE_PAIRS = (("always-call", "always-call"), ("random", "always-call"), ("heuristic", "random"))
-LBR_SPECS = ("lbr", "lbr:fc/fcpa/fcpa/fcpa")
+LBR_SPECS = ("lbr", "lbr:fchpa", "lbr:fc/fcpa/fcpa/fcpa", "lbr:fc/fchpa/fchpa/fchpa")
 # mbb/game: Lisý and Bowling (2017), "Equilibrium approximation quality of current no-limit poker bots".
 PUBLISHED_LBR = {
     "always-fold": 750,

@@ -70,7 +70,7 @@ def test_bad_lbr_specs_are_one_line(spec: str, fragment: str) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_lbr_needs_a_strategy_it_can_read(tiny_hunl_runs: dict[int, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_lbr_needs_a_strategy_it_can_read(capsys: pytest.CaptureFixture[str]) -> None:
     code = holdem_main(["eval", "heuristic", "--against", "lbr", "--hands", "20", "--quiet", "--workers", "1"])
     err = capsys.readouterr().err
     assert code == 2 and len(err.strip().splitlines()) == 1 and "reads its opponent" in err

@@ -203,7 +203,8 @@ def play_hand(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, table: np.ndar
             nodes[s] = a
         if lbr_seat >= 0:
             lbr_range.observe(lb, t_opp, f_opp, pr_opp, kd_opp, g, hands, board, prev, seat, move_kind,
-                        move_to if move_kind == RAISE else 0, 1 - lbr_seat, opp_kind == KIND_POLICY, st[S_STREET])
+                              move_to if move_kind == RAISE else 0, 1 - lbr_seat, opp_kind == KIND_POLICY,
+                              st[S_STREET])
         if variance == VARIANCE_AIVAT and st[S_STREET] > street:
             correction += chance_correction(g, deck, st, hero_seat, holes, board, street, st[S_STREET], runouts,
                                             seed, equity)
