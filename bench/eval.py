@@ -50,6 +50,8 @@ PUBLISHED_LBR = {
     "Hyperborean (2014)": 4_675,
 }
 BLUEPRINT = "BLUEPRINT"
+NOTE = ("CPU time of one process; LBR rows of another run (such as the 5-hour config's) are added by "
+        "`python -m bench.eval --only lbr --run RUN_DIR --workers 2` then `python -m bench.report`.")
 
 
 def engine_only(game: GameDef, hands: int, seed: int = 1) -> None:
@@ -188,7 +190,7 @@ def main() -> None:
         print(f"no blueprint in {args.run}: the blueprint figures are skipped (make train writes one)")
     previous: dict[str, Any] = json.loads(args.out.read_text()) if args.out.is_file() else {}
     result = previous if args.only is not None else {"lbr": {"rows": (previous.get("lbr") or {}).get("rows", [])}}
-    result.update(game="hunl", goals=GOALS)
+    result.update(game="hunl", goals=GOALS, note=NOTE)
     if args.only in (None, "speed"):
         floor = rates(args.hands, args.repeats, lambda r: engine_only(game, args.hands, r))
         print(f"engine alone (check/call, no agents): {floor['cpu']:,.0f} hands/s per CPU s")
