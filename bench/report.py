@@ -121,12 +121,47 @@ def mccfr_rows(d: dict[str, Any]) -> list[Row]:
 
 
 def eval_rows(d: dict[str, Any]) -> list[Row]:
-    goal = d.get("goal_hands_per_s_per_core")
-    engine = get(d, "engine_alone_hands_per_s.cpu")
+    goals = d.get("goals") or {}
     rows: list[Row] = []
-    for pair, r in (d.get("hands_per_s_per_core") or {}).items():
-        rows.append((f"{pair}: hands/s per core, CPU time (reference: rules engine alone)", r.get("cpu"), engine,
-                     f">= {fmt(goal)}", at_least(r.get("cpu"), goal)))
+    blueprint = get(d, "speed_blueprint.label")
+    for pair, r in (d.get("speed") or {}).items():
+        kind = r.get("kind")
+        goal = goals.get(kind)
+        cpu = get(r, "compiled.cpu")
+        name = pair.replace("blueprint", f"blueprint {blueprint}", 1) if blueprint and kind != "baseline" else pair
+        if kind == "lbr":
+            rows.append((f"{name}: LBR hands/s per core, CPU time", cpu, None, f">= {fmt(goal)}", at_least(cpu, goal)))
+            continue
+        rows.append((f"{name}: hands/s per core, CPU time, compiled (reference: rules engine)", cpu,
+                     get(r, "rules.cpu"), None if goal is None else f">= {fmt(goal)}", at_least(cpu, goal)))
+    rows.append(("rules engine alone, check/call hands/s per core", get(d, "engine_alone_hands_per_s.cpu"), None,
+                 None, None))
+    label = get(d, "variance_blueprint.label")
+    for pair, modes in (d.get("variance") or {}).items():
+        for mode, v in modes.items():
+            rows.append((f"{pair.replace('blueprint', f'blueprint {label}', 1)}: per-deal variance with {mode}, "
+                         f"share of plain duplicate's over {fmt(v.get('hands'))} hands (reference: 1)",
+                         v.get("variance_ratio"), 1.0, None, None))
+    return rows
+
+
+def lbr_rows(d: dict[str, Any]) -> list[Row]:
+    """LBR's take in mbb/hand: ours with its 95% interval, the published figures as references."""
+    lbr = d.get("lbr") or {}
+    published = lbr.get("published_mbb_per_hand") or {}
+    rows: list[Row] = []
+    fold = lbr.get("always_fold") or {}
+    if fold:
+        rows.append((f"always-fold: {fold.get('lbr')} takes, mbb/hand over {fmt(fold.get('hands'))} hands "
+                     "(reference: published)", fold.get("lbr_mbb_per_hand"), published.get("always-fold"), None, None))
+    for r in lbr.get("rows") or []:
+        low, high = r.get("ci95") or (None, None)
+        rows.append((f"{r.get('label')}: {r.get('lbr')} takes, mbb/hand, 95% CI [{fmt(low)}, {fmt(high)}] over "
+                     f"{fmt(r.get('hands'))} hands with AIVAT", r.get("lbr_mbb_per_hand"), None, None, None))
+    for name, value in published.items():
+        if name != "always-fold":
+            rows.append((f"published: LBR's take from {name}, mbb/game (Lisý and Bowling 2017)", "", value, None,
+                         None))
     return rows
 
 
@@ -274,6 +309,7 @@ AREAS = [
     Area("Scaling and CPU flatness against a queue-polling pool", "scaling", "python -m bench.scaling",
          scaling_rows),
     Area("Evaluation (holdem eval)", "eval", "python -m bench.eval", eval_rows),
+    Area("Local best response against published anchors", "eval", "python -m bench.eval", lbr_rows),
     Area("Using a blueprint: load, query, compact files", "policy", "python -m bench.policy", policy_rows),
     Area("Seated at the ACPC dealer (holdem acpc)", "acpc", "python -m bench.acpc", acpc_rows),
 ]

@@ -282,6 +282,29 @@ def eval5(c0: int, c1: int, c2: int, c3: int, c4: int) -> np.int32:
 
 
 @njit(cache=True)
+def board_key(board: np.ndarray, count: int, suit_masks: np.ndarray) -> np.int64:
+    """Key of the first ``count`` board cards; each suit's rank mask goes to ``suit_masks`` (see eval_on_board)."""
+    key = np.int64(0)
+    for s in range(4):
+        suit_masks[s] = 0
+    for i in range(count):
+        c = board[i]
+        key += CARD_KEY[c]
+        suit_masks[c & 3] |= 1 << (c >> 2)
+    return key
+
+
+@njit(cache=True)
+def eval_on_board(key_of_board: np.int64, suit_masks: np.ndarray, a: int, b: int) -> np.int32:
+    """Rank of hole cards ``a, b`` with a five-card board summarised by :func:`board_key` (equals ``eval7``)."""
+    key = key_of_board + CARD_KEY[a] + CARD_KEY[b]
+    if ((key + _FLUSH_BASE) & _FLUSH_FLAGS) == 0:
+        return _nonflush(key)
+    s = _flush_suit(key)
+    return np.int32(FLUSH_TABLE[suit_masks[s] | _flush_bit(a, s) | _flush_bit(b, s)])
+
+
+@njit(cache=True)
 def _first_bad_row(cards: np.ndarray) -> int:
     n, k = cards.shape
     for i in range(n):

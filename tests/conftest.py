@@ -10,6 +10,8 @@ from holdem.policy import Policy
 from holdem.training import train
 from holdem.training.config import build_config
 
+TINY_HUNL_ITERATIONS = (10_000, 100_000)
+
 
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
@@ -28,5 +30,24 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def small_game_runs(runs: dict[str, Path]) -> dict[str, Path]:
+    """Briefly trained Kuhn and Leduc runs (clearly exploitable), one worker, seeded."""
+    return {name: runs[name] for name in ("kuhn", "leduc")}
+
+
+@pytest.fixture(scope="session")
 def hunl_policy(runs: dict[str, Path]) -> Policy:
     return Policy.load(runs["hunl"])
+
+
+@pytest.fixture(scope="session")
+def tiny_hunl_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
+    """One seeded heads-up run (tiny menu and buckets, one worker) stopped at two iteration counts."""
+    root = tmp_path_factory.mktemp("tiny-hunl")
+    out = {}
+    for iterations in TINY_HUNL_ITERATIONS:
+        config = build_config({"game": "hunl", "actions": "tiny", "buckets": "tiny", "iterations": iterations,
+                               "num_workers": 1, "seed": 5})
+        train(config, root / f"it{iterations}")
+        out[iterations] = root / f"it{iterations}"
+    return out

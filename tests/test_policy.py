@@ -171,11 +171,11 @@ def test_agent_pickles_as_its_path(runs: dict[str, Path]) -> None:
 def test_hunl_blueprint_beats_random_and_itself_is_even(runs: dict[str, Path]) -> None:
     game = load_game("hunl")
     hero = load_agent(str(runs["hunl"]), game)
-    against_random = run_match(game, hero, RandomAgent(), hands=1000, seed=11)
+    against_random = run_match(game, hero, RandomAgent(), hands=10_000, seed=11)
     assert against_random.ci95[0] > 0, against_random
-    against_call = run_match(game, hero, AlwaysCall(), hands=1000, seed=12)
+    against_call = run_match(game, hero, AlwaysCall(), hands=10_000, seed=12)
     assert against_call.ci95[0] > 0, against_call
-    itself = run_match(game, hero, load_agent(str(runs["hunl"]), game), hands=1000, seed=13)
+    itself = run_match(game, hero, load_agent(str(runs["hunl"]), game), hands=40_000, seed=13)
     assert itself.ci95[0] < 0 < itself.ci95[1], itself
 
 

@@ -103,7 +103,8 @@ def test_ctrl_c_stops_with_a_final_checkpoint_and_exit_130(tmp_path, workers):
             "--time-budget", "300", "--num-workers", workers, "--quiet"]
     run = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(_event_seen(tmp_path, "progress"), 120, "training progress")
+        _wait_for(lambda: [e for e in (_event_seen(tmp_path, "progress")() or []) if e.get("iterations")], 120,
+                  "iterations applied")
         run.send_signal(signal.SIGINT)
         _, stderr = run.communicate(timeout=120)
     finally:

@@ -96,7 +96,8 @@ def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int
 
 
 @njit(cache=True)
-def _bucket_rows(kernel_data: tuple, street: int, cards: np.ndarray, out: np.ndarray) -> None:
+def bucket_rows(kernel_data: tuple, street: int, cards: np.ndarray, out: np.ndarray) -> None:
+    """Buckets of the hands in the rows of a C-contiguous int32 array; numba-callable without inlining."""
     k = cards.shape[1]
     for i in range(cards.shape[0]):
         out[i] = bucket_of(kernel_data, street, cards[i], k)
@@ -196,7 +197,7 @@ class CardAbstraction:
         arr = np.asarray(cards)
         arr = self.indexer.check_cards(self.streets[street].slot, arr)
         out = np.empty(len(arr), dtype=np.int32)
-        _bucket_rows(self.kernel_data(), street, np.ascontiguousarray(arr), out)
+        bucket_rows(self.kernel_data(), street, np.ascontiguousarray(arr), out)
         return out
 
     def _header(self) -> dict[str, Any]:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from holdem.cli.reports import parse_count, write_json
 from holdem.evaluation import AgentError, AgentSpecError, MatchResult, load_agent, run_match
-from holdem.evaluation.match import groups_for, usable_cores
+from holdem.evaluation.match import ENGINES, groups_for, usable_cores
 from holdem.evaluation.registry import BASELINES, BEST_RESPONSE_PREFIX
+from holdem.evaluation.variance import VARIANCE_MODES
 from holdem.games import GameDef, GameDefError, load_game
 from holdem.policy import policy_game
 
@@ -22,10 +23,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Play POLICY against OTHER in the real game through the rules engine. Each deal is "
                     "replayed with POLICY in every seat (the other seats play OTHER) so card luck cancels. "
                     f"Agents: a baseline ({', '.join(sorted(BASELINES))}), a run directory or policy file, "
-                    "or br:PATH, the exact best response to that policy (Kuhn, Leduc).",
+                    "br:PATH, the exact best response to that policy (Kuhn, Leduc), or lbr, local best response "
+                    "(lbr:fcpa, lbr:fc/fcpa/fcpa/fcpa@50: menus of f fold, c call, h half pot, p pot, d 2x pot, "
+                    "a all in, per round; @N runouts per equity). With --curve, POLICY is a run directory and "
+                    "each of its snapshots and checkpoints plays OTHER (default lbr) and the final blueprint.",
     )
     parser.add_argument("policy", metavar="POLICY", help="the agent measured (a baseline name or a policy path)")
-    parser.add_argument("--against", metavar="OTHER", required=True, help="the agent in the other seats")
+    parser.add_argument("--against", metavar="OTHER", default=None,
+                        help="the agent in the other seats (required, except with --curve: default lbr)")
     parser.add_argument("--hands", metavar="N", required=True,
                         help="hands to play, rounded up to whole duplicate groups (one hand per seat)")
     parser.add_argument("--game", default=None,
@@ -34,21 +39,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--num-workers", "--workers", dest="workers", metavar="N", default=None,
                         help=f"worker processes (default: all usable cores, {usable_cores()} here); --workers is "
                              "the older spelling")
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="compiled heads-up match, the rules engine, or compiled when possible (default)")
+    parser.add_argument("--variance", choices=sorted(VARIANCE_MODES), default="none",
+                        help="score hands by an unbiased lower-variance estimate: allin (equity after an all-in) "
+                             "or aivat (control variates at every known decision and deal); default none")
+    parser.add_argument("--curve", action="store_true",
+                        help="strength over training: evaluate every snapshot and checkpoint of the run POLICY")
+    parser.add_argument("--png", metavar="FILE", type=Path, help="with --curve, plot the curve to FILE "
+                        "(needs matplotlib: pip install -e '.[plot]')")
     parser.add_argument("--json", metavar="FILE", type=Path, help="write the report as JSON to FILE (its folder "
                                                                    "must exist)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(func=main)
     return parser
-
-
-def _count(text: str, what: str, minimum: int) -> int:
-    try:
-        value = int(str(text).replace("_", ""))
-    except ValueError:
-        raise ValueError(f"{what} must be an integer, got {text!r}") from None
-    if value < minimum:
-        raise ValueError(f"{what} must be at least {minimum}, got {value}")
-    return value
 
 
 def _chips(count: int) -> str:
@@ -59,9 +63,11 @@ def summary_line(result: MatchResult) -> str:
     """One line: win rate, interval, hands and speed."""
     unit = "mbb" if result.unit == "big blind" else f"milli-{result.unit}s"
     low, high = result.ci95
+    reduced = "" if result.variance == "none" else f", {result.variance} variance reduction"
     return (f"{result.hero} vs {result.opponent} on {result.game}: {result.mbb_per_hand:+.1f} {unit}/hand, "
             f"95% CI [{low:+.1f}, {high:+.1f}] over {result.hands:,} hands ({result.groups:,} duplicate "
-            f"deals, {result.unit} = {_chips(result.unit_chips)}, {result.hands_per_second:,.0f} hands/s")
+            f"deals, {result.unit} = {_chips(result.unit_chips)}{reduced}, {result.engine} engine, "
+            f"{result.hands_per_second:,.0f} hands/s)")
 
 
 def _default_game(*specs: str) -> GameDef:
@@ -74,12 +80,22 @@ def _default_game(*specs: str) -> GameDef:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run the match; bad input prints one line to stderr and returns 2."""
+    """Run the match (or the curve); bad input prints one line to stderr and returns 2."""
+    if args.curve:
+        from holdem.cli.curve import run_curve
+
+        return run_curve(args)
+    if args.against is None:
+        print("holdem eval: --against OTHER is required (or --curve over a run directory)", file=sys.stderr)
+        return 2
+    if args.png is not None:
+        print("holdem eval: --png goes with --curve", file=sys.stderr)
+        return 2
     try:
         game = load_game(args.game) if args.game is not None else _default_game(args.policy, args.against)
-        hands = _count(args.hands, "--hands", 1)
-        seed = _count(args.seed, "--seed", 0)
-        workers = usable_cores() if args.workers is None else _count(args.workers, "--num-workers", 1)
+        hands = parse_count(args.hands, "--hands", 1)
+        seed = parse_count(args.seed, "--seed", 0)
+        workers = usable_cores() if args.workers is None else parse_count(args.workers, "--num-workers", 1)
         if args.json is not None and not args.json.parent.is_dir():
             raise ValueError(f"--json: no such folder {args.json.parent} (create it first)")
         groups_for(game, hands)
@@ -89,20 +105,20 @@ def main(args: argparse.Namespace) -> int:
         print(f"holdem eval: {exc}", file=sys.stderr)
         return 2
     try:
-        result = run_match(game, hero, opponent, hands=hands, seed=seed, workers=workers,
-                           progress=not args.quiet)
+        result = run_match(game, hero, opponent, hands=hands, seed=seed, workers=workers, progress=not args.quiet,
+                           engine=args.engine, variance=args.variance)
     except AgentError as exc:
         print(f"holdem eval: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:
+        print(f"holdem eval: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("\nholdem eval: interrupted", file=sys.stderr)
         return 130
     print(summary_line(result))
     if args.json is not None:
         report = {"policy": args.policy, "against": args.against, **result.to_json()}
-        try:
-            args.json.write_text(json.dumps(report, indent=2) + "\n")
-        except OSError as exc:
-            print(f"holdem eval: cannot write {args.json}: {exc.strerror or exc}", file=sys.stderr)
+        if not write_json(args.json, report):
             return 2
     return 0

@@ -71,6 +71,18 @@ class AlwaysCall(StrategyAgent):
         return CHECK_OR_CALL
 
 
+class AlwaysFold(StrategyAgent):
+    """Folds whenever it faces a bet and checks otherwise: the weakest baseline (LBR takes 750 mbb/hand)."""
+
+    name = "always-fold"
+
+    def action_probabilities(self, view: SeatView) -> Sequence[tuple[Move, float]]:
+        return ((FOLD if view.can_fold() else CHECK_OR_CALL, 1.0),)
+
+    def act(self, view: SeatView, rng: np.random.Generator) -> Move:
+        return FOLD if view.can_fold() else CHECK_OR_CALL
+
+
 class AlwaysMinRaise(StrategyAgent):
     """Makes the minimum bet or raise whenever allowed, otherwise checks or calls."""
 

@@ -16,6 +16,8 @@ import numpy as np
 
 from holdem.engine.seat import Move, SeatView
 from holdem.evaluation.agents import StrategyAgent
+from holdem.evaluation.kernel_agents import MAX_OPTIONS, KernelAgent, policy_agent
+from holdem.evaluation.tree_walk import policy_data
 from holdem.games import GameDef
 from holdem.policy import Policy
 
@@ -34,6 +36,7 @@ class BlueprintAgent(StrategyAgent):
         self.name = name or self.path.name
         self.override = probabilities
         self._policy = policy
+        self._kernel: KernelAgent | None = None
         self._hands: dict[int, tuple[SeatView, int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -55,6 +58,15 @@ class BlueprintAgent(StrategyAgent):
                 policy.probabilities = self.override
             self._policy = policy
         return self._policy
+
+    def kernel_agent(self, game: GameDef) -> KernelAgent | None:
+        """The policy as the compiled match plays it (its tree, table and buckets), built once."""
+        if self._kernel is None:
+            policy = self.policy
+            if policy.game != game or policy.tree.max_actions > MAX_OPTIONS:
+                return None
+            self._kernel = policy_agent(policy_data(policy))
+        return self._kernel
 
     def _stacks(self, view: SeatView) -> tuple[int, ...] | None:
         stacks = view.starting_stacks

@@ -57,7 +57,7 @@ def _preflop_equity_table(samples: int, seed: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _postflop_strength(cards: np.ndarray, num_board: int) -> float:
+def postflop_strength(cards: np.ndarray, num_board: int) -> float:
     """Share of opponent hole pairs that ``cards`` (2 hole cards then the board) beats, ties counting half."""
     count = 2 + num_board
     mine = eval_cards(cards, count)
@@ -115,7 +115,7 @@ def enumerated_strength(hole: Sequence[int], board: Sequence[int], deck: Sequenc
 def _holdem_strength(hole: tuple[int, ...], board: tuple[int, ...]) -> float:
     if not board:
         return preflop_equity(hole[0], hole[1])
-    return float(_postflop_strength(np.array(hole + board, dtype=np.int64), len(board)))
+    return float(postflop_strength(np.array(hole + board, dtype=np.int64), len(board)))
 
 
 def hand_strength(view: SeatView) -> float:
@@ -144,7 +144,7 @@ class HeuristicAgent(StrategyAgent):
 
     def __post_init__(self) -> None:
         preflop_equity_table()
-        _postflop_strength(np.arange(5, dtype=np.int64), 3)
+        postflop_strength(np.arange(5, dtype=np.int64), 3)
 
     def action_probabilities(self, view: SeatView) -> Sequence[tuple[Move, float]]:
         return ((self._move(view), 1.0),)
