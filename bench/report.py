@@ -165,6 +165,73 @@ def lbr_rows(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def training_rows(d: dict[str, Any]) -> list[Row]:
+    goals, measured, met = d.get("goals") or {}, d.get("measured") or {}, d.get("met") or {}
+    results = d.get("results") or {}
+    efficiency = measured.get("per_core_efficiency") or {}
+    rows: list[Row] = []
+    for name, r in results.items():
+        cpu = r.get("worker_cpu_percent") or []
+        label = f"{name} ({r.get('batch', 'auto')} batch)"
+        rows.append((f"{label}: node visits/s (reference: bare kernel per CPU-s)", r.get("node_visits_per_s"),
+                     get(d, f"kernel_node_visits_per_cpu_s.{r.get('game')}"), None, None))
+        rows.append((f"{label}: each worker's CPU %, lowest", min(cpu) if cpu else None, None, None, None))
+        if name in efficiency:
+            rows.append((f"{label}: node visits per worker CPU-s over the bare kernel's", efficiency[name], None,
+                         f">= {goals.get('per_core_efficiency')}", at_least(efficiency[name],
+                                                                           goals.get("per_core_efficiency"))))
+        if r.get("supervisor_cpu_ms_per_result") is not None:
+            rows.append((f"{label}: supervisor CPU per merged result, ms (reference: merge alone)",
+                         r["supervisor_cpu_ms_per_result"], r.get("merge_cpu_ms_per_result"),
+                         f"<= {goals.get('supervisor_cpu_ms_per_result')}",
+                         at_least(goals.get("supervisor_cpu_ms_per_result"), r["supervisor_cpu_ms_per_result"])))
+            rows.append((f"{label}: batches per result", r.get("batches_per_result"), None, None, None))
+        lag = (r.get("loop_lag_steady") or {}).get("p99_ms")
+        if lag is not None:
+            rows.append((f"{label}: loop lag p99, ms", lag, None, f"< {goals.get('loop_lag_p99_ms')}",
+                         below(lag, goals.get("loop_lag_p99_ms"))))
+    for game, value in (measured.get("speedup_2_vs_1") or {}).items():
+        rows.append((f"{game}: node visits/s, 2 workers over 1 in-process", value, None,
+                     f">= {goals.get('speedup_2_vs_1')}", get(met, f"speedup_2_vs_1.{game}")))
+    if measured.get("seed_speedup_batch_100") is not None:
+        rows.append(("seed's command at --batch-size 100: node visits/s, 2 workers over 1 in-process",
+                     measured["seed_speedup_batch_100"], None, f">= {goals.get('speedup_2_vs_1')}",
+                     at_least(measured["seed_speedup_batch_100"], goals.get("speedup_2_vs_1"))))
+    for key in ("worker_cpu_percent_batch_100", "worker_cpu_percent_auto"):
+        if measured.get(key) is not None:
+            rows.append((f"seed's command, {key.replace('_', ' ')}", measured[key], None, f">= {goals.get(key)}",
+                         met.get(key)))
+    if measured.get("checkpoint_loop_lag_p99_ms") is not None:
+        rows.append(("loop lag p99 near checkpoints (every second), ms", measured["checkpoint_loop_lag_p99_ms"],
+                     None, f"< {goals.get('checkpoint_loop_lag_p99_ms')}", met.get("checkpoint_loop_lag_p99_ms")))
+    return rows
+
+
+def capacity_rows(d: dict[str, Any]) -> list[Row]:
+    goals = d.get("goals") or {}
+    rows: list[Row] = []
+    for spec, v in (d.get("specs") or {}).items():
+        rate = get(v, "recording.real_frames_per_worker_per_s")
+        for r in v.get("runs") or []:
+            n = r.get("workers")
+            rows += [
+                (f"{spec}, {n} replay workers: merged results/s (reference: offered)", r.get("frames_per_s_merged"),
+                 r.get("frames_per_s_offered"), None, None),
+                (f"{spec}, {n} replay workers: supervisor CPU per result, ms (reference: merge alone)",
+                 r.get("supervisor_cpu_ms_per_frame"), r.get("merge_cpu_ms_per_frame"),
+                 f"<= {goals.get('supervisor_cpu_ms_per_result')}",
+                 at_least(goals.get("supervisor_cpu_ms_per_result"), r.get("supervisor_cpu_ms_per_frame"))),
+                (f"{spec}, {n} replay workers: loop lag p99, ms", r.get("loop_lag_p99_ms"), None, None, None),
+                (f"{spec}, {n} replay workers: share of time they waited (for a task or a slot)",
+                 r.get("late_share"), None, None, None),
+            ]
+        goal = goals.get("feedable_workers_quick") if spec == "quick" else None
+        best = v.get("feedable_real_workers")
+        rows.append((f"{spec}: real workers one supervisor feeds at {fmt(rate)} results/s each", best, None,
+                     None if goal is None else f">= {goal}", None if goal is None else at_least(best, goal)))
+    return rows
+
+
 def policy_rows(d: dict[str, Any]) -> list[Row]:
     goal_ms = d.get("goal_query_ms")
     goal_us = None if goal_ms is None else 1000.0 * goal_ms
@@ -305,7 +372,8 @@ AREAS = [
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
     Area("MCCFR kernels", "mccfr", "python -m bench.mccfr", mccfr_rows),
     Area("Orchestrator", "orchestrator", "python -m bench.orchestrator", orchestrator_rows),
-    Area("Training", "training", "python -m bench.training", generic_rows),
+    Area("Training as users run it", "training", "python -m bench.training", training_rows),
+    Area("Supervisor capacity (replay workers)", "capacity", "python -m bench.capacity", capacity_rows),
     Area("Scaling and CPU flatness against a queue-polling pool", "scaling", "python -m bench.scaling",
          scaling_rows),
     Area("Evaluation (holdem eval)", "eval", "python -m bench.eval", eval_rows),
