@@ -8,6 +8,7 @@ below its children's. Limit games compile from their ``GameDef``; no-limit games
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -70,13 +71,15 @@ class BettingTree:
     def num_players(self) -> int:
         return self.game.num_players
 
-    @property
+    @functools.cached_property
     def max_actions(self) -> int:
+        """Most children of any decision node (computed once: the arrays never change)."""
         dec = self.kind == DECISION
         return int(self.num_children[dec].max()) if dec.any() else 0
 
-    @property
+    @functools.cached_property
     def num_rows(self) -> int:
+        """Table rows of the tree's own bucket counts (computed once: hot paths ask for it per result)."""
         return self.rows_for(self.num_buckets)
 
     def decisions_per_street(self) -> np.ndarray:
