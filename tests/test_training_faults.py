@@ -5,24 +5,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
+from waiting import wait_for
 
 from holdem.fileformat import load_arrays
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _wait_for(condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def test_chaos_on_leduc_training_loses_and_doubles_nothing(tmp_path):
@@ -50,9 +40,9 @@ def test_killed_run_leaves_no_worker_and_resumes_from_its_checkpoint(tmp_path):
     run = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         parent = psutil.Process(run.pid)
-        workers = _wait_for(lambda: [p for p in parent.children(recursive=True)
+        workers = wait_for(lambda: [p for p in parent.children(recursive=True)
                                      if "holdem.training.worker" in " ".join(p.cmdline())], 60, "two workers")
-        _wait_for(lambda: len(list((tmp_path / "checkpoints").glob("checkpoint-*.npz"))) >= 2, 60,
+        wait_for(lambda: len(list((tmp_path / "checkpoints").glob("checkpoint-*.npz"))) >= 2, 60,
                   "two checkpoints")
         os.kill(run.pid, signal.SIGKILL)
         run.wait(timeout=10)

@@ -10,11 +10,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
+from waiting import wait_for
 
 from holdem.training import RunError, build_config, train
 from holdem.training.setup import create
@@ -35,16 +35,6 @@ def _one_error_line(done: subprocess.CompletedProcess) -> str:
 
 def _events(logdir: Path) -> list[dict]:
     return [json.loads(line) for line in (logdir / "events.jsonl").read_text().splitlines() if line.strip()]
-
-
-def _wait_for(condition, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
 def _event_seen(logdir: Path, name: str):
@@ -103,7 +93,7 @@ def test_ctrl_c_stops_with_a_final_checkpoint_and_exit_130(tmp_path, workers):
             "--time-budget", "300", "--num-workers", workers, "--quiet"]
     run = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(lambda: [e for e in (_event_seen(tmp_path, "progress")() or []) if e.get("iterations")], 120,
+        wait_for(lambda: [e for e in (_event_seen(tmp_path, "progress")() or []) if e.get("iterations")], 120,
                   "iterations applied")
         run.send_signal(signal.SIGINT)
         _, stderr = run.communicate(timeout=120)
@@ -151,7 +141,7 @@ def test_a_full_disk_ends_the_run_in_one_line_and_keeps_the_last_checkpoint(tmp_
                 "--time-budget", "300", "--num-workers", "2", "--checkpoint-seconds", "0.2", "--quiet"]
         run = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
-            _wait_for(_event_seen(logdir, "checkpoint"), 120, "a first checkpoint")
+            wait_for(_event_seen(logdir, "checkpoint"), 120, "a first checkpoint")
             with open(mount / "filler", "wb") as filler:
                 try:
                     while True:

@@ -112,6 +112,21 @@ def _next_runout(unseen: np.ndarray, num_unseen: int, m: int, index: np.ndarray,
 
 
 @njit(cache=True)
+def _runouts(g: np.ndarray, deck: np.ndarray, board: np.ndarray, num_visible: int, max_runouts: int,
+             known: np.ndarray, unseen: np.ndarray) -> tuple[int, int, int, bool, int]:
+    """Mark the visible board known, list the unseen cards; (unseen count, board total, cards to come, whether
+    every runout is enumerated, how many runouts to draw)."""
+    for i in range(num_visible):
+        known[board[i]] = True
+    num_unseen = _unseen(deck, known, unseen)
+    total = g[G_BOARD_TOTAL]
+    m = total - num_visible
+    count = _combinations(num_unseen, m, max_runouts)
+    exact = count <= max_runouts
+    return num_unseen, total, m, exact, count if exact else max_runouts
+
+
+@njit(cache=True)
 def hand_scores(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, hole: np.ndarray, board: np.ndarray,
                 num_visible: int, max_runouts: int, rng: np.ndarray, live: np.ndarray, scores: np.ndarray) -> None:
     """``scores[h]``: the share of the pot ``hole`` wins at showdown against holding ``h``, for the ``live`` ones.
@@ -122,15 +137,8 @@ def hand_scores(g: np.ndarray, deck: np.ndarray, hands: np.ndarray, hole: np.nda
     k = g[G_HOLE]
     for i in range(k):
         known[hole[i]] = True
-    for i in range(num_visible):
-        known[board[i]] = True
     unseen = np.empty(deck.shape[0], dtype=np.int64)
-    num_unseen = _unseen(deck, known, unseen)
-    total = g[G_BOARD_TOTAL]
-    m = total - num_visible
-    count = _combinations(num_unseen, m, max_runouts)
-    exact = count <= max_runouts
-    draws = count if exact else max_runouts
+    num_unseen, total, m, exact, draws = _runouts(g, deck, board, num_visible, max_runouts, known, unseen)
     num_hands = hands.shape[0]
     wins = np.zeros(num_hands)
     seen = np.zeros(num_hands)
@@ -202,15 +210,8 @@ def pair_equity(g: np.ndarray, deck: np.ndarray, hole_a: np.ndarray, hole_b: np.
     for i in range(k):
         known[hole_a[i]] = True
         known[hole_b[i]] = True
-    for i in range(num_visible):
-        known[board[i]] = True
     unseen = np.empty(deck.shape[0], dtype=np.int64)
-    num_unseen = _unseen(deck, known, unseen)
-    total = g[G_BOARD_TOTAL]
-    m = total - num_visible
-    count = _combinations(num_unseen, m, max_runouts)
-    exact = count <= max_runouts
-    draws = count if exact else max_runouts
+    num_unseen, total, m, exact, draws = _runouts(g, deck, board, num_visible, max_runouts, known, unseen)
     full = np.empty(max(total, 1), dtype=np.int64)
     for i in range(num_visible):
         full[i] = board[i]

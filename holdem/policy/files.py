@@ -44,8 +44,14 @@ def save_average_policy(path: str | Path, probabilities: np.ndarray, num_actions
                         tree: BettingTree, abstraction: CardAbstraction, buckets_path: Path | None = None,
                         meta: dict[str, Any] | None = None) -> str:
     """Write an average policy with what it was trained on (game, tree, buckets); returns its checksum."""
-    header = {
-        **(meta or {}),
+    header = {**(meta or {}), **trained_on(tree, abstraction, None if buckets_path is None else str(buckets_path))}
+    arrays = {"policy": probabilities.astype(np.float32), "num_actions": num_actions}
+    return save_arrays(path, kind=AVERAGE_KIND, version=AVERAGE_VERSION, arrays=arrays, meta=header)
+
+
+def trained_on(tree: BettingTree, abstraction: CardAbstraction, buckets_path: str | None) -> dict[str, Any]:
+    """What a policy file records of what it was trained on, for loading checks: game, tree, buckets."""
+    return {
         "game": tree.game.name,
         "gamedef": format_gamedef(tree.game),
         "menu": tree.menu.to_dict() if tree.menu is not None else None,
@@ -53,10 +59,8 @@ def save_average_policy(path: str | Path, probabilities: np.ndarray, num_actions
         "tree_hash": tree.content_hash(),
         "abstraction": abstraction.spec,
         "abstraction_hash": abstraction.content_hash(),
-        "buckets_path": None if buckets_path is None else str(buckets_path),
+        "buckets_path": buckets_path,
     }
-    arrays = {"policy": probabilities.astype(np.float32), "num_actions": num_actions}
-    return save_arrays(path, kind=AVERAGE_KIND, version=AVERAGE_VERSION, arrays=arrays, meta=header)
 
 
 def _peek_kind(path: Path) -> str | None:
@@ -269,14 +273,7 @@ def save_compact(parts: PolicyParts, path: str | Path, bits: int = 8) -> str:
         recorded = parts.meta.get("buckets_path")
         buckets_path = str(Path(recorded).resolve()) if recorded else None
     meta = {
-        "game": parts.game.name,
-        "gamedef": format_gamedef(parts.game),
-        "menu": tree.menu.to_dict() if tree.menu is not None else None,
-        "num_buckets": [int(x) for x in tree.num_buckets],
-        "tree_hash": tree.content_hash(),
-        "abstraction": abstraction.spec,
-        "abstraction_hash": abstraction.content_hash(),
-        "buckets_path": buckets_path,
+        **trained_on(tree, abstraction, buckets_path),
         "bits": bits,
         "strategy": "average",
         "iterations": parts.meta.get("iterations"),

@@ -64,25 +64,26 @@ async def test_completes_exactly() -> None:
     assert not summary.abandoned and len(h.named("ready")) == len(h.named("exit")) >= 1
 
 
+async def kill_busy_workers_after(h: Harness, thresholds: range | tuple[int, ...]) -> int:
+    """Kill a busy worker once the n-th batch of each threshold is done: faults follow results, not the clock."""
+    def busy() -> list[int]:
+        return [w.pid for w in h.sup.workers()
+                if w.state == "ready" and w.pid and h.sup.ledger.in_flight_count(w.worker_id)]
+
+    kills = 0
+    for threshold in thresholds:
+        await wait_until(lambda t=threshold: h.sup.ledger.done >= t and bool(busy()), 60, "a busy worker")
+        os.kill(busy()[0], signal.SIGKILL)
+        kills += 1
+    return kills
+
+
 async def test_sigkill_mid_batch_repeatedly_loses_and_duplicates_nothing() -> None:
     h = Harness(ExactSumJob(300, size=2048, work_s=0.01))
-    kills = 0
-
-    async def killer() -> None:
-        """Kill a busy worker after the 30th, 60th, ... completed batch: faults follow results, not the clock."""
-        nonlocal kills
-        for threshold in range(30, 210, 30):
-            def busy() -> list[int]:
-                return [w.pid for w in h.sup.workers()
-                        if w.state == "ready" and w.pid and h.sup.ledger.in_flight_count(w.worker_id)]
-            await wait_until(lambda t=threshold: h.sup.ledger.done >= t and bool(busy()), 30, "a busy worker")
-            os.kill(busy()[0], signal.SIGKILL)
-            kills += 1
-
     async with asyncio.timeout(120):
-        killing = asyncio.create_task(killer())
+        killing = asyncio.create_task(kill_busy_workers_after(h, range(30, 210, 30)))
         summary = await h.run()
-        await killing
+        kills = await killing
     assert summary.ok and summary.batches_done == 300
     assert kills >= 3 and summary.restarts == kills
     assert sum(len(e["requeued"]) for e in h.named("exit")) == summary.requeued >= 1
@@ -252,22 +253,10 @@ async def test_results_carrying_several_batches_in_arenas_are_exact_through_kill
     a job settling late forces slot detaches; kills after every 20th result lose and double nothing."""
     job = ExactSumAcceptJob(240, size=4096, work_s=0.002, hold=4)
     h = Harness(job, "--batching", "4", arena_slots=2, arena_slot_bytes=4096 * 8 + 4096, credits=3)
-    kills = 0
-
-    async def killer() -> None:
-        nonlocal kills
-        for threshold in (20, 40, 60):
-            def busy() -> list[int]:
-                return [w.pid for w in h.sup.workers()
-                        if w.state == "ready" and w.pid and h.sup.ledger.in_flight_count(w.worker_id)]
-            await wait_until(lambda t=threshold: h.sup.ledger.done >= t and bool(busy()), 60, "a busy worker")
-            os.kill(busy()[0], signal.SIGKILL)
-            kills += 1
-
     async with asyncio.timeout(120):
-        killing = asyncio.create_task(killer())
+        killing = asyncio.create_task(kill_busy_workers_after(h, (20, 40, 60)))
         summary = await h.run()
-        await killing
+        kills = await killing
     assert summary.ok and summary.batches_done == 240 and kills == 3
     assert job.multi_batch_results > 0 and job.arena_results > 0
     assert h.named("detach"), "a job holding results must not starve a worker of arena slots"
