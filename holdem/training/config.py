@@ -48,6 +48,10 @@ class TrainConfig:
     regret_sharing: str = "auto"
     max_restarts: int = 10
     restart_window_s: float = 60.0
+    backend: str = "local"
+    ray_address: str | None = None
+    ray_refresh_batches: int = 16
+    ray_refresh_seconds: float = 1.0
     mccfr: MCCFRConfig = field(default_factory=MCCFRConfig)
 
     @property
@@ -89,7 +93,15 @@ def _number(key: str, value: Any, kind: type, minimum: float, allow_none: bool =
 def _run_values(raw: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        if key == "regret_sharing":
+        if key == "backend":
+            if value not in ("local", "ray"):
+                raise ConfigError(f"backend must be local or ray, got {value!r}")
+            out[key] = value
+        elif key == "ray_address":
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"ray_address must be host:port or auto, got {value!r}")
+            out[key] = value
+        elif key == "regret_sharing":
             if value not in ("auto", "shared", "independent"):
                 raise ConfigError(f"regret_sharing must be auto, shared or independent, got {value!r}")
             out[key] = value
@@ -107,7 +119,7 @@ def _run_values(raw: dict[str, Any]) -> dict[str, Any]:
             out[key] = _number(key, value, int, 1)
         elif key in ("num_workers",):
             out[key] = _number(key, value, int, 0, allow_none=False)
-        elif key in ("credits", "keep_checkpoints", "max_restarts", "merge_threads"):
+        elif key in ("credits", "keep_checkpoints", "max_restarts", "merge_threads", "ray_refresh_batches"):
             out[key] = _number(key, value, int, 1, allow_none=False)
         elif key == "time_budget_seconds":
             out[key] = _number(key, value, float, 0.0)

@@ -153,8 +153,13 @@ class BlueprintJob:
                  "merge_s": round(self.merger.merge_seconds, 6), "merge_cpu_s": round(self.merger.merge_cpu_seconds, 6),
                  "results_merged": self.merger.merged_units,
                  "batches_applied": self.run.batches_applied,
-                 "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()}}
+                 "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
+                 **self.progress_extra()}
         await self.housekeeping.maybe_progress(extra, force=force)
+
+    def progress_extra(self) -> dict[str, Any]:
+        """More fields for progress events (a backend's own figures)."""
+        return {}
 
 
 def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorConfig:
