@@ -161,13 +161,14 @@ async def train_ray(run: BlueprintRun, events: EventLog, on_progress: ProgressCa
     config = supervisor_config(run.config, 0)
     supervisor = Supervisor(job, WorkerSpec(argv=["ray-actor", FACTORY]), config, events=events, transport=transport)
     job.supervisor = supervisor
+    batches_before = run.batches_applied
     summary = await supervisor.run()
     await job.finish(force=supervisor.forced or summary.error is not None)
     if job._publishing is not None:
         await asyncio.gather(job._publishing, return_exceptions=True)
     error = job.error or summary.error
     checkpoint = job.housekeeping.last_written
-    if job.error is None:
+    if job.error is None and run.batches_applied > batches_before:
         checkpoint = await job.housekeeping.checkpoint("final")
     reason = summary.reason
     if error is None and reason in ("finished", "completed", "done"):
