@@ -44,10 +44,12 @@ def test_leduc_through_ray_with_two_workers_converges_exactly_once(local_ray, tm
 
 
 def test_killing_an_actor_process_reissues_its_batches_exactly_once(local_ray, tmp_path):
+    """Also: shared regrets stored as int16 travel to the actors as (values, scale) snapshots."""
     runs = []
     killer = KillOnce()
-    outcome = train(leduc_config(3_000_000, batch_size=20_000), tmp_path, on_start=runs.append,
-                    on_progress=killer)
+    config = leduc_config(3_000_000, batch_size=20_000, regret_dtype="int16", regret_sharing="shared",
+                          ray_refresh_batches=1)
+    outcome = train(config, tmp_path, on_start=runs.append, on_progress=killer)
     assert killer.killed is not None
     assert outcome.error is None and outcome.restarts >= 1
     assert outcome.iterations == 3_000_000 and runs[0].applied.to_list() == [[0, 3_000_000]]
@@ -55,6 +57,7 @@ def test_killing_an_actor_process_reissues_its_batches_exactly_once(local_ray, t
     exits = [e for e in log if e["event"] == "exit" and e["pid"] == killer.killed]
     assert exits and exits[0]["status"].startswith("signal")
     assert log[-1]["event"] == "run_end" and log[-1]["iterations"] == 3_000_000
+    assert runs[0].tables.regret.dtype == "int16" and outcome.exploitability < 0.5
 
 
 def _tree(pid: int) -> list[psutil.Process]:

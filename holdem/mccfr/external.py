@@ -36,14 +36,16 @@ pruning on changes which actions are explored and nothing else."""
 
 
 @njit(cache=True)
-def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, first_iteration: int,
-                            num_iterations: int, seed: int, params: np.ndarray, slot_of_row: np.ndarray,
+def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regret_scale: np.ndarray,
+                            first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
+                            slot_of_row: np.ndarray,
                             touched_rows: np.ndarray, regret_delta: np.ndarray, strategy_delta: np.ndarray,
                             counters: np.ndarray, stats: np.ndarray) -> int:
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
 
     Stops early (fewer than ``num_iterations``) only when the delta buffer could overflow: pack
-    it and call again from the next iteration. ``regret`` is read, never written.
+    it and call again from the next iteration. ``regret`` is read, never written, as
+    ``regret[row, a] * regret_scale[row]`` (one scale per row) or ``* regret_scale[0]`` (see holdem.mccfr.compact).
     """
     kind = tree.kind
     player = tree.player
@@ -66,6 +68,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, fir
     rounds = layout[LAYOUT_ROUNDS]
     last_round = rounds - 1
     width = regret.shape[1]
+    scale_per_row = regret_scale.shape[0] > 1
     depth = tree.max_depth + 1
     capacity = touched_rows.shape[0]
     bounded = capacity < slot_of_row.shape[0]
@@ -118,8 +121,9 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, fir
                         fc = first_child[node]
                         slot = slot_of_row[row]
                         total = 0.0
+                        sc = float(regret_scale[row] if scale_per_row else regret_scale[0])
                         for a in range(n):
-                            r = float(regret[row, a])
+                            r = float(regret[row, a]) * sc
                             if slot >= 0:
                                 r += regret_delta[slot, a]
                             frame_regret[sp, a] = r

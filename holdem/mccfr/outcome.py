@@ -33,8 +33,9 @@ from holdem.mccfr.kernels_common import (
 
 
 @njit(cache=True)
-def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, first_iteration: int,
-                           num_iterations: int, seed: int, params: np.ndarray, slot_of_row: np.ndarray,
+def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regret_scale: np.ndarray,
+                           first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
+                           slot_of_row: np.ndarray,
                            touched_rows: np.ndarray, regret_delta: np.ndarray, strategy_delta: np.ndarray,
                            counters: np.ndarray, stats: np.ndarray) -> int:
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
@@ -60,6 +61,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, firs
     players = layout[LAYOUT_PLAYERS]
     rounds = layout[LAYOUT_ROUNDS]
     width = regret.shape[1]
+    scale_per_row = regret_scale.shape[0] > 1
     depth = tree.max_depth + 1
     capacity = touched_rows.shape[0]
     bounded = capacity < slot_of_row.shape[0]
@@ -107,8 +109,9 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, firs
                     n = num_children[node]
                     slot = slot_of_row[row]
                     total = 0.0
+                    sc = float(regret_scale[row] if scale_per_row else regret_scale[0])
                     for a in range(n):
-                        r = float(regret[row, a])
+                        r = float(regret[row, a]) * sc
                         if slot >= 0:
                             r += regret_delta[slot, a]
                         if p == traverser:

@@ -36,6 +36,7 @@ def worker_spec(run: BlueprintRun) -> WorkerSpec:
     assert run.shared is not None and run.paths is not None
     write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
                       mccfr=run.config.mccfr, regret=run.shared.specs["regret"], regret_mode=run.regret_mode,
+                      regret_scale=run.shared.specs["regret_scale"],
                       num_workers=run.config.workers, result_seconds=run.config.batch_target_seconds)
     return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)])
 

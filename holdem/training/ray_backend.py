@@ -23,6 +23,7 @@ import numpy as np
 from holdem.abstraction.buckets import CardAbstraction, lossless_for
 from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
+from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, MCCFRConfig
 from holdem.training.housekeeping import ProgressCallback
 from holdem.training.job import BlueprintJob, supervisor_config
@@ -59,6 +60,7 @@ class RayBatchHandler(BatchHandler):
         self.num_workers = max(1, int(spec["num_workers"]))
         self.result_seconds = float(spec.get("result_seconds", 0.1))
         self.regret: np.ndarray | None = None
+        self.regret_scale = UNIT_SCALE
         self.private: np.ndarray | None = None
         self.discount_epoch: int | None = None
         self.version = -1
@@ -70,9 +72,10 @@ class RayBatchHandler(BatchHandler):
         if name != REGRET:
             return
         first = self.regret is None
-        self.regret, self.version = value, version
+        values, scale = value if isinstance(value, tuple) else (value, UNIT_SCALE)
+        self.regret, self.regret_scale, self.version = values, scale, version
         if self.independent and self.private is None:
-            self.private = np.array(value, dtype=np.float32) / self.num_workers
+            self.private = decode(values, scale) / self.num_workers
         if first:
             self.warm_up(np.zeros(NUM_PARAMS, dtype=np.float64))
 
@@ -119,7 +122,9 @@ class RayBlueprintJob(BlueprintJob):
         merges may continue meanwhile, which a snapshot read by sampling workers tolerates)."""
         version = self.run.iterations_applied
         self.batches_since, self.published_at = 0, time.monotonic()
-        await self.transport.publish(REGRET, self.run.tables.regret, version)
+        tables = self.run.tables
+        await self.transport.publish(REGRET, (tables.regret, tables.regret_scale) if tables.compact else tables.regret,
+                                     version)
         self.snapshots += 1
 
     def accept(self, delivery: Delivery) -> None:
