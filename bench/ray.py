@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psutil
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +39,45 @@ def _events(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _cpu(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def _sample_cpu(child: subprocess.Popen) -> list[tuple[float, float, float, float]]:
+    """(time, worker CPU s, supervisor CPU s, other descendants' CPU s) every 0.25 s until the child exits.
+
+    Workers are the local worker processes or the Ray actors (every Ray process is a descendant of the run,
+    which starts its own head)."""
+    root = psutil.Process(child.pid)
+    seen: dict[int, tuple[bool, float]] = {}
+    samples = []
+    while child.poll() is None:
+        try:
+            own = _cpu(root)
+            for proc in root.children(recursive=True):
+                try:
+                    line = " ".join(proc.cmdline())
+                    seen[proc.pid] = ("holdem.training.worker" in line or "RayWorker" in line, _cpu(proc))
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            break
+        work = sum(c for is_worker, c in seen.values() if is_worker)
+        other = sum(c for is_worker, c in seen.values() if not is_worker)
+        samples.append((time.time(), work, own, other))
+        time.sleep(0.25)
+    return samples
+
+
+def _at(samples: list[tuple[float, ...]], ts: float, index: int) -> float:
+    for before, after in zip(samples, samples[1:]):
+        if before[0] <= ts <= after[0]:
+            w = 0.0 if after[0] == before[0] else (ts - before[0]) / (after[0] - before[0])
+            return before[index] + w * (after[index] - before[index])
+    return samples[0][index] if ts < samples[0][0] else samples[-1][index]
+
+
 def run_case(name: str, raw: dict[str, Any], backend: str, workers: int, seconds: float, warmup_s: float,
              workdir: Path) -> dict[str, Any]:
     """One training through the CLI; node visits/s over the progress events after ``warmup_s``."""
@@ -47,10 +87,13 @@ def run_case(name: str, raw: dict[str, Any], backend: str, workers: int, seconds
                                       "time_budget_seconds": warmup_s + seconds, "iterations": None}))
     started = time.time()
     load_before = os.getloadavg()
-    done = subprocess.run([sys.executable, "-m", "holdem.cli.train_blueprint", "--config", str(config),
-                           "--logdir", str(logdir), "--quiet"], cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise RuntimeError(f"case {name} failed: {done.stderr.strip().splitlines()[-1:]}")
+    with open(workdir / f"{name}.log", "w") as log:
+        child = subprocess.Popen([sys.executable, "-m", "holdem.cli.train_blueprint", "--config", str(config),
+                                  "--logdir", str(logdir), "--quiet"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        samples = _sample_cpu(child)
+    if child.returncode != 0:
+        tail = (workdir / f"{name}.log").read_text().strip().splitlines()[-1:]
+        raise RuntimeError(f"case {name} failed: {tail}")
     events = _events(logdir / "events.jsonl")
     progress = [e for e in events if e["event"] == "progress" and e.get("iterations")]
     first_ts = progress[0]["ts"]
@@ -61,6 +104,7 @@ def run_case(name: str, raw: dict[str, Any], backend: str, workers: int, seconds
     iterations = steady[-1]["iterations"] - steady[0]["iterations"]
     end = [e for e in events if e["event"] == "run_end"][-1]
     stale = [e.get("worker_stale_iterations_max") for e in steady if e.get("worker_stale_iterations_max") is not None]
+    cpu = {part: _at(samples, steady[-1]["ts"], part) - _at(samples, steady[0]["ts"], part) for part in range(1, 4)}
     return {
         "backend": backend, "workers": workers, "window_s": round(window, 2),
         "node_visits_per_s": round(nodes / window, 1) if window > 0 else None,
@@ -68,6 +112,9 @@ def run_case(name: str, raw: dict[str, Any], backend: str, workers: int, seconds
         "exploitability": end.get("exploitability"), "training_s": end.get("seconds"),
         "wall_s": round(time.time() - started, 1), "restarts": end.get("restarts"),
         "worker_stale_iterations_max": max(stale) if stale else None,
+        "cpu_cores": {"workers": round(cpu[1] / window, 3), "supervisor": round(cpu[2] / window, 3),
+                      "other (Ray daemons, reaper)": round(cpu[3] / window, 3)},
+        "node_visits_per_worker_cpu_s": round(nodes / cpu[1], 1) if cpu[1] > 0 else None,
         "load_avg_before": [round(x, 2) for x in load_before],
     }
 
@@ -96,7 +143,12 @@ def main() -> int:
     local = [r["node_visits_per_s"] for k, r in results.items() if k.startswith("hunl-local")]
     ray = [r["node_visits_per_s"] for k, r in results.items() if k.startswith("hunl-ray")]
     ratio = round(sum(ray) / sum(local), 3) if local and ray else None
-    measured = {"ray_vs_local_node_visits": ratio,
+    per_cpu = {backend: [r["node_visits_per_worker_cpu_s"] for k, r in results.items()
+                         if k.startswith(f"hunl-{backend}") and r["node_visits_per_worker_cpu_s"]]
+               for backend in ("local", "ray")}
+    cpu_ratio = round(sum(per_cpu["ray"]) / len(per_cpu["ray"]) / (sum(per_cpu["local"]) / len(per_cpu["local"])), 3) \
+        if per_cpu["local"] and per_cpu["ray"] else None
+    measured = {"ray_vs_local_node_visits": ratio, "ray_vs_local_nodes_per_worker_cpu_s": cpu_ratio,
                 "leduc_ray_20s_exploitability": results["leduc-ray-2"]["exploitability"]}
     met = {"ray_vs_local_node_visits": ratio is not None and ratio >= GOALS["ray_vs_local_node_visits"],
            "leduc_ray_20s_exploitability": measured["leduc_ray_20s_exploitability"] is not None
@@ -117,7 +169,7 @@ def main() -> int:
     for name, r in results.items():
         print(f"{name:<18} {r['node_visits_per_s'] or 0:>14,.0f} nodes/s {r['it_per_s'] or 0:>12,.0f} it/s "
               f"expl {r['exploitability']} load {r['load_avg_before'][0]}")
-    print(f"ray/local node visits {ratio}; goals {GOALS}; met {met}")
+    print(f"ray/local node visits {ratio} (per worker CPU-second {cpu_ratio}); goals {GOALS}; met {met}")
     print(f"wrote {out}")
     return 0
 

@@ -16,7 +16,10 @@ import math
 import numpy as np
 from numba import njit
 
+from holdem.mccfr.prefetch import prefetch_row
+
 REGRET_DTYPES = ("float32", "int32", "int16")
+PREFETCH_DISTANCE = 16
 INT32_UNITS_PER_BIG_BLIND = 256.0
 I16_MAX = 32767.0
 I32_MAX = 2147483647.0
@@ -119,6 +122,11 @@ def _apply_i16(values: np.ndarray, scale: np.ndarray, strategy_sum: np.ndarray, 
                first: int, stop: int, at: int) -> None:
     row_values = np.empty(values.shape[1], dtype=np.float64)
     for i in range(first, stop):
+        ahead = i + PREFETCH_DISTANCE
+        if ahead < stop:
+            prefetch_row(values, rows[ahead])
+            prefetch_row(scale, rows[ahead])
+            prefetch_row(strategy_sum, rows[ahead])
         row = rows[i]
         n = num_actions[row]
         s = float(scale[row])
@@ -139,6 +147,10 @@ def _apply_i32(values: np.ndarray, unit: float, strategy_sum: np.ndarray, rows: 
                at: int) -> None:
     inv = 1.0 / unit
     for i in range(first, stop):
+        ahead = i + PREFETCH_DISTANCE
+        if ahead < stop:
+            prefetch_row(values, rows[ahead])
+            prefetch_row(strategy_sum, rows[ahead])
         row = rows[i]
         n = num_actions[row]
         for a in range(n):
