@@ -45,9 +45,10 @@ def _table(rng: np.random.Generator, dtype: str, big_blind: float = 2.0,
 
 
 def _bound(values: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Largest rounding error of each row: half a unit of its scale."""
-    per_row = scale if scale.shape[0] == values.shape[0] else np.full(values.shape[0], scale[0])
-    return (per_row.astype(np.float64) * 0.5 * (1 + 1e-6))[:, None] + 1e-12
+    """Largest rounding error of each value: half a unit of its row's scale for its sign."""
+    per_row = scale if scale.shape[0] == values.shape[0] else np.repeat(scale, values.shape[0], axis=0)
+    unit = np.where(values > 0, np.ldexp(1.0, per_row[:, :1]), np.ldexp(1.0, per_row[:, 1:]))
+    return unit * 0.5 * (1 + 1e-6) + 1e-12
 
 
 @pytest.mark.parametrize("dtype", ["int16", "int32"])
@@ -56,7 +57,10 @@ def test_encoding_rounds_each_value_to_its_row_scale(dtype):
     source, values, scale = _table(rng, dtype)
     assert np.all(np.abs(decode(values, scale) - source) <= _bound(values, scale) + 1e-6 * np.abs(source))
     if dtype == "int16":
-        assert np.all(np.abs(values).max(axis=1) >= I16_MAX - 1), "each row uses its full 16-bit range"
+        for sign in (1, -1):
+            side = np.where(sign * values > 0, sign * values.astype(np.int64), 0).max(axis=1)
+            has = (sign * source > 0).any(axis=1)
+            assert np.all(side[has] >= I16_MAX // 2), "positive and negative regrets each keep 14 bits or more"
 
 
 @pytest.mark.parametrize("dtype", ["int16", "int32"])
@@ -100,8 +104,7 @@ def test_kernels_read_a_compact_table_as_its_decoded_floats(dtype):
     runner, tree = _leduc_runner()
     rng = np.random.default_rng(3)
     values = rng.integers(-20000, 20000, (tree.num_rows, tree.max_actions)).astype(dtype)
-    exponents = rng.integers(-12, 4, tree.num_rows if dtype == "int16" else 1)
-    scale = np.ldexp(1.0, exponents).astype(np.float32)
+    scale = rng.integers(-12, 4, (tree.num_rows if dtype == "int16" else 1, 2)).astype(np.int8)
     floats = decode(values, scale)
     params = MCCFRConfig(seed=5).kernel_params(0)
     compact = runner.run(values, 0, 200, 5, params, scale).deltas
@@ -128,8 +131,8 @@ def test_a_growing_delta_buffer_gives_the_same_deltas_as_a_table_sized_one():
 def test_memory_report_counts_bytes_per_entry_and_per_legal_action():
     assert memory_report(1000, 4)["bytes_per_infoset_action"] == 8
     int16 = memory_report(1000, 4, regret_dtype="int16", legal_actions=2500, lazy=True)
-    assert int16["bytes_per_infoset_action"] == 2 + 4 + 4 / 4
-    assert int16["bytes_per_legal_action"] == round((1000 * 4 * 6 + 4000) / 2500, 3)
+    assert int16["bytes_per_infoset_action"] == 2 + 4 + 2 / 4
+    assert int16["bytes_per_legal_action"] == round((1000 * 4 * 6 + 2000) / 2500, 3)
     assert int16["allocation"].startswith("lazy")
 
 
@@ -149,7 +152,7 @@ def test_master_tables_store_regrets_as_configured():
         tables, shared = master_tables(tree, True, dtype, 2.0)
         try:
             assert tables.regret.dtype == np.dtype(dtype) and tables.strategy_sum.dtype == np.float32
-            assert tables.regret_scale.shape == ((tree.num_rows,) if dtype == "int16" else (1,))
+            assert tables.regret_scale.shape == ((tree.num_rows, 2) if dtype == "int16" else (1, 2))
         finally:
             shared.close()
 
@@ -159,14 +162,18 @@ def test_row_num_actions_fit_the_legal_action_count():
     assert int(row_num_actions(tree).sum()) <= tree.num_rows * tree.max_actions
 
 
-@pytest.mark.parametrize("dtype", ["int16", "int32"])
-def test_leduc_with_compact_regrets_learns_as_well_as_float32(tmp_path, dtype):
+def test_leduc_with_compact_regrets_learns_as_well_as_float32(tmp_path):
+    """Mean exploitability over two seeds at 1 M iterations; rounding changes each run's trajectory, so single runs
+    differ by sampling noise alone (about 20% at this length)."""
     results = {}
-    for kind in ("float32", dtype):
-        config = build_config({"game": "leduc", "num_workers": 1, "iterations": 300_000, "seed": 4,
-                               "regret_dtype": kind})
-        results[kind] = train(config, tmp_path / kind).exploitability
-    assert results[dtype] <= 1.1 * results["float32"] + 0.002, results
+    for kind in ("float32", "int16", "int32"):
+        values = []
+        for seed in (1, 2):
+            config = build_config({"game": "leduc", "num_workers": 1, "iterations": 1_000_000, "seed": seed,
+                                   "regret_dtype": kind})
+            values.append(train(config, tmp_path / f"{kind}-{seed}").exploitability)
+        results[kind] = sum(values) / len(values)
+    assert results["int16"] <= 1.25 * results["float32"] and results["int32"] <= 1.25 * results["float32"], results
 
 
 def test_compact_regrets_merge_from_shared_workers_exactly_once(tmp_path):
@@ -177,3 +184,12 @@ def test_compact_regrets_merge_from_shared_workers_exactly_once(tmp_path):
     assert outcome.error is None and outcome.iterations == 200_000
     assert runs[0].applied.to_list() == [[0, 200_000]]
     assert outcome.exploitability is not None and outcome.exploitability < 0.5
+
+
+def test_large_negative_regrets_leave_the_positive_ones_their_precision():
+    values = np.zeros((1, 3), np.int16)
+    scale = initial_scale("int16", 1.0, 1)
+    encode_into(values, scale, np.array([[-1e6, 10.0, 20.0]]))
+    decoded = decode(values, scale)[0]
+    np.testing.assert_allclose(decoded[1:], [10.0, 20.0], rtol=1e-4)
+    np.testing.assert_allclose(decoded[0], -1e6, rtol=1e-4)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from holdem.mccfr.compact import EXPONENT_BIAS, POW2
 from holdem.mccfr.config import P_LINEAR, P_PRUNE_PROB, P_PRUNE_THRESHOLD, P_REGRET_FLOOR
 from holdem.mccfr.kernels_common import (
     CHANCE,
@@ -44,8 +45,8 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
 
     Stops early (fewer than ``num_iterations``) only when the delta buffer could overflow: pack
-    it and call again from the next iteration. ``regret`` is read, never written, as
-    ``regret[row, a] * regret_scale[row]`` (one scale per row) or ``* regret_scale[0]`` (see holdem.mccfr.compact).
+    it and call again from the next iteration. ``regret`` is read, never written, with its ``regret_scale``
+    exponents (see :mod:`holdem.mccfr.compact`).
     """
     kind = tree.kind
     player = tree.player
@@ -121,9 +122,12 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                         fc = first_child[node]
                         slot = slot_of_row[row]
                         total = 0.0
-                        sc = float(regret_scale[row] if scale_per_row else regret_scale[0])
+                        er = row if scale_per_row else 0
+                        up = POW2[regret_scale[er, 0] + EXPONENT_BIAS]
+                        down = POW2[regret_scale[er, 1] + EXPONENT_BIAS]
                         for a in range(n):
-                            r = float(regret[row, a]) * sc
+                            r = float(regret[row, a])
+                            r = r * up if r > 0.0 else r * down
                             if slot >= 0:
                                 r += regret_delta[slot, a]
                             frame_regret[sp, a] = r

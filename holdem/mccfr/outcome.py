@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from holdem.mccfr.compact import EXPONENT_BIAS, POW2
 from holdem.mccfr.config import P_EPSILON, P_LINEAR, P_REGRET_FLOOR
 from holdem.mccfr.kernels_common import (
     CHANCE,
@@ -109,9 +110,12 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regr
                     n = num_children[node]
                     slot = slot_of_row[row]
                     total = 0.0
-                    sc = float(regret_scale[row] if scale_per_row else regret_scale[0])
+                    er = row if scale_per_row else 0
+                    up = POW2[regret_scale[er, 0] + EXPONENT_BIAS]
+                    down = POW2[regret_scale[er, 1] + EXPONENT_BIAS]
                     for a in range(n):
-                        r = float(regret[row, a]) * sc
+                        r = float(regret[row, a])
+                        r = r * up if r > 0.0 else r * down
                         if slot >= 0:
                             r += regret_delta[slot, a]
                         if p == traverser:

@@ -34,7 +34,7 @@ class Tables:
 
     regret: np.ndarray
     strategy_sum: np.ndarray
-    regret_scale: np.ndarray = field(default_factory=lambda: np.ones(1, dtype=np.float32))
+    regret_scale: np.ndarray = field(default_factory=lambda: np.zeros((1, 2), dtype=np.int8))
 
     def __post_init__(self) -> None:
         if self.regret.shape != self.strategy_sum.shape or self.regret.ndim != 2:
@@ -67,7 +67,7 @@ def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_ca
     then the most they can take. ``delta_capacity`` (rows) is where a worker's delta buffer starts (it grows
     with what a batch touches, to the table's row count at most)."""
     regret_entry = int(np.dtype(regret_dtype).itemsize)
-    scale_bytes = 4 * int(num_rows) if regret_dtype == "int16" else 0
+    scale_bytes = 2 * int(num_rows) if regret_dtype == "int16" else 0
     entries = int(num_rows) * int(max_actions)
     tables = entries * (regret_entry + BYTES_PER_ENTRY) + scale_bytes
     cap = int(num_rows if delta_capacity is None else min(delta_capacity, num_rows))

@@ -66,10 +66,10 @@ KEY_DOCS: dict[str, KeyDoc] = {
                              "worker, strategy sums pooled; auto: independent below 100,000 table rows"),
     "max_restarts": KeyDoc("worker restarts allowed within restart_window_s before the run fails", "restarts"),
     "restart_window_s": KeyDoc("sliding window for max_restarts", "s"),
-    "regret_dtype": KeyDoc("how the regret table is stored: float32; int32 (a fixed 1/256 big blind per unit, "
-                           "saturating at about 8.4 M big blinds, as Pluribus); int16 with a float32 scale per "
-                           "row (as postflop-solver). Compact tables are allocated lazily (a page costs memory "
-                           "once a row in it is reached); strategy sums stay float32"),
+    "regret_dtype": KeyDoc("how the regret table is stored: float32; int32 (a fixed unit near 1/256 big blind, "
+                           "saturating at about 8 M big blinds, as Pluribus); int16 with power-of-two scales per "
+                           "row, one for its positive and one for its negative regrets (as postflop-solver). "
+                           "Compact tables are not prefaulted; strategy sums stay float32"),
     "backend": KeyDoc("local (worker processes on this machine, tables in shared memory) or ray (workers as Ray "
                       "actors anywhere in a cluster; needs the ray extra, see docs/cluster.md)"),
     "ray_address": KeyDoc("Ray cluster to join (host:port of the head, or auto); unset: start a local Ray for "

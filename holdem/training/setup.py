@@ -144,7 +144,7 @@ def master_tables(tree: BettingTree, shared: bool, regret_dtype: str = "float32"
     remove_stale_tables()
     tables = SharedTables(secrets.token_hex(4))
     prefault = regret_dtype == "float32"
-    shared_scale = tables.create("regret_scale", scale.shape, prefault=prefault)
+    shared_scale = tables.create("regret_scale", scale.shape, "int8", prefault=prefault)
     shared_scale[:] = scale
     return Tables(tables.create("regret", shape, regret_dtype, prefault=prefault),
                   tables.create("strategy_sum", shape, prefault=prefault), shared_scale), tables
