@@ -57,14 +57,15 @@ class Tables:
 
 
 def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_capacity: int | None = None,
-                  regret_dtype: str = "float32", legal_actions: int | None = None, lazy: bool = False
-                  ) -> dict[str, Any]:
+                  regret_dtype: str = "float32", legal_actions: int | None = None, lazy: bool = False,
+                  shared_memory: bool = False) -> dict[str, Any]:
     """Bytes the tables (and each worker's delta buffer) will take, computed before allocating.
 
     ``bytes_per_infoset_action`` counts every table entry (rows are padded to ``max_actions``);
     ``bytes_per_legal_action`` divides by the ``legal_actions`` the rows really have. Lazy tables are not
-    touched before training: a page costs memory once a row in it is first reached, so ``table_bytes`` is
-    then the most they can take. ``delta_capacity`` (rows) is where a worker's delta buffer starts (it grows
+    touched before training: a page costs memory once a row in it is first written (in ``shared_memory``,
+    files under /dev/shm, a read takes a page too), so ``table_bytes`` is the most they can take.
+    ``delta_capacity`` (rows) is where a worker's delta buffer starts (it grows
     with what a batch touches, to the table's row count at most)."""
     regret_entry = int(np.dtype(regret_dtype).itemsize)
     scale_bytes = 2 * int(num_rows) if regret_dtype == "int16" else 0
@@ -81,8 +82,10 @@ def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_ca
         "table_bytes": tables,
         "bytes_per_infoset_action": round(tables / max(1, entries), 3),
         "bytes_per_legal_action": None if not legal_actions else round(tables / legal_actions, 3),
-        "allocation": "lazy: pages are taken when a row in them is first reached" if lazy
-        else "prefaulted: every page touched before training",
+        "allocation": ("prefaulted: every page touched before training" if not lazy else
+                       "lazy: a page is taken when a row in it is first written" if not shared_memory else
+                       "lazy: in /dev/shm a page is taken when a row in it is first written or read, and the "
+                       "supervisor's full passes (table fill, checkpoints, discounts) read every page"),
         "delta_buffer_bytes_per_worker": delta,
         "delta_buffer_bytes_per_worker_max": delta_max,
         "total_bytes": tables + delta * max(1, workers),

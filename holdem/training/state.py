@@ -74,7 +74,7 @@ class BlueprintRun:
         self.memory = memory_report(tree.num_rows, tree.max_actions, workers=config.workers,
                                     delta_capacity=initial_delta_rows(tree.num_rows, decisions),
                                     regret_dtype=str(tables.regret.dtype), legal_actions=int(self.num_actions.sum()),
-                                    lazy=shared is None or tables.compact)
+                                    lazy=shared is None or tables.compact, shared_memory=shared is not None)
         self.row_actions = self.num_actions.astype(np.uint8)
         self.big_blind = float(chip_unit(tree.game)[0])
         self.applied = IterationRanges()
