@@ -50,6 +50,17 @@ def _loopback_only() -> None:
         os.environ.update(LOOPBACK_ENV)
 
 
+def _reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Fail at once with one line when nothing listens at ``host:port`` (``ray.init`` would retry for minutes)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RayClusterError(f"no Ray cluster answers at {address}: {exc.strerror or exc}") from None
+
+
 def _local_ip(address: str) -> str | None:
     """127.0.0.1 for a cluster on this machine's loopback (Ray would otherwise pick the machine's address)."""
     return "127.0.0.1" if address.startswith(("127.", "localhost")) else None
@@ -76,6 +87,8 @@ class RayCluster:
             return self
         if self.address is None:
             self.address = self._start_head()
+        else:
+            _reachable(self.address)
         try:
             ray.init(address=self.address, log_to_driver=False, configure_logging=False,
                      _node_ip_address=_local_ip(self.address))

@@ -91,3 +91,10 @@ def test_a_killed_run_leaves_no_ray_process_it_started(tmp_path):
         if cli.poll() is None:
             cli.kill()
             cli.wait()
+
+
+def test_an_unreachable_cluster_address_fails_at_once_with_one_line():
+    from orchestrator.ray_cluster import RayCluster, RayClusterError
+
+    with pytest.raises(RayClusterError, match="no Ray cluster answers at 127.0.0.1:1"):
+        RayCluster("127.0.0.1:1").start()
