@@ -86,6 +86,8 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
         "regret_bytes": {"float32": tree.num_rows * tree.max_actions * 4,
                          "int16": tree.num_rows * (tree.max_actions * 2 + 4)},
         "delta_buffer_bytes_max": memory_report(tree.num_rows, tree.max_actions)["delta_buffer_bytes_per_worker_max"],
+        "delta_buffer_bytes": delta_buffer_bytes(tree.num_rows, tree.max_actions,
+                                                 float(np.mean([r.num_rows for r in results]))),
         "result_rows_mean": float(np.mean([r.num_rows for r in results])),
         "result_bytes_mean": float(np.mean([packed_bytes(r.num_rows, r.regret.shape[0]) for r in results])),
         "kernel_s_per_result": float(np.mean(seconds)),
@@ -93,6 +95,14 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
         "nodes_per_kernel_s": float(np.sum(nodes) / np.sum(seconds)),
         "merge_cpu_s_per_result": merge,
     }
+
+
+def delta_buffer_bytes(rows: int, max_actions: int, touched_rows: float) -> int:
+    """A worker's delta buffer once grown (doubling from 16,384 rows) to hold what one result touches."""
+    capacity = 1 << 14
+    while capacity < touched_rows and capacity < rows:
+        capacity *= 2
+    return int(4 * rows + min(capacity, rows) * (8 + 16 * max_actions))
 
 
 def bookkeeping(capacity: dict[str, Any]) -> dict[str, float]:
@@ -123,7 +133,8 @@ def project(figures: dict[str, Any], book_s: float, workers: int, dtype: str) ->
         "snapshot_bytes_per_s_per_node": round(figures["regret_bytes"][dtype] / REFRESH_S),
         "snapshot_bytes_per_s_out_of_head": round(nodes * figures["regret_bytes"][dtype] / REFRESH_S),
         "head_table_bytes": figures["table_bytes"][dtype] + 2 * figures["regret_bytes"][dtype],
-        "node_bytes": figures["regret_bytes"][dtype] + WORKERS_PER_NODE * figures["delta_buffer_bytes_max"],
+        "node_bytes": figures["regret_bytes"][dtype] + WORKERS_PER_NODE * figures["delta_buffer_bytes"],
+        "merge_thread_cores_float32": round(results_per_s * figures["merge_cpu_s_per_result"]["float32"], 3),
         "utilisation": {k: round(v, 3) for k, v in use.items()},
         "bottleneck": first if use[first] >= 1.0 else None,
         "next_bottleneck": first,
@@ -132,8 +143,8 @@ def project(figures: dict[str, Any], book_s: float, workers: int, dtype: str) ->
 
 def markdown(report: dict[str, Any], dtype: str = "int16") -> str:
     """The sizing table of docs/cluster.md, from a report."""
-    lines = ["| abstraction | rows | result every | workers | head memory | node memory | loop cores | merge cores "
-             "| results in | snapshots out | per worker in | first to run out |",
+    lines = ["| abstraction | rows | result every | workers | head memory | node memory | loop cores "
+             "| merge cores int16 (float32) | results in | snapshots out | per worker in | first to run out |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for spec, by_seconds in report["specs"].items():
         for seconds, figures in by_seconds.items():
@@ -142,7 +153,8 @@ def markdown(report: dict[str, Any], dtype: str = "int16") -> str:
                 lines.append(
                     f"| {spec} | {figures['rows']:,} | {seconds} s | {p['workers']:,} | "
                     f"{p['head_table_bytes'] / 1e9:.2f} GB | {p['node_bytes'] / 1e9:.1f} GB | "
-                    f"{p['supervisor_loop_cores']:.2f} | {p['merge_thread_cores']:.2f} | "
+                    f"{p['supervisor_loop_cores']:.2f} | {p['merge_thread_cores']:.2f} "
+                    f"({p['merge_thread_cores_float32']:.2f}) | "
                     f"{p['result_bytes_per_s_into_head'] / 1e6:,.0f} MB/s | "
                     f"{p['snapshot_bytes_per_s_out_of_head'] / 1e6:,.0f} MB/s | "
                     f"{p['result_bytes_per_s_per_worker'] / 1e6:.1f} MB/s | {over} |")
@@ -153,6 +165,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capacity", type=Path, help="a bench.capacity report (JSON)")
     parser.add_argument("--markdown", type=Path, help="print the sizing table of this cluster report and exit")
+    parser.add_argument("--reproject", type=Path, help="recompute the projections of this report from its figures")
     parser.add_argument("--result-seconds", default="0.1,1.0",
                         help="kernel CPU seconds a worker holds per result (batch_target_seconds), comma-separated")
     parser.add_argument("--frames", type=int, default=6)
@@ -160,6 +173,18 @@ def main() -> int:
     args = parser.parse_args()
     if args.markdown is not None:
         print(markdown(json.loads(args.markdown.read_text())))
+        return 0
+    if args.reproject is not None:
+        report = json.loads(args.reproject.read_text())
+        for name, by_seconds in report["specs"].items():
+            for figures in by_seconds.values():
+                tree, _ = tree_for(*SPECS[name])
+                figures["delta_buffer_bytes"] = delta_buffer_bytes(tree.num_rows, tree.max_actions,
+                                                                   figures["result_rows_mean"])
+                book_s = report["bookkeeping_cpu_s_per_result"][CAPACITY_SPEC[name]]
+                figures["projections"] = {dtype: [project(figures, book_s, n, dtype) for n in WORKERS]
+                                          for dtype in ("float32", "int16")}
+        args.reproject.write_text(json.dumps(report, indent=1) + "\n")
         return 0
     if args.capacity is None:
         parser.error("--capacity FILE is required to measure")

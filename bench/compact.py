@@ -144,10 +144,13 @@ def leduc(seconds: float, workdir: Path) -> dict[str, Any]:
     return {dtype: _train(workdir / f"leduc-{dtype}", {**raw, "regret_dtype": dtype}) for dtype in DTYPES}
 
 
-def hunl(seconds: float, hands: int, workdir: Path) -> dict[str, Any]:
+def hunl(seconds: float | None, hands: int, workdir: Path, iterations: int | None = None) -> dict[str, Any]:
+    """Both blueprints for the same seconds (or, given ``iterations``, the same iterations), then played."""
     from holdem.training.config import load_config_file
 
-    raw = {**load_config_file("quickstart"), "num_workers": 2, "time_budget_seconds": seconds, "iterations": None}
+    workdir.mkdir(parents=True, exist_ok=True)
+    raw = {**load_config_file("quickstart"), "num_workers": 2, "time_budget_seconds": seconds,
+           "iterations": iterations}
     runs = {dtype: _train(workdir / f"hunl-{dtype}", {**raw, "regret_dtype": dtype}) for dtype in ("float32", "int16")}
     report = workdir / "eval.json"
     done = subprocess.run([sys.executable, "-m", "holdem.cli.main", "eval", str(workdir / "hunl-int16"), "--against",
@@ -169,6 +172,8 @@ def main() -> int:
     parser.add_argument("--leduc-seconds", type=float, default=30.0)
     parser.add_argument("--hunl-seconds", type=float, default=120.0)
     parser.add_argument("--hands", type=int, default=100_000)
+    parser.add_argument("--hunl-iterations", type=int, default=2_400_000,
+                        help="part hunl_iterations: both heads-up blueprints for this many iterations instead")
     parser.add_argument("--parts", default="memory,speed,leduc,hunl",
                         help="what to measure; the others are kept from an existing report")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "compact.json")
@@ -194,6 +199,10 @@ def main() -> int:
             print(f"heads-up quick {args.hunl_seconds:.0f} s per regret type, then {args.hands} hands ...",
                   file=sys.stderr, flush=True)
             report["hunl"] = hunl(args.hunl_seconds, args.hands, Path(tmp))
+        if "hunl_iterations" in parts:
+            print(f"heads-up quick {args.hunl_iterations} iterations per regret type, then {args.hands} hands ...",
+                  file=sys.stderr, flush=True)
+            report["hunl_iterations"] = hunl(None, args.hands, Path(tmp) / "by-iterations", args.hunl_iterations)
     mem = report["memory"]
     measured: dict[str, Any] = {
         key: {name: {dtype: m[dtype][key] for dtype in DTYPES} for name, m in mem.items()}
@@ -211,6 +220,9 @@ def main() -> int:
         mean, low, high = _ci(report["hunl"]["eval"])
         measured["hunl_int16_vs_float32_mbb"] = {"mean": mean, "ci95": [low, high]}
         met["hunl_ci_holds_zero"] = low <= 0.0 <= high
+    if "hunl_iterations" in report:
+        mean, low, high = _ci(report["hunl_iterations"]["eval"])
+        measured["hunl_int16_vs_float32_mbb_equal_iterations"] = {"mean": mean, "ci95": [low, high]}
     report["measured"], report["met"] = measured, met
     report["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     report["settings"]["total_s"] = round(time.time() - started, 1)

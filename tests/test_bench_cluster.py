@@ -12,7 +12,7 @@ FIGURES = {
     "rows": 1000, "kernel_s_per_result": 0.1, "result_bytes_mean": 1_000_000,
     "merge_cpu_s_per_result": {"float32": 0.001, "int16": 0.002},
     "regret_bytes": {"float32": 16_000, "int16": 12_000},
-    "table_bytes": {"float32": 32_000, "int16": 28_000}, "delta_buffer_bytes_max": 100,
+    "table_bytes": {"float32": 32_000, "int16": 28_000}, "delta_buffer_bytes_max": 100, "delta_buffer_bytes": 50,
 }
 
 
@@ -25,7 +25,7 @@ def test_projection_adds_up_per_result_costs_and_names_the_first_resource_out():
     assert small["bottleneck"] == "merge thread (1 core)"
     tiny = project(FIGURES, 0.0005, 4, "float32")
     assert tiny["bottleneck"] is None and tiny["next_bottleneck"] == "merge thread (1 core)"
-    big = project({**FIGURES, "merge_cpu_s_per_result": {"int16": 1e-6}}, 1e-6, 1024, "int16")
+    big = project({**FIGURES, "merge_cpu_s_per_result": {"int16": 1e-6, "float32": 1e-6}}, 1e-6, 1024, "int16")
     assert big["nodes"] == 16 and big["bottleneck"] == "results into the head (10 Gb/s)"
 
 
