@@ -161,6 +161,24 @@ def markdown(report: dict[str, Any], dtype: str = "int16") -> str:
     return "\n".join(lines)
 
 
+def feedable(figures: dict[str, Any], book_s: float, dtype: str) -> dict[str, Any]:
+    """The most workers one head feeds before a resource that grows with workers is full, and which one."""
+    per_worker = project(figures, book_s, 1, dtype)["utilisation"]
+    linear = {name: use for name, use in per_worker.items() if "snapshots" not in name}
+    limit = max(linear, key=linear.get)
+    return {"workers": int(1.0 / linear[limit]), "limit": limit}
+
+
+def feedable_markdown(report: dict[str, Any]) -> str:
+    """Workers one head feeds, per abstraction, result length and regret storage."""
+    lines = ["| abstraction | result every | int16 tables | float32 tables |", "|---|---:|---|---|"]
+    for spec, by_seconds in report["specs"].items():
+        for seconds, figures in by_seconds.items():
+            cells = [f"{f['workers']:,} ({f['limit']})" for f in (figures["feedable"][d] for d in ("int16", "float32"))]
+            lines.append(f"| {spec} | {seconds} s | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--capacity", type=Path, help="a bench.capacity report (JSON)")
@@ -172,7 +190,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "cluster.json")
     args = parser.parse_args()
     if args.markdown is not None:
-        print(markdown(json.loads(args.markdown.read_text())))
+        report = json.loads(args.markdown.read_text())
+        print(markdown(report) + "\n\n" + feedable_markdown(report))
         return 0
     if args.reproject is not None:
         report = json.loads(args.reproject.read_text())
@@ -184,6 +203,7 @@ def main() -> int:
                 book_s = report["bookkeeping_cpu_s_per_result"][CAPACITY_SPEC[name]]
                 figures["projections"] = {dtype: [project(figures, book_s, n, dtype) for n in WORKERS]
                                           for dtype in ("float32", "int16")}
+                figures["feedable"] = {dtype: feedable(figures, book_s, dtype) for dtype in ("float32", "int16")}
         args.reproject.write_text(json.dumps(report, indent=1) + "\n")
         return 0
     if args.capacity is None:
@@ -207,6 +227,7 @@ def main() -> int:
             book_s = book[CAPACITY_SPEC[name]]
             figures["projections"] = {dtype: [project(figures, book_s, n, dtype) for n in WORKERS]
                                       for dtype in ("float32", "int16")}
+            figures["feedable"] = {dtype: feedable(figures, book_s, dtype) for dtype in ("float32", "int16")}
             report["specs"][name][f"{result_seconds:g}"] = figures
             for row in figures["projections"]["int16"]:
                 print(f"  {row['workers']:>5} workers: loop {row['supervisor_loop_cores']:.2f} cores, merge "

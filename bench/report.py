@@ -399,6 +399,9 @@ def cluster_rows(d: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for spec, by_seconds in (d.get("specs") or {}).items():
         for seconds, figures in by_seconds.items():
+            for dtype, f in (figures.get("feedable") or {}).items():
+                rows.append((f"{spec}, results of {seconds} s, {dtype} tables: workers one head feeds (limit: "
+                             f"{f['limit']})", f["workers"], None, None, None))
             for p in get(figures, "projections.int16") or []:
                 rows.append((f"{spec}, results of {seconds} s, {p['workers']} workers (int16): supervisor loop / "
                              f"merge cores; first to run out: {p['next_bottleneck']}",
