@@ -381,6 +381,9 @@ def compact_rows(d: dict[str, Any]) -> list[Row]:
         rows.append(("heads-up quick: merge CPU per result into an int16 table, ms (reference: float32)",
                      get(merge, "int16.merge_cpu_ms_per_result"), get(merge, "float32.merge_cpu_ms_per_result"),
                      None, None))
+        rows.append(("heads-up quick: kernel node visits per CPU-second reading an int16 table (reference: float32)",
+                     get(merge, "kernel_int16.node_visits_per_cpu_s"),
+                     get(merge, "kernel_float32.node_visits_per_cpu_s"), None, None))
     for dtype, ratio in (measured.get("leduc_exploitability_vs_float32") or {}).items():
         seconds = get(d, "settings.leduc_seconds")
         rows.append((f"Leduc after {fmt(seconds)} s: exploitability with {dtype} / with float32", ratio, None,
@@ -392,6 +395,12 @@ def compact_rows(d: dict[str, Any]) -> list[Row]:
         rows.append((f"heads-up quick, {fmt(get(d, 'settings.hunl_seconds'))} s each: int16 blueprint vs float32, "
                      f"mbb/hand [95% interval {fmt(low)} .. {fmt(high)}]", play.get("mean"), None,
                      "interval holds 0", met.get("hunl_ci_holds_zero")))
+    equal = measured.get("hunl_int16_vs_float32_mbb_equal_iterations")
+    if equal:
+        low, high = equal.get("ci95") or (None, None)
+        iterations = get(d, "settings.hunl_iterations")
+        rows.append((f"heads-up quick, {fmt(iterations)} iterations each: int16 blueprint vs float32, mbb/hand "
+                     f"[95% interval {fmt(low)} .. {fmt(high)}]", equal.get("mean"), None, None, None))
     return rows
 
 
