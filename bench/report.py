@@ -341,6 +341,83 @@ def acpc_rows(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def ray_rows(d: dict[str, Any]) -> list[Row]:
+    goals, measured, met = d.get("goals") or {}, d.get("measured") or {}, d.get("met") or {}
+    results = d.get("results") or {}
+    local = [r.get("node_visits_per_s") for k, r in results.items() if k.startswith("hunl-local")]
+    ray = [r.get("node_visits_per_s") for k, r in results.items() if k.startswith("hunl-ray")]
+    rows: list[Row] = [
+        ("heads-up quick node visits/s, Ray / local backend (2 workers each, alternated)",
+         measured.get("ray_vs_local_node_visits"), None, f">= {fmt(goals.get('ray_vs_local_node_visits'))}",
+         met.get("ray_vs_local_node_visits")),
+    ]
+    for label, values in (("local", local), ("Ray", ray)):
+        if values and None not in values:
+            rows.append((f"heads-up quick node visits/s through the {label} backend (mean of {len(values)})",
+                         sum(values) / len(values), None, None, None))
+    cpu = measured.get("ray_vs_local_nodes_per_worker_cpu_s")
+    if cpu is not None:
+        rows.append(("heads-up quick node visits per worker CPU-second, Ray / local", cpu, None, None, None))
+    rows.append(("Leduc through Ray (2 workers) after 20 training seconds: exploitability",
+                 measured.get("leduc_ray_20s_exploitability"), None,
+                 f"< {fmt(goals.get('leduc_ray_20s_exploitability'))}", met.get("leduc_ray_20s_exploitability")))
+    return rows
+
+
+def compact_rows(d: dict[str, Any]) -> list[Row]:
+    goals, measured, met = d.get("goals") or {}, d.get("measured") or {}, d.get("met") or {}
+    rows: list[Row] = []
+    per_entry, per_legal = measured.get("bytes_per_infoset_action") or {}, measured.get("bytes_per_legal_action") or {}
+    for spec, by_dtype in per_entry.items():
+        for dtype in ("int16", "int32"):
+            goal = f"<= {fmt(goals.get('bytes_per_infoset_action'))}" if dtype == "int16" else None
+            verdict = get(met, f"bytes_per_infoset_action.{spec}") if dtype == "int16" else None
+            rows.append((f"{spec}: bytes per infoset-action (table entry), {dtype} regrets (reference: float32)",
+                         by_dtype.get(dtype), by_dtype.get("float32"), goal, verdict))
+            rows.append((f"{spec}: bytes per legal action, {dtype} regrets", get(per_legal, f"{spec}.{dtype}"),
+                         get(per_legal, f"{spec}.float32"), None, None))
+    merge = d.get("merge") or {}
+    if merge:
+        rows.append(("heads-up quick: merge CPU per result into an int16 table, ms (reference: float32)",
+                     get(merge, "int16.merge_cpu_ms_per_result"), get(merge, "float32.merge_cpu_ms_per_result"),
+                     None, None))
+        rows.append(("heads-up quick: kernel node visits per CPU-second reading an int16 table (reference: float32)",
+                     get(merge, "kernel_int16.node_visits_per_cpu_s"),
+                     get(merge, "kernel_float32.node_visits_per_cpu_s"), None, None))
+    for dtype, ratio in (measured.get("leduc_exploitability_vs_float32") or {}).items():
+        seconds = get(d, "settings.leduc_seconds")
+        rows.append((f"Leduc after {fmt(seconds)} s: exploitability with {dtype} / with float32", ratio, None,
+                     f"<= {fmt(goals.get('leduc_exploitability_vs_float32'))}",
+                     get(met, f"leduc_exploitability_vs_float32.{dtype}")))
+    play = measured.get("hunl_int16_vs_float32_mbb")
+    if play:
+        low, high = play.get("ci95") or (None, None)
+        rows.append((f"heads-up quick, {fmt(get(d, 'settings.hunl_seconds'))} s each: int16 blueprint vs float32, "
+                     f"mbb/hand [95% interval {fmt(low)} .. {fmt(high)}]", play.get("mean"), None,
+                     "interval holds 0", met.get("hunl_ci_holds_zero")))
+    equal = measured.get("hunl_int16_vs_float32_mbb_equal_iterations")
+    if equal:
+        low, high = equal.get("ci95") or (None, None)
+        iterations = get(d, "settings.hunl_iterations")
+        rows.append((f"heads-up quick, {fmt(iterations)} iterations each: int16 blueprint vs float32, mbb/hand "
+                     f"[95% interval {fmt(low)} .. {fmt(high)}]", equal.get("mean"), None, None, None))
+    return rows
+
+
+def cluster_rows(d: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for spec, by_seconds in (d.get("specs") or {}).items():
+        for seconds, figures in by_seconds.items():
+            for dtype, f in (figures.get("feedable") or {}).items():
+                rows.append((f"{spec}, results of {seconds} s, {dtype} tables: workers one head feeds (limit: "
+                             f"{f['limit']})", f["workers"], None, None, None))
+            for p in get(figures, "projections.int16") or []:
+                rows.append((f"{spec}, results of {seconds} s, {p['workers']} workers (int16): supervisor loop / "
+                             f"merge cores; first to run out: {p['next_bottleneck']}",
+                             f"{fmt(p['supervisor_loop_cores'])} / {fmt(p['merge_thread_cores'])}", None, None, None))
+    return rows
+
+
 def generic_rows(d: dict[str, Any]) -> list[Row]:
     """Rows from top-level ``goals``/``measured``/``met``/``reference`` mappings."""
     goals, measured = d.get("goals") or {}, d.get("measured") or {}
@@ -380,6 +457,10 @@ AREAS = [
     Area("Local best response against published anchors", "eval", "python -m bench.eval", lbr_rows),
     Area("Using a blueprint: load, query, compact files", "policy", "python -m bench.policy", policy_rows),
     Area("Seated at the ACPC dealer (holdem acpc)", "acpc", "python -m bench.acpc", acpc_rows),
+    Area("Ray backend against the local one", "ray", "python -m bench.ray", ray_rows),
+    Area("Compact regret tables", "compact", "python -m bench.compact", compact_rows),
+    Area("Cluster sizing from measured per-batch figures (docs/cluster.md)", "cluster",
+         "python -m bench.cluster --capacity FILE", cluster_rows),
 ]
 
 

@@ -410,6 +410,8 @@ class Supervisor:
             if mtype == MessageType.HEARTBEAT:
                 continue
             if mtype == MessageType.READY:
+                if w.info.pid is None and isinstance(msg.get("pid"), int):
+                    w.info.pid = msg["pid"]
                 if not w.ready.done():
                     w.ready.set_result(msg)
                 continue

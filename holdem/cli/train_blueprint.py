@@ -37,6 +37,8 @@ _FLAG_KEYS = {
     "game": "game",
     "actions": "actions",
     "seed": "seed",
+    "backend": "backend",
+    "ray_address": "ray_address",
 }
 """Flag destination -> config key: each flag overrides that key of the YAML file."""
 
@@ -62,6 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--num-workers", type=int, metavar="N", help=flag_help("num_workers"))
     parser.add_argument("--batch-size", metavar="N|auto", help=flag_help("batch_size"))
     parser.add_argument("--seed", type=int, help=flag_help("seed"))
+    parser.add_argument("--backend", choices=("local", "ray"), help=flag_help("backend"))
+    parser.add_argument("--ray-address", metavar="ADDR", help=flag_help("ray_address"))
     parser.add_argument("--resume-from", metavar="PATH", help="checkpoint file, or run directory (its newest "
                                                              "checkpoint), to continue; it must match the game, "
                                                              "action menu and buckets")

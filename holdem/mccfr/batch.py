@@ -17,11 +17,13 @@ import numpy as np
 
 from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.tree import BettingTree
+from holdem.mccfr.compact import UNIT_SCALE
 from holdem.mccfr.external import external_sampling_batch
 from holdem.mccfr.kernels_common import NUM_STATS, STAT_ITERATIONS, STAT_NODES, KernelTree, kernel_tree
 from holdem.mccfr.outcome import outcome_sampling_batch
 from holdem.mccfr.tables import DeltaBuffer, PackedDeltas, pack_deltas, private_array, row_num_actions
 
+INITIAL_DELTA_ROWS = 1 << 14
 KERNELS: dict[str, Callable[..., int]] = {
     "external": external_sampling_batch,
     "outcome": outcome_sampling_batch,
@@ -54,23 +56,31 @@ class BatchRunner:
         self.kernel_data: tuple = abstraction.kernel_data()
         self.algorithm = algorithm
         self.num_actions = row_num_actions(tree).astype(np.uint8)
-        self.buffer = DeltaBuffer(tree.num_rows, tree.max_actions, delta_capacity)
+        self.growable = delta_capacity is None
+        first_capacity = initial_delta_rows(tree.num_rows, self.kernel_tree.num_decisions)
+        self.buffer = DeltaBuffer(tree.num_rows, tree.max_actions, first_capacity if self.growable else delta_capacity)
         self._kernel = KERNELS[algorithm]
         self._spilled: list[PackedDeltas] = []
 
     def accumulate(self, regret: np.ndarray, first_iteration: int, num_iterations: int, seed: int,
-                   params: np.ndarray) -> tuple[int, int]:
-        """Run ``num_iterations`` iterations from ``first_iteration`` into the buffer; ``regret`` is only
-        read. Returns (iterations, node visits)."""
+                   params: np.ndarray, regret_scale: np.ndarray = UNIT_SCALE) -> tuple[int, int]:
+        """Run ``num_iterations`` iterations from ``first_iteration`` into the buffer; ``regret`` (with its
+        ``regret_scale``, see :mod:`holdem.mccfr.compact`) is only read. Returns (iterations, node visits).
+
+        A buffer sized by default starts small and doubles when a batch touches more rows (up to the table);
+        one of a given capacity packs what it holds aside when full."""
         stats = np.zeros(NUM_STATS, dtype=np.int64)
         done = 0
         while done < num_iterations:
-            ran = self._kernel(self.kernel_tree, self.kernel_data, regret, first_iteration + done,
+            ran = self._kernel(self.kernel_tree, self.kernel_data, regret, regret_scale, first_iteration + done,
                                num_iterations - done, seed, params, *self.buffer.arrays(), stats)
             done += ran
             if done < num_iterations:
                 if ran == 0 and self.buffer.count == 0:
                     raise RuntimeError("delta buffer too small for a single iteration")
+                if self.growable and self.buffer.capacity < self.buffer.num_rows:
+                    self.buffer.grow(2 * self.buffer.capacity)
+                    continue
                 self._spilled.append(pack_deltas(self.buffer, self.num_actions))
         return int(stats[STAT_ITERATIONS]), int(stats[STAT_NODES])
 
@@ -83,12 +93,17 @@ class BatchRunner:
         return merge_deltas(parts, self.num_actions, allocate)
 
     def run(self, regret: np.ndarray, first_iteration: int, num_iterations: int, seed: int,
-            params: np.ndarray) -> BatchResult:
+            params: np.ndarray, regret_scale: np.ndarray = UNIT_SCALE) -> BatchResult:
         """Run one batch and pack it; ``regret`` is only read."""
         started = time.perf_counter()
-        iterations, nodes = self.accumulate(regret, first_iteration, num_iterations, seed, params)
+        iterations, nodes = self.accumulate(regret, first_iteration, num_iterations, seed, params, regret_scale)
         deltas = self.pack()
         return BatchResult(deltas, first_iteration, iterations, nodes, time.perf_counter() - started)
+
+
+def initial_delta_rows(num_rows: int, num_decisions: int) -> int:
+    """First capacity of a growable delta buffer: room for a few iterations' rows, never more than the table."""
+    return int(min(num_rows, max(4 * num_decisions, INITIAL_DELTA_ROWS)))
 
 
 def merge_deltas(parts: list[PackedDeltas], num_actions: np.ndarray, allocate: Any = private_array) -> PackedDeltas:

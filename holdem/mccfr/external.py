@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from holdem.mccfr.compact import EXPONENT_BIAS, POW2
 from holdem.mccfr.config import P_LINEAR, P_PRUNE_PROB, P_PRUNE_THRESHOLD, P_REGRET_FLOOR
 from holdem.mccfr.kernels_common import (
     CHANCE,
@@ -36,14 +37,16 @@ pruning on changes which actions are explored and nothing else."""
 
 
 @njit(cache=True)
-def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, first_iteration: int,
-                            num_iterations: int, seed: int, params: np.ndarray, slot_of_row: np.ndarray,
+def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regret_scale: np.ndarray,
+                            first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
+                            slot_of_row: np.ndarray,
                             touched_rows: np.ndarray, regret_delta: np.ndarray, strategy_delta: np.ndarray,
                             counters: np.ndarray, stats: np.ndarray) -> int:
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
 
     Stops early (fewer than ``num_iterations``) only when the delta buffer could overflow: pack
-    it and call again from the next iteration. ``regret`` is read, never written.
+    it and call again from the next iteration. ``regret`` is read, never written, with its ``regret_scale``
+    exponents (see :mod:`holdem.mccfr.compact`).
     """
     kind = tree.kind
     player = tree.player
@@ -66,6 +69,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, fir
     rounds = layout[LAYOUT_ROUNDS]
     last_round = rounds - 1
     width = regret.shape[1]
+    scale_per_row = regret_scale.shape[0] > 1
     depth = tree.max_depth + 1
     capacity = touched_rows.shape[0]
     bounded = capacity < slot_of_row.shape[0]
@@ -118,8 +122,12 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, fir
                         fc = first_child[node]
                         slot = slot_of_row[row]
                         total = 0.0
+                        er = row if scale_per_row else 0
+                        up = POW2[regret_scale[er, 0] + EXPONENT_BIAS]
+                        down = POW2[regret_scale[er, 1] + EXPONENT_BIAS]
                         for a in range(n):
                             r = float(regret[row, a])
+                            r = r * up if r > 0.0 else r * down
                             if slot >= 0:
                                 r += regret_delta[slot, a]
                             frame_regret[sp, a] = r

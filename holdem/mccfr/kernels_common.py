@@ -294,12 +294,14 @@ def terminal_value(kind: np.ndarray, fold_value: np.ndarray, even_showdown: np.n
 
 
 @njit(cache=True, inline="always")
-def current_strategy(regret: np.ndarray, row: int, slot: int, regret_delta: np.ndarray, n: int,
-                     effective: np.ndarray, sigma: np.ndarray, k: int) -> None:
-    """Regret matching on master + local regrets into ``effective[k]`` (regrets) and ``sigma[k]``."""
+def current_strategy(regret: np.ndarray, up: float, down: float, row: int, slot: int, regret_delta: np.ndarray,
+                     n: int, effective: np.ndarray, sigma: np.ndarray, k: int) -> None:
+    """Regret matching on master (``regret[row]`` times ``up`` where positive, ``down`` where negative) + local
+    regrets into ``effective[k]`` and ``sigma[k]``."""
     total = 0.0
     for a in range(n):
         r = float(regret[row, a])
+        r = r * up if r > 0.0 else r * down
         if slot >= 0:
             r += regret_delta[slot, a]
         effective[k, a] = r

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from holdem.mccfr.compact import EXPONENT_BIAS, POW2
 from holdem.mccfr.config import P_EPSILON, P_LINEAR, P_REGRET_FLOOR
 from holdem.mccfr.kernels_common import (
     CHANCE,
@@ -33,8 +34,9 @@ from holdem.mccfr.kernels_common import (
 
 
 @njit(cache=True)
-def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, first_iteration: int,
-                           num_iterations: int, seed: int, params: np.ndarray, slot_of_row: np.ndarray,
+def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regret_scale: np.ndarray,
+                           first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
+                           slot_of_row: np.ndarray,
                            touched_rows: np.ndarray, regret_delta: np.ndarray, strategy_delta: np.ndarray,
                            counters: np.ndarray, stats: np.ndarray) -> int:
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
@@ -60,6 +62,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, firs
     players = layout[LAYOUT_PLAYERS]
     rounds = layout[LAYOUT_ROUNDS]
     width = regret.shape[1]
+    scale_per_row = regret_scale.shape[0] > 1
     depth = tree.max_depth + 1
     capacity = touched_rows.shape[0]
     bounded = capacity < slot_of_row.shape[0]
@@ -107,8 +110,12 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, firs
                     n = num_children[node]
                     slot = slot_of_row[row]
                     total = 0.0
+                    er = row if scale_per_row else 0
+                    up = POW2[regret_scale[er, 0] + EXPONENT_BIAS]
+                    down = POW2[regret_scale[er, 1] + EXPONENT_BIAS]
                     for a in range(n):
                         r = float(regret[row, a])
+                        r = r * up if r > 0.0 else r * down
                         if slot >= 0:
                             r += regret_delta[slot, a]
                         if p == traverser:

@@ -8,7 +8,7 @@ only ever receives whole-batch sums and linear weighting loses nothing to roundi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,10 +29,12 @@ class TableError(ValueError):
 
 @dataclass
 class Tables:
-    """The two master tables of a run (plain arrays or shared-memory maps)."""
+    """The two master tables of a run (plain arrays or shared-memory maps); a compact regret table is read with
+    its ``regret_scale`` (see :mod:`holdem.mccfr.compact`)."""
 
     regret: np.ndarray
     strategy_sum: np.ndarray
+    regret_scale: np.ndarray = field(default_factory=lambda: np.zeros((1, 2), dtype=np.int8))
 
     def __post_init__(self) -> None:
         if self.regret.shape != self.strategy_sum.shape or self.regret.ndim != 2:
@@ -46,22 +48,46 @@ class Tables:
     def max_actions(self) -> int:
         return int(self.regret.shape[1])
 
+    @property
+    def compact(self) -> bool:
+        return self.regret.dtype != np.float32
+
     def copy(self) -> Tables:
-        return Tables(self.regret.copy(), self.strategy_sum.copy())
+        return Tables(self.regret.copy(), self.strategy_sum.copy(), self.regret_scale.copy())
 
 
-def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_capacity: int | None = None
-                  ) -> dict[str, int]:
-    """Bytes the tables (and each worker's delta buffer) will take, computed before allocating."""
-    tables = int(num_rows) * int(max_actions) * BYTES_PER_ENTRY * TABLES
+def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_capacity: int | None = None,
+                  regret_dtype: str = "float32", legal_actions: int | None = None, lazy: bool = False,
+                  shared_memory: bool = False) -> dict[str, Any]:
+    """Bytes the tables (and each worker's delta buffer) will take, computed before allocating.
+
+    ``bytes_per_infoset_action`` counts every table entry (rows are padded to ``max_actions``);
+    ``bytes_per_legal_action`` divides by the ``legal_actions`` the rows really have. Lazy tables are not
+    touched before training: a page costs memory once a row in it is first written (in ``shared_memory``,
+    files under /dev/shm, a read takes a page too), so ``table_bytes`` is the most they can take.
+    ``delta_capacity`` (rows) is where a worker's delta buffer starts (it grows
+    with what a batch touches, to the table's row count at most)."""
+    regret_entry = int(np.dtype(regret_dtype).itemsize)
+    scale_bytes = 2 * int(num_rows) if regret_dtype == "int16" else 0
+    entries = int(num_rows) * int(max_actions)
+    tables = entries * (regret_entry + BYTES_PER_ENTRY) + scale_bytes
     cap = int(num_rows if delta_capacity is None else min(delta_capacity, num_rows))
-    delta = int(num_rows) * 4 + cap * (8 + 2 * 8 * int(max_actions))
+    per_row = 8 + 2 * 8 * int(max_actions)
+    delta = int(num_rows) * 4 + cap * per_row
+    delta_max = int(num_rows) * (4 + per_row)
     return {
         "rows": int(num_rows),
         "max_actions": int(max_actions),
+        "regret_dtype": regret_dtype,
         "table_bytes": tables,
-        "bytes_per_infoset_action": BYTES_PER_ENTRY * TABLES,
+        "bytes_per_infoset_action": round(tables / max(1, entries), 3),
+        "bytes_per_legal_action": None if not legal_actions else round(tables / legal_actions, 3),
+        "allocation": ("prefaulted: every page touched before training" if not lazy else
+                       "lazy: a page is taken when a row in it is first written" if not shared_memory else
+                       "lazy: in /dev/shm a page is taken when a row in it is first written or read, and the "
+                       "supervisor's full passes (table fill, checkpoints, discounts) read every page"),
         "delta_buffer_bytes_per_worker": delta,
+        "delta_buffer_bytes_per_worker_max": delta_max,
         "total_bytes": tables + delta * max(1, workers),
     }
 
@@ -134,6 +160,19 @@ class DeltaBuffer:
     @property
     def count(self) -> int:
         return int(self.counters[0])
+
+    def grow(self, capacity: int) -> None:
+        """Room for ``capacity`` local rows (at most the table's), keeping what the buffer holds."""
+        cap = max(self.capacity, min(int(capacity), self.num_rows))
+        if cap == self.capacity:
+            return
+        count = self.count
+        for name in ("touched_rows", "regret", "strategy"):
+            old = getattr(self, name)
+            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
+            new[:count] = old[:count]
+            setattr(self, name, new)
+        self.capacity = cap
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.slot_of_row, self.touched_rows, self.regret, self.strategy, self.counters

@@ -48,6 +48,11 @@ class TrainConfig:
     regret_sharing: str = "auto"
     max_restarts: int = 10
     restart_window_s: float = 60.0
+    regret_dtype: str = "float32"
+    backend: str = "local"
+    ray_address: str | None = None
+    ray_refresh_batches: int = 16
+    ray_refresh_seconds: float = 1.0
     mccfr: MCCFRConfig = field(default_factory=MCCFRConfig)
 
     @property
@@ -89,7 +94,19 @@ def _number(key: str, value: Any, kind: type, minimum: float, allow_none: bool =
 def _run_values(raw: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in raw.items():
-        if key == "regret_sharing":
+        if key == "regret_dtype":
+            if value not in ("float32", "int32", "int16"):
+                raise ConfigError(f"regret_dtype must be float32, int32 or int16, got {value!r}")
+            out[key] = value
+        elif key == "backend":
+            if value not in ("local", "ray"):
+                raise ConfigError(f"backend must be local or ray, got {value!r}")
+            out[key] = value
+        elif key == "ray_address":
+            if value is not None and not isinstance(value, str):
+                raise ConfigError(f"ray_address must be host:port or auto, got {value!r}")
+            out[key] = value
+        elif key == "regret_sharing":
             if value not in ("auto", "shared", "independent"):
                 raise ConfigError(f"regret_sharing must be auto, shared or independent, got {value!r}")
             out[key] = value
@@ -107,7 +124,7 @@ def _run_values(raw: dict[str, Any]) -> dict[str, Any]:
             out[key] = _number(key, value, int, 1)
         elif key in ("num_workers",):
             out[key] = _number(key, value, int, 0, allow_none=False)
-        elif key in ("credits", "keep_checkpoints", "max_restarts", "merge_threads"):
+        elif key in ("credits", "keep_checkpoints", "max_restarts", "merge_threads", "ray_refresh_batches"):
             out[key] = _number(key, value, int, 1, allow_none=False)
         elif key == "time_budget_seconds":
             out[key] = _number(key, value, float, 0.0)
@@ -138,6 +155,9 @@ def build_config(raw: dict[str, Any]) -> TrainConfig:
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     config = TrainConfig(**_run_values(run), mccfr=mccfr)
+    if config.regret_dtype == "int32" and config.mccfr.use_linear_weighting:
+        raise ConfigError("regret_dtype int32 with use_linear_weighting overflows (regrets grow like t^2): use "
+                          "int16 (a scale per row) or float32, or discount_mode pluribus for linear CFR")
     if config.time_budget_seconds is None and config.iterations is None:
         config = replace(config, time_budget_seconds=60.0)
     return config

@@ -66,6 +66,18 @@ KEY_DOCS: dict[str, KeyDoc] = {
                              "worker, strategy sums pooled; auto: independent below 100,000 table rows"),
     "max_restarts": KeyDoc("worker restarts allowed within restart_window_s before the run fails", "restarts"),
     "restart_window_s": KeyDoc("sliding window for max_restarts", "s"),
+    "regret_dtype": KeyDoc("how the regret table is stored: float32; int32 (a fixed unit near 1/256 big blind, "
+                           "saturating at about 8 M big blinds, as Pluribus); int16 with power-of-two scales per "
+                           "row, one for its positive and one for its negative regrets (as postflop-solver). "
+                           "Compact tables are not prefaulted; strategy sums stay float32"),
+    "backend": KeyDoc("local (worker processes on this machine, tables in shared memory) or ray (workers as Ray "
+                      "actors anywhere in a cluster; needs the ray extra, see docs/cluster.md)"),
+    "ray_address": KeyDoc("Ray cluster to join (host:port of the head, or auto); unset: start a local Ray for "
+                          "this run and stop it at the end"),
+    "ray_refresh_batches": KeyDoc("ray backend: publish a new regret snapshot to the workers after this many "
+                                  "merged batches", "batches"),
+    "ray_refresh_seconds": KeyDoc("ray backend: also publish a new regret snapshot after this many "
+                                  "seconds, whichever comes first", "s"),
     # MCCFRConfig
     "algorithm": KeyDoc("external (external-sampling MCCFR) or outcome (outcome sampling)"),
     "seed": KeyDoc("seed of every random draw of the run (deals, sampled actions, pruning coins)", seed="--seed"),

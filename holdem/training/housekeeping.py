@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from holdem.mccfr.compact import decode
 from holdem.mccfr.tables import Tables, average_strategy
 from holdem.policy.files import save_average_policy
 from holdem.training.checkpoint import write_checkpoint
@@ -181,4 +182,5 @@ class Housekeeping:
 
 
 def _copy_tables(tables: Tables) -> tuple[np.ndarray, np.ndarray]:
-    return tables.regret.copy(), tables.strategy_sum.copy()
+    """Copies for a checkpoint: regrets as float32 whatever their storage (checkpoints do not depend on it)."""
+    return decode(tables.regret, tables.regret_scale), tables.strategy_sum.copy()

@@ -36,6 +36,7 @@ def worker_spec(run: BlueprintRun) -> WorkerSpec:
     assert run.shared is not None and run.paths is not None
     write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
                       mccfr=run.config.mccfr, regret=run.shared.specs["regret"], regret_mode=run.regret_mode,
+                      regret_scale=run.shared.specs["regret_scale"],
                       num_workers=run.config.workers, result_seconds=run.config.batch_target_seconds)
     return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)])
 
@@ -153,8 +154,13 @@ class BlueprintJob:
                  "merge_s": round(self.merger.merge_seconds, 6), "merge_cpu_s": round(self.merger.merge_cpu_seconds, 6),
                  "results_merged": self.merger.merged_units,
                  "batches_applied": self.run.batches_applied,
-                 "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()}}
+                 "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
+                 **self.progress_extra()}
         await self.housekeeping.maybe_progress(extra, force=force)
+
+    def progress_extra(self) -> dict[str, Any]:
+        """More fields for progress events (a backend's own figures)."""
+        return {}
 
 
 def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorConfig:

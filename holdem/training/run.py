@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,39 @@ def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None =
     run refuses a directory holding another run unless ``overwrite``; RunError says why in one line. ``on_start`` sees
     the run once it is built and has work to do.
     """
-    parallel = config.workers > 1
+    cluster = None
+    if config.backend == "ray":
+        cluster, config = _join_ray(config)
+    try:
+        return _train(config, logdir, buckets_path, resume_from, on_progress, overwrite, on_start)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _join_ray(config: TrainConfig) -> tuple[Any, TrainConfig]:
+    """Join (or start) the Ray cluster before any event loop runs; ``num_workers: 0`` means its every CPU."""
+    from orchestrator.ray_cluster import RayCluster, RayClusterError
+
+    try:
+        cluster = RayCluster(config.ray_address).start()
+    except RayClusterError as exc:
+        raise RunError(str(exc)) from None
+    if config.num_workers == 0:
+        config = replace(config, num_workers=cluster.total_cpus())
+    return cluster, config
+
+
+def _train(config: TrainConfig, logdir: str | Path, buckets_path: str | None, resume_from: str | None,
+           on_progress: ProgressCallback | None, overwrite: bool,
+           on_start: Callable[[BlueprintRun], None] | None) -> RunOutcome:
+    ray_backend = config.backend == "ray"
+    parallel = config.workers > 1 or ray_backend
+    shared = parallel and not ray_backend
     if resume_from is None:
-        run = create(config, logdir, buckets_path=buckets_path, shared=parallel, overwrite=overwrite)
+        run = create(config, logdir, buckets_path=buckets_path, shared=shared, overwrite=overwrite)
     else:
-        run = resume(resume_from, config, logdir, buckets_path=buckets_path, shared=parallel)
+        run = resume(resume_from, config, logdir, buckets_path=buckets_path, shared=shared)
     try:
         _check_work_left(run)
         assert run.paths is not None
@@ -50,12 +79,16 @@ def train(config: TrainConfig, logdir: str | Path, *, buckets_path: str | None =
             raise RunError(f"cannot write {run.paths.events}: {exc.strerror}") from None
         try:
             events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
-                        regret_mode=run.regret_mode if parallel else "sequential",
+                        regret_mode=run.regret_mode if parallel else "sequential", backend=config.backend,
                         max_actions=run.tree.max_actions, memory=run.memory,
                         resumed_from=None if resume_from is None else str(resume_from),
                         iterations=run.iterations_applied, applied_ranges=len(run.applied),
                         config=config.to_dict())
-            if parallel:
+            if ray_backend:
+                from holdem.training.ray_backend import train_ray
+
+                outcome = _run_supervisor(train_ray(run, events, on_progress))
+            elif parallel:
                 outcome = _run_supervisor(train_parallel(run, events, on_progress))
             else:
                 outcome = train_sequential(run, events, on_progress)

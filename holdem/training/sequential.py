@@ -58,7 +58,7 @@ class SequentialTrainer:
         run = self.run
         task = run.plan_batch(size)
         result = self.runner.run(run.tables.regret, task["first_iteration"], task["iterations"], task["seed"],
-                                 np.asarray(task["params"], dtype=np.float64))
+                                 np.asarray(task["params"], dtype=np.float64), run.tables.regret_scale)
         payload = {"iterations": result.iterations, "nodes": result.nodes, "rows": result.deltas.rows,
                    "regret": result.deltas.regret, "strategy": result.deltas.strategy}
         problem = run.merge(payload)

@@ -12,7 +12,8 @@ from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
 from holdem.abstraction.store import build_bucket_file, default_bucket_path
 from holdem.abstraction.tree import BettingTree, build_tree
-from holdem.games import GameDef, load_game
+from holdem.games import GameDef, chip_unit, load_game
+from holdem.mccfr.compact import initial_scale
 from holdem.mccfr.tables import Tables
 from holdem.training.checkpoint import find_checkpoint
 from holdem.training.config import TrainConfig
@@ -40,7 +41,7 @@ def _build(config: TrainConfig, logdir: Path, buckets_path: str | None, shared: 
     menu = action_menu(config, game)
     abstraction, bucket_file = card_abstraction(config, game, buckets_path)
     tree = betting_tree(game, menu, abstraction, paths)
-    tables, shared_tables = master_tables(tree, shared)
+    tables, shared_tables = master_tables(tree, shared, config.regret_dtype, float(chip_unit(game)[0]))
     run = BlueprintRun(config, tree, abstraction, tables, paths=paths, buckets_path=bucket_file,
                        evaluator=exact_evaluator(tree, abstraction), shared=shared_tables)
     run.identity()
@@ -130,11 +131,20 @@ def betting_tree(game: GameDef, menu: ActionMenu | None, abstraction: CardAbstra
     return tree
 
 
-def master_tables(tree: BettingTree, shared: bool) -> tuple[Tables, SharedTables | None]:
-    """Zeroed regret and strategy-sum tables: in ``/dev/shm`` for workers to map, or in this process."""
+def master_tables(tree: BettingTree, shared: bool, regret_dtype: str = "float32", big_blind: float = 1.0
+                  ) -> tuple[Tables, SharedTables | None]:
+    """Zeroed regret and strategy-sum tables: in ``/dev/shm`` for workers to map, or in this process.
+
+    Float32 shared tables are prefaulted (every page touched before training); compact ones are lazy: a page
+    takes memory once a row in it is reached, as in-process tables (``np.zeros``) always are."""
     shape = (tree.num_rows, tree.max_actions)
+    scale = initial_scale(regret_dtype, big_blind, tree.num_rows)
     if not shared:
-        return Tables(np.zeros(shape, np.float32), np.zeros(shape, np.float32)), None
+        return Tables(np.zeros(shape, regret_dtype), np.zeros(shape, np.float32), scale), None
     remove_stale_tables()
     tables = SharedTables(secrets.token_hex(4))
-    return Tables(tables.create("regret", shape), tables.create("strategy_sum", shape)), tables
+    prefault = regret_dtype == "float32"
+    shared_scale = tables.create("regret_scale", scale.shape, "int8", prefault=prefault)
+    shared_scale[:] = scale
+    return Tables(tables.create("regret", shape, regret_dtype, prefault=prefault),
+                  tables.create("strategy_sum", shape, prefault=prefault), shared_scale), tables

@@ -65,11 +65,13 @@ class SharedTables:
         self.arrays: dict[str, np.memmap] = {}
         self.specs: dict[str, TableSpec] = {}
 
-    def create(self, name: str, shape: tuple[int, ...], dtype: str = "float32") -> np.memmap:
-        """A zeroed table, every page touched now (before training) so merges never fault a page in."""
+    def create(self, name: str, shape: tuple[int, ...], dtype: str = "float32", prefault: bool = True) -> np.memmap:
+        """A zeroed table, every page touched now (before training) so merges never fault a page in; or, not
+        ``prefault``, a sparse file whose pages cost memory only once written (lazy allocation)."""
         path = self._directory / f"{self._prefix}-{name}.tbl"
         array = np.memmap(path, dtype=dtype, mode="w+", shape=shape)
-        array.fill(0)
+        if prefault:
+            array.fill(0)
         self.arrays[name] = array
         self.specs[name] = TableSpec(str(path), np.dtype(dtype).str, tuple(shape))
         return array

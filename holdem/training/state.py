@@ -19,8 +19,10 @@ from typing import Any
 import numpy as np
 
 from holdem.abstraction.buckets import CardAbstraction
-from holdem.abstraction.tree import BettingTree
+from holdem.abstraction.tree import DECISION, BettingTree
 from holdem.games import chip_unit
+from holdem.mccfr.batch import initial_delta_rows
+from holdem.mccfr.compact import apply_compact, discount_compact, encode_into
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator, ExploitabilityError
 from holdem.mccfr.tables import (
@@ -67,8 +69,12 @@ class BlueprintRun:
         self.tables = tables
         self.evaluator = evaluator
         self.shared = shared
-        self.memory = memory_report(tree.num_rows, tree.max_actions, workers=config.workers)
         self.num_actions = row_num_actions(tree)
+        decisions = int(np.count_nonzero(tree.kind == DECISION))
+        self.memory = memory_report(tree.num_rows, tree.max_actions, workers=config.workers,
+                                    delta_capacity=initial_delta_rows(tree.num_rows, decisions),
+                                    regret_dtype=str(tables.regret.dtype), legal_actions=int(self.num_actions.sum()),
+                                    lazy=shared is None or tables.compact, shared_memory=shared is not None)
         self.row_actions = self.num_actions.astype(np.uint8)
         self.big_blind = float(chip_unit(tree.game)[0])
         self.applied = IterationRanges()
@@ -167,6 +173,10 @@ class BlueprintRun:
         if problem is not None:
             return problem
         floor = self.config.mccfr.thresholds(self.big_blind, self.applied.prefix_end())[1]
+        if self.tables.compact:
+            apply_compact(self.tables.regret, self.tables.regret_scale, self.tables.strategy_sum, deltas.rows,
+                          deltas.regret, deltas.strategy, self.row_actions, floor)
+            return None
         apply_deltas(self.tables, deltas, self.row_actions, floor, checked=True, parts=parts, executor=executor)
         return None
 
@@ -195,7 +205,11 @@ class BlueprintRun:
 
     def discount_chunk(self, factors: tuple[float, float, float], start: int, stop: int) -> None:
         if factors != (1.0, 1.0, 1.0):
-            discount(self.tables, *factors, row_start=start, row_stop=stop)
+            if self.tables.compact:
+                discount_compact(self.tables.regret, self.tables.regret_scale, self.tables.strategy_sum, *factors,
+                                 start, min(stop, self.tree.num_rows))
+            else:
+                discount(self.tables, *factors, row_start=start, row_stop=stop)
 
     def discount_done(self) -> None:
         self.discounts_done += 1
@@ -231,7 +245,7 @@ class BlueprintRun:
     def restore(self, path: Path) -> None:
         """Load tables and counters from a checkpoint, refusing one of another game, tree or abstraction."""
         arrays, meta = read_checkpoint(path, self.identity(), self.tables.regret.shape)
-        self.tables.regret[:] = arrays["regret"]
+        encode_into(self.tables.regret, self.tables.regret_scale, arrays["regret"])
         self.tables.strategy_sum[:] = arrays["strategy_sum"]
         self.applied = IterationRanges(meta.get("applied_ranges") or [[0, int(meta["iterations"])]])
         self.next_iteration = self.applied.end()

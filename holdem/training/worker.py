@@ -19,6 +19,7 @@ import numpy as np
 from holdem.abstraction.buckets import CardAbstraction, lossless_for
 from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
+from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, P_REGRET_FLOOR, MCCFRConfig
 from holdem.mccfr.tables import add_regret_deltas
 from holdem.training.shared_tables import TableSpec, attach_readonly
@@ -30,7 +31,7 @@ PATIENCE_S = 0.02
 
 def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None, mccfr: MCCFRConfig,
                       regret: TableSpec, regret_mode: str, num_workers: int, result_seconds: float = 0.1,
-                      delta_capacity: int | None = None) -> None:
+                      delta_capacity: int | None = None, regret_scale: TableSpec | None = None) -> None:
     """What every worker of a run loads; written once by the run before spawning workers."""
     spec = {
         "version": WORKER_SPEC_VERSION,
@@ -38,6 +39,7 @@ def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None,
         "buckets": None if buckets_path is None else str(buckets_path),
         "mccfr": mccfr.to_dict(),
         "regret": regret.to_dict(),
+        "regret_scale": None if regret_scale is None else regret_scale.to_dict(),
         "regret_mode": regret_mode,
         "num_workers": num_workers,
         "result_seconds": result_seconds,
@@ -69,12 +71,14 @@ class BatchHandler:
             abstraction = CardAbstraction.load(spec["buckets"], tree.game)
         self.mccfr = MCCFRConfig.from_dict(spec["mccfr"])
         self.regret = attach_readonly(TableSpec.from_dict(spec["regret"]))
+        scale = spec.get("regret_scale")
+        self.regret_scale = UNIT_SCALE if scale is None else attach_readonly(TableSpec.from_dict(scale))
         self.independent = spec["regret_mode"] == "independent"
         self.result_seconds = float(spec.get("result_seconds", 0.1))
         self.private: np.ndarray | None = None
         self.discount_epoch: int | None = None
         if self.independent:
-            self.private = np.array(self.regret, dtype=np.float32) / max(1, int(spec["num_workers"]))
+            self.private = decode(self.regret, self.regret_scale) / max(1, int(spec["num_workers"]))
         self.runner = BatchRunner(tree, abstraction, self.mccfr.algorithm, spec.get("delta_capacity"))
         self._held = _Held()
 
@@ -92,18 +96,18 @@ class BatchHandler:
 
     def warm_up(self, params: np.ndarray) -> None:
         """Load or compile the kernels now, so the first real batch is not slow."""
-        self.runner.run(self.regret, 0, 1, 0, params)
+        self.runner.run(self.regret, 0, 1, 0, params, self.regret_scale)
 
     def run(self, task: dict[str, Any]) -> None:
         """Run one task's iterations into the delta buffer (reading the master, or the private learner)."""
         params = np.asarray(task["params"], dtype=np.float64)
-        view = self.regret
+        view, scale = self.regret, self.regret_scale
         if self.private is not None:
             self._catch_up_discounts(int(task.get("discount_epoch", 0)))
-            view = self.private
+            view, scale = self.private, UNIT_SCALE
         started = time.perf_counter()
         iterations, nodes = self.runner.accumulate(view, int(task["first_iteration"]), int(task["iterations"]),
-                                                   int(task["seed"]), params)
+                                                   int(task["seed"]), params, scale)
         held = self._held
         held.seconds += time.perf_counter() - started
         held.iterations += iterations

@@ -1,0 +1,100 @@
+"""The Ray backend on a local Ray (2 CPUs, no dashboard): Leduc converges, a killed actor loses and doubles
+nothing, and a run that starts its own Ray leaves no Ray process behind even when it is SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.ray_support import KillOnce, events, leduc_config
+
+ray = pytest.importorskip("ray")
+
+from holdem.training import train  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def test_leduc_through_ray_with_two_workers_converges_exactly_once(local_ray, tmp_path):
+    runs = []
+    outcome = train(leduc_config(4_000_000), tmp_path, on_start=runs.append)
+    assert outcome.error is None and outcome.reason == "iterations"
+    assert outcome.iterations == 4_000_000
+    assert outcome.exploitability is not None and outcome.exploitability < 0.01
+    assert runs[0].applied.to_list() == [[0, 4_000_000]]
+    log = events(tmp_path)
+    assert log[-1]["event"] == "run_end" and log[-1]["error"] is None
+    assert [e["backend"] for e in log if e["event"] == "run_start"] == ["ray"]
+    progress = [e for e in log if e["event"] == "progress" and e.get("snapshot_version") is not None]
+    assert progress and all(e["snapshot_stale_iterations"] >= 0 for e in progress)
+
+
+def test_killing_an_actor_process_reissues_its_batches_exactly_once(local_ray, tmp_path):
+    """Also: shared regrets stored as int16 travel to the actors as (values, scale) snapshots."""
+    runs = []
+    killer = KillOnce()
+    config = leduc_config(3_000_000, batch_size=20_000, regret_dtype="int16", regret_sharing="shared",
+                          ray_refresh_batches=1)
+    outcome = train(config, tmp_path, on_start=runs.append, on_progress=killer)
+    assert killer.killed is not None
+    assert outcome.error is None and outcome.restarts >= 1
+    assert outcome.iterations == 3_000_000 and runs[0].applied.to_list() == [[0, 3_000_000]]
+    log = events(tmp_path)
+    exits = [e for e in log if e["event"] == "exit" and e["pid"] == killer.killed]
+    assert exits and exits[0]["status"].startswith("signal")
+    assert log[-1]["event"] == "run_end" and log[-1]["iterations"] == 3_000_000
+    assert runs[0].tables.regret.dtype == "int16" and outcome.exploitability < 0.5
+
+
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_a_killed_run_leaves_no_ray_process_it_started(tmp_path):
+    logdir = tmp_path / "run"
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "leduc", "--logdir", str(logdir),
+         "--backend", "ray", "--num-workers", "1", "--iters", "1000000000", "--quiet"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not ((logdir / "events.jsonl").is_file() and any(e["event"] == "ready" for e in events(logdir))):
+            assert cli.poll() is None and time.monotonic() < deadline, "the run never got a worker ready"
+            time.sleep(0.1)
+        reapers = [p for p in psutil.Process(cli.pid).children() if "orchestrator.ray_cluster" in " ".join(p.cmdline())]
+        assert len(reapers) == 1
+        started = _tree(reapers[0].pid)
+        assert any("raylet" in " ".join(p.cmdline()) for p in started)
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=10)
+        reapers[0].wait(timeout=60)
+        _, alive = psutil.wait_procs(started, timeout=10)
+        assert alive == [], [p.pid for p in alive]
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+
+
+def test_an_unreachable_cluster_address_fails_at_once_with_one_line():
+    from orchestrator.ray_cluster import RayCluster, RayClusterError
+
+    with pytest.raises(RayClusterError, match="no Ray cluster answers at 127.0.0.1:1"):
+        RayCluster("127.0.0.1:1").start()
