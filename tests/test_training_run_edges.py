@@ -129,6 +129,36 @@ def test_a_failing_event_log_ends_a_parallel_run_with_the_error_and_no_worker_le
                             for pid in pids)
 
 
+def test_a_disk_that_fills_after_a_checkpoint_ends_the_run_naming_that_checkpoint(tmp_path, monkeypatch):
+    import holdem.training.housekeeping as housekeeping_module
+    import orchestrator.events as events_module
+
+    real_write, real_checkpoint = os.write, housekeeping_module.write_checkpoint
+    disk = {"full": False}
+
+    def write_until_a_checkpoint_is_logged(fd: int, data: bytes) -> int:
+        if disk["full"]:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        disk["full"] = b'"event":"checkpoint"' in data
+        return real_write(fd, data)
+
+    def write_checkpoint_unless_full(*args, **kwargs):
+        if disk["full"]:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_checkpoint(*args, **kwargs)
+
+    def one_interval_checkpoint(self) -> bool:
+        return self.last_written is None
+
+    monkeypatch.setattr(events_module.os, "write", write_until_a_checkpoint_is_logged)
+    monkeypatch.setattr(housekeeping_module, "write_checkpoint", write_checkpoint_unless_full)
+    monkeypatch.setattr(housekeeping_module.Housekeeping, "checkpoint_due", one_interval_checkpoint)
+    outcome = train(build_config({"game": "leduc", "time_budget_seconds": 600, "num_workers": 2,
+                                  "progress_interval_seconds": 0.05}), tmp_path)
+    assert outcome.error is not None and "No space left on device" in outcome.error
+    assert outcome.checkpoint is not None and Path(outcome.checkpoint).is_file()
+
+
 def test_a_full_disk_ends_the_run_in_one_line_and_keeps_the_last_checkpoint(tmp_path):
     mount = tmp_path / "small"
     mount.mkdir()
@@ -156,7 +186,7 @@ def test_a_full_disk_ends_the_run_in_one_line_and_keeps_the_last_checkpoint(tmp_
         assert run.returncode not in (0, None)
         assert "Traceback" not in stderr and "No space left on device" in stderr, stderr
         kept = re.search(r"last complete checkpoint: (\S+)", stderr)
-        assert kept and Path(kept.group(1)).is_file()
+        assert kept and Path(kept.group(1)).is_file(), stderr
         spawned = [json.loads(line)["pid"] for line in (logdir / "events.jsonl").read_text().splitlines()
                    if line.strip().endswith("}") and '"event":"spawn"' in line]
         assert spawned and not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE

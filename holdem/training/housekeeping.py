@@ -140,6 +140,14 @@ class Housekeeping:
             return None
         return await self.write(await self.capture(), reason)
 
+    async def final_checkpoint(self) -> tuple[Path | None, str | None]:
+        """The run's last checkpoint and the error that kept it from being written, if one did: a full disk
+        at the end still leaves the newest complete checkpoint named."""
+        try:
+            return await self.checkpoint("final"), None
+        except OutputError as exc:
+            return self.last_written, str(exc)
+
     def _write_checkpoint(self, capture: Capture) -> Path:
         assert self.run.paths is not None
         directory = self.run.paths.checkpoints

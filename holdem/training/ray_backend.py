@@ -174,7 +174,8 @@ async def train_ray(run: BlueprintRun, events: EventLog, on_progress: ProgressCa
     error = job.error or summary.error
     checkpoint = job.housekeeping.last_written
     if job.error is None and run.batches_applied > batches_before:
-        checkpoint = await job.housekeeping.checkpoint("final")
+        checkpoint, final_error = await job.housekeeping.final_checkpoint()
+        error = error or final_error
     reason = summary.reason
     if error is None and reason in ("finished", "completed", "done"):
         reason = "iterations" if run.config.iterations is not None and (
