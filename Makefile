@@ -18,7 +18,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 
 test: lint browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadgroup
 
 # Headless Chromium renders the range-grid page in tests: installed here when missing and apt-get can (as root).
 browser:

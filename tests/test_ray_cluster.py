@@ -11,6 +11,7 @@ from tests.ray_support import events, leduc_config
 
 ray = pytest.importorskip("ray")
 cluster_utils = pytest.importorskip("ray.cluster_utils")
+pytestmark = pytest.mark.xdist_group("ray")  # one Ray at a time when the suite runs in parallel
 
 from holdem.training import train  # noqa: E402
 

@@ -16,6 +16,7 @@ import pytest
 from tests.ray_support import KillOnce, events, leduc_config
 
 ray = pytest.importorskip("ray")
+pytestmark = pytest.mark.xdist_group("ray")  # one Ray at a time when the suite runs in parallel
 
 from holdem.training import train  # noqa: E402
 
