@@ -21,7 +21,7 @@ from typing import Any
 from holdem.mccfr.tables import discount_chunks
 from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Capture, Housekeeping
-from holdem.training.ranges import OverlapError
+from holdem.training.ranges import IterationRanges, OverlapError
 from holdem.training.state import BlueprintRun
 from orchestrator import EventLog
 from orchestrator.job import Delivery
@@ -50,6 +50,8 @@ class Merger:
         self._parts_pool = ThreadPoolExecutor(max_workers=self.parts, thread_name_prefix="merge-part") \
             if self.parts > 1 else None
         self._waiting: list[Unit] = []
+        self._received: IterationRanges | None = None
+        self._pinned_below = 0
         self._wake = asyncio.Event()
         self._stopping = False
         self._force = False
@@ -68,12 +70,31 @@ class Merger:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="merger")
 
     def add(self, unit: Unit) -> None:
-        """Queue a result; one that may merge now is pinned, so it is never detached from its arena slot just
-        to wait for the merge thread (its worker waits for the slot instead: back-pressure, not a copy)."""
-        if self.run.mergeable(unit.first):
-            unit.delivery.pin()
+        """Queue a result. Results with every iteration below them received are pinned: they wait only for the
+        merge thread, so their worker waits for the slot (back-pressure) instead of the loop copying them out.
+        Only results behind a gap (a predecessor still at a worker) may be detached to free a slot."""
+        if self._received is None:
+            self._received = IterationRanges(self.run.applied.to_list())
+        _receive(self._received, unit)
         heapq.heappush(self._waiting, unit)
+        in_line = self._received.prefix_end()
+        if in_line > self._pinned_below:
+            self._pinned_below = in_line
+            for waiting in self._waiting:
+                if waiting.first < in_line:
+                    waiting.delivery.pin()
         self._wake.set()
+
+    def _recount_received(self) -> None:
+        """After a rejected result (its batches go out again): results behind the reopened gap are unpinned,
+        so a worker computing the gap can always get a slot."""
+        self._received = IterationRanges(self.run.applied.to_list())
+        for waiting in self._waiting:
+            _receive(self._received, waiting)
+        self._pinned_below = self._received.prefix_end()
+        for waiting in self._waiting:
+            if waiting.first >= self._pinned_below:
+                waiting.delivery.unpin()
 
     async def finish(self, force: bool) -> None:
         """Stop: merge what can still merge (or, forced, only end the step in progress), then return."""
@@ -126,6 +147,7 @@ class Merger:
         self.merge_seconds += loop.time() - started
         if problem is not None:
             delivery.reject(problem)
+            self._recount_received()
             return
         try:
             self.run.record(unit.tasks, delivery.payload)
@@ -160,3 +182,12 @@ class Merger:
                 self.fail(str(exc))
 
         self._writing = asyncio.get_running_loop().create_task(write(), name="checkpoint-write")
+
+
+def _receive(received: IterationRanges, unit: Unit) -> None:
+    for task in unit.tasks:
+        first = int(task["first_iteration"])
+        try:
+            received.add(first, first + int(task["iterations"]))
+        except OverlapError:
+            pass
