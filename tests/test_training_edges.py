@@ -312,3 +312,33 @@ def test_a_worker_holds_results_until_a_boundary_and_sends_one_result_for_severa
         assert run.check_result(tasks[:2], payload) is None and run.merge(payload) is None
     finally:
         run.close()
+
+
+def test_only_results_behind_a_missing_predecessor_may_leave_their_arena_slot(leduc):
+    """Queued results whose predecessors all arrived are pinned (their worker waits for the slot); a result
+    behind a gap is not, and a result rejected at merge time reopens its gap and unpins what waits behind."""
+    config = _config()
+    run = BlueprintRun.in_memory(*leduc, config)
+    results = _results(*leduc, config, [[0], [1], [2], [3]])
+
+    async def go() -> None:
+        merger = Merger(run, Housekeeping(run, EventLog(None), None, TrainingClock(0.0)), EventLog(None),
+                        fail=pytest.fail)
+        deliveries = {index: FakeDelivery([index], results[index][1]) for index in range(4)}
+        for index in (2, 1):
+            merger.add(Unit(index * BATCH, results[index][0], deliveries[index]))  # type: ignore[arg-type]
+        assert not deliveries[1].pinned and not deliveries[2].pinned
+        merger.add(Unit(0, results[0][0], deliveries[0]))  # type: ignore[arg-type]
+        assert all(deliveries[index].pinned for index in (0, 1, 2))
+        bad = dict(results[3][1], rows=results[3][1]["rows"][::-1].copy())
+        deliveries[3].payload = bad
+        merger.add(Unit(3 * BATCH, results[3][0], deliveries[3]))  # type: ignore[arg-type]
+        merger.start()
+        await merger.finish(force=False)
+        assert [deliveries[i].outcome for i in range(3)] == ["complete"] * 3
+        assert deliveries[3].outcome is not None and deliveries[3].outcome.startswith("rejected")
+        late = FakeDelivery([4], results[3][1])
+        merger.add(Unit(4 * BATCH, [{"first_iteration": 4 * BATCH, "iterations": BATCH}], late))  # type: ignore[arg-type]
+        assert not late.pinned
+
+    asyncio.run(go())
