@@ -105,6 +105,7 @@ class BlueprintJob:
         self._maybe_progress()
 
     def on_requeue(self, batch_id: int, reason: str) -> None:
+        self.merger.reopen()
         self.events.emit("batch_requeued", batch_id=batch_id, reason=reason)
 
     def finished(self) -> bool:

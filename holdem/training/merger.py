@@ -51,6 +51,7 @@ class Merger:
             if self.parts > 1 else None
         self._waiting: list[Unit] = []
         self._received: IterationRanges | None = None
+        self.detach_limit = max(2, run.config.workers)
         self._pinned_below = 0
         self._wake = asyncio.Event()
         self._stopping = False
@@ -72,7 +73,8 @@ class Merger:
     def add(self, unit: Unit) -> None:
         """Queue a result. Results with every iteration below them received are pinned: they wait only for the
         merge thread, so their worker waits for the slot (back-pressure) instead of the loop copying them out.
-        Only results behind a gap (a predecessor still at a worker) may be detached to free a slot."""
+        Only results behind a gap (a predecessor still at a worker) may be detached to free a slot, and no more
+        than ``detach_limit`` of them: past that the merger is behind and workers wait (memory stays bounded)."""
         if self._received is None:
             self._received = IterationRanges(self.run.applied.to_list())
         _receive(self._received, unit)
@@ -83,7 +85,16 @@ class Merger:
             for waiting in self._waiting:
                 if waiting.first < in_line:
                     waiting.delivery.pin()
+        if not unit.delivery.pinned and sum(not w.delivery.pinned for w in self._waiting) > self.detach_limit:
+            unit.delivery.pin()
         self._wake.set()
+
+    def reopen(self) -> None:
+        """A batch goes out again (its worker died or its result was rejected): every result behind it may be
+        detached, so the worker that now computes it can always get a slot."""
+        for waiting in self._waiting:
+            if waiting.first >= self._pinned_below:
+                waiting.delivery.unpin()
 
     def _recount_received(self) -> None:
         """After a rejected result (its batches go out again): results behind the reopened gap are unpinned,
@@ -92,9 +103,7 @@ class Merger:
         for waiting in self._waiting:
             _receive(self._received, waiting)
         self._pinned_below = self._received.prefix_end()
-        for waiting in self._waiting:
-            if waiting.first >= self._pinned_below:
-                waiting.delivery.unpin()
+        self.reopen()
 
     async def finish(self, force: bool) -> None:
         """Stop: merge what can still merge (or, forced, only end the step in progress), then return."""
