@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 
 from holdem.abstraction.actions import load_menu
 from holdem.abstraction.buckets import CardAbstraction
@@ -34,7 +35,7 @@ from holdem.abstraction.tree import build_tree
 from holdem.games import load_game
 from holdem.mccfr import MCCFRConfig
 from holdem.training import TrainConfig, create
-from holdem.training.job import BlueprintJob, supervisor_config
+from holdem.training.job import ARENA_SLOTS, BlueprintJob, supervisor_config
 from holdem.training.sequential import SequentialTrainer
 from orchestrator import EventLog, Supervisor, WorkerSpec
 from orchestrator.loop import run_async
@@ -167,6 +168,16 @@ def main() -> int:
             rate = recorded["real_frames_per_worker_per_s"]
             runs = []
             for n in counts:
+                per_worker = ARENA_SLOTS * recorded["frame_bytes_mean"] + recording.stat().st_size
+                needed = n * per_worker
+                if needed > 0.5 * psutil.virtual_memory().available:
+                    why = (f"{n} replay workers need {needed / 2**30:.1f} GiB ({ARENA_SLOTS} arena slots of "
+                           f"{recorded['frame_bytes_mean'] / 2**20:.0f} MiB results and the recording each), over "
+                           "half of what is free here")
+                    print(f"{spec}: {n} replay workers skipped: {why}", file=sys.stderr, flush=True)
+                    runs.append({"workers": n, "skipped": why, "feedable_real_workers": None,
+                                 "supervisor_cpu_ms_per_frame": None})
+                    continue
                 print(f"{spec}: {n} replay workers at {rate:.1f} frames/s each ...", file=sys.stderr, flush=True)
                 result = run_async(feed(spec, recording, n, recorded, args.result_seconds, args.seconds,
                                         Path(tmp) / f"{spec}-{n}"))
@@ -176,7 +187,8 @@ def main() -> int:
             report["specs"][spec] = {"recording": recorded, "runs": runs, "feedable_real_workers": best}
     quick = report["specs"].get("quick", {})
     report["measured"] = {"feedable_workers_quick": quick.get("feedable_real_workers"),
-                          "supervisor_cpu_ms_per_result": {s: min(r["supervisor_cpu_ms_per_frame"] for r in v["runs"])
+                          "supervisor_cpu_ms_per_result": {s: min(r["supervisor_cpu_ms_per_frame"] for r in v["runs"]
+                                                                   if r["supervisor_cpu_ms_per_frame"] is not None)
                                                            for s, v in report["specs"].items()}}
     report["met"] = {
         "feedable_workers_quick": (quick.get("feedable_real_workers") or 0) >= GOALS["feedable_workers_quick"],

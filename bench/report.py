@@ -214,6 +214,9 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
         rate = get(v, "recording.real_frames_per_worker_per_s")
         for r in v.get("runs") or []:
             n = r.get("workers")
+            if r.get("skipped"):
+                rows.append((f"{spec}, {n} replay workers: not run ({r['skipped']})", None, None, None, None))
+                continue
             rows += [
                 (f"{spec}, {n} replay workers: merged results/s (reference: offered)", r.get("frames_per_s_merged"),
                  r.get("frames_per_s_offered"), None, None),
