@@ -170,10 +170,10 @@ def main() -> int:
             for n in counts:
                 per_worker = ARENA_SLOTS * recorded["frame_bytes_mean"] + recording.stat().st_size
                 needed = n * per_worker
-                if needed > 0.5 * psutil.virtual_memory().available:
+                if needed > 0.8 * psutil.virtual_memory().available:
                     why = (f"{n} replay workers need {needed / 2**30:.1f} GiB ({ARENA_SLOTS} arena slots of "
                            f"{recorded['frame_bytes_mean'] / 2**20:.0f} MiB results and the recording each), over "
-                           "half of what is free here")
+                           "80% of what is free here")
                     print(f"{spec}: {n} replay workers skipped: {why}", file=sys.stderr, flush=True)
                     runs.append({"workers": n, "skipped": why, "feedable_real_workers": None,
                                  "supervisor_cpu_ms_per_frame": None})
