@@ -222,7 +222,7 @@ def test_bad_results_are_rejected_and_nothing_of_them_is_merged(leduc, tmp_path)
         task = job.next_task(0)
         verdicts = {}
         for name, payload in cases.items():
-            job.tasks[0] = task  # type: ignore[assignment]
+            assert job.tasks == {0: task}, f"batch 0 is still this run's to merge before the {name!r} case"
             delivery = FakeDelivery([0], payload)
             job.accept(delivery)  # type: ignore[arg-type]
             async with asyncio.timeout(30):
@@ -342,3 +342,25 @@ def test_only_results_behind_a_missing_predecessor_may_leave_their_arena_slot(le
         assert not late.pinned
 
     asyncio.run(go())
+
+
+def test_results_behind_a_gap_are_detachable_up_to_a_limit_and_all_of_them_while_a_batch_goes_out_again(leduc):
+    run = BlueprintRun.in_memory(*leduc, _config())
+    merger = Merger(run, Housekeeping(run, EventLog(None), None, TrainingClock(0.0)), EventLog(None),
+                    fail=pytest.fail)
+    merger.detach_limit = 2
+
+    def unit(index: int) -> Unit:
+        task = {"first_iteration": index * BATCH, "iterations": BATCH}
+        return Unit(index * BATCH, [task], FakeDelivery([index], {}))  # type: ignore[arg-type]
+
+    behind = [unit(index) for index in (1, 2, 3, 4)]
+    for waiting in behind:
+        merger.add(waiting)
+    assert [w.delivery.pinned for w in behind] == [False, False, True, True]
+    merger.reopen(0)
+    later = unit(5)
+    merger.add(later)
+    assert not any(w.delivery.pinned for w in [*behind, later])
+    merger.add(unit(0))
+    assert all(w.delivery.pinned for w in [*behind, later])

@@ -54,7 +54,8 @@ class BlueprintJob:
         self.events = events
         self.clock = TrainingClock(run.elapsed_before)
         self.housekeeping = Housekeeping(run, events, on_progress, self.clock, offload=in_thread)
-        self.merger = Merger(run, self.housekeeping, events, fail=self.fail, threads=run.config.merge_threads)
+        self.merger = Merger(run, self.housekeeping, events, fail=self.fail, threads=run.config.merge_threads,
+                             restore=self._reissue)
         self.supervisor: Supervisor | None = None
         self.batch_size = run.config.batch_size or FIRST_PARALLEL_BATCH
         self.auto = run.config.batch_size is None
@@ -104,8 +105,13 @@ class BlueprintJob:
         self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
         self._maybe_progress()
 
+    def _reissue(self, unit: Unit) -> None:
+        """A result rejected at merge time: its batches are this run's again (the ledger sends them out anew)."""
+        self.tasks.update(zip(unit.delivery.batch_ids, unit.tasks))
+
     def on_requeue(self, batch_id: int, reason: str) -> None:
-        self.merger.reopen()
+        task = self.tasks.get(batch_id)
+        self.merger.reopen(None if task is None else int(task["first_iteration"]))
         self.events.emit("batch_requeued", batch_id=batch_id, reason=reason)
 
     def finished(self) -> bool:

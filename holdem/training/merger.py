@@ -40,11 +40,13 @@ class Merger:
     """The single writer of a parallel run's tables: merges, discounts and checkpoint captures, in order."""
 
     def __init__(self, run: BlueprintRun, housekeeping: Housekeeping, events: EventLog, *,
-                 fail: Callable[[str], None], threads: int = 1) -> None:
+                 fail: Callable[[str], None], threads: int = 1,
+                 restore: Callable[[Unit], None] | None = None) -> None:
         self.run = run
         self.housekeeping = housekeeping
         self.events = events
         self.fail = fail
+        self.restore = restore
         self.parts = max(1, threads)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge")
         self._parts_pool = ThreadPoolExecutor(max_workers=self.parts, thread_name_prefix="merge-part") \
@@ -52,6 +54,7 @@ class Merger:
         self._waiting: list[Unit] = []
         self._received: IterationRanges | None = None
         self.detach_limit = max(2, run.config.workers)
+        self._reissued: list[int] = []
         self._pinned_below = 0
         self._wake = asyncio.Event()
         self._stopping = False
@@ -85,13 +88,18 @@ class Merger:
             for waiting in self._waiting:
                 if waiting.first < in_line:
                     waiting.delivery.pin()
-        if not unit.delivery.pinned and sum(not w.delivery.pinned for w in self._waiting) > self.detach_limit:
+        self._reissued = [first for first in self._reissued if first >= in_line]
+        if not unit.delivery.pinned and not self._reissued and (
+                sum(not w.delivery.pinned for w in self._waiting) > self.detach_limit):
             unit.delivery.pin()
         self._wake.set()
 
-    def reopen(self) -> None:
+    def reopen(self, first_iteration: int | None = None) -> None:
         """A batch goes out again (its worker died or its result was rejected): every result behind it may be
-        detached, so the worker that now computes it can always get a slot."""
+        detached, and stays detachable until the batch is back, so the worker that now computes it can always
+        get a slot."""
+        if first_iteration is not None:
+            self._reissued.append(first_iteration)
         for waiting in self._waiting:
             if waiting.first >= self._pinned_below:
                 waiting.delivery.unpin()
@@ -155,6 +163,8 @@ class Merger:
         self.merge_cpu_seconds += cpu
         self.merge_seconds += loop.time() - started
         if problem is not None:
+            if self.restore is not None:
+                self.restore(unit)
             delivery.reject(problem)
             self._recount_received()
             return
