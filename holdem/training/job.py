@@ -189,10 +189,16 @@ def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorCon
 
 async def train_parallel(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
     """Train through the supervisor until the budget, a stop or an error, then write the final checkpoint."""
-    assert run.paths is not None
     job = BlueprintJob(run, events, on_progress)
     config = supervisor_config(run.config, job.supervisor_settings["arena_slot_bytes"])
-    supervisor = Supervisor(job, worker_spec(run), config, events=events)
+    return await drive(job, Supervisor(job, worker_spec(run), config, events=events))
+
+
+async def drive(job: BlueprintJob, supervisor: Supervisor) -> RunOutcome:
+    """Run the supervisor to its end, settle the job, write the final checkpoint: the run's outcome (any
+    backend)."""
+    run = job.run
+    assert run.paths is not None
     job.supervisor = supervisor
     batches_before = run.batches_applied
     summary = await supervisor.run()

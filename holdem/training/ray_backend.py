@@ -26,7 +26,7 @@ from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, MCCFRConfig
 from holdem.training.housekeeping import ProgressCallback
-from holdem.training.job import BlueprintJob, supervisor_config
+from holdem.training.job import BlueprintJob, drive, supervisor_config
 from holdem.training.outcome import RunOutcome
 from holdem.training.state import BlueprintRun
 from holdem.training.worker import WORKER_SPEC_VERSION, BatchHandler, _Held
@@ -127,6 +127,11 @@ class RayBlueprintJob(BlueprintJob):
                                      version)
         self.snapshots += 1
 
+    async def finish(self, force: bool) -> None:
+        await super().finish(force)
+        if self._publishing is not None:
+            await asyncio.gather(self._publishing, return_exceptions=True)
+
     def accept(self, delivery: Delivery) -> None:
         super().accept(delivery)
         self.batches_since += len(delivery.batch_ids)
@@ -159,26 +164,9 @@ def ray_transport(run: BlueprintRun) -> RayTransport:
 
 async def train_ray(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
     """Train through Ray actors until the budget, a stop or an error, then write the final checkpoint."""
-    assert run.paths is not None
     transport = await asyncio.get_running_loop().run_in_executor(None, ray_transport, run)
     job = RayBlueprintJob(run, events, on_progress, transport)
     await job.publish()
     config = supervisor_config(run.config, 0)
-    supervisor = Supervisor(job, WorkerSpec(argv=["ray-actor", FACTORY]), config, events=events, transport=transport)
-    job.supervisor = supervisor
-    batches_before = run.batches_applied
-    summary = await supervisor.run()
-    await job.finish(force=supervisor.forced or summary.error is not None)
-    if job._publishing is not None:
-        await asyncio.gather(job._publishing, return_exceptions=True)
-    error = job.error or summary.error
-    checkpoint = job.housekeeping.last_written
-    if job.error is None and run.batches_applied > batches_before:
-        checkpoint, final_error = await job.housekeeping.final_checkpoint()
-        error = error or final_error
-    reason = summary.reason
-    if error is None and reason in ("finished", "completed", "done"):
-        reason = "iterations" if run.config.iterations is not None and (
-            run.iterations_applied >= run.config.iterations) else "time_budget"
-    return RunOutcome(run.iterations_applied, job.clock.total(), reason, run.paths.blueprint, checkpoint,
-                      job.housekeeping.exploitability, summary.restarts, error, signal=supervisor.signal)
+    return await drive(job, Supervisor(job, WorkerSpec(argv=["ray-actor", FACTORY]), config, events=events,
+                                       transport=transport))
