@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import psutil
 
+from bench.frames import kernel_frames
 from holdem.abstraction.actions import load_menu
 from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.store import default_bucket_path
@@ -55,24 +56,9 @@ def record(spec: str, result_seconds: float, frames: int, warmup_s: float, out: 
     started = time.process_time()
     while time.process_time() - started < warmup_s:
         trainer.run_batch(2000)
-    run, runner = trainer.run, trainer.runner
-    parts: dict[str, list[np.ndarray]] = {"rows": [], "regret": [], "strategy": []}
-    nodes, iterations, seconds = [], [], []
-    for _ in range(frames):
-        spent, its, visited = 0.0, 0, 0
-        while spent < result_seconds:
-            task = run.plan_batch(500)
-            t0 = time.perf_counter()
-            ran, seen = runner.accumulate(run.tables.regret, task["first_iteration"], task["iterations"],
-                                          task["seed"], np.asarray(task["params"]))
-            spent += time.perf_counter() - t0
-            its, visited = its + ran, visited + seen
-        deltas = runner.pack()
-        for name in parts:
-            parts[name].append(getattr(deltas, name))
-        nodes.append(visited)
-        iterations.append(its)
-        seconds.append(spent)
+    recorded = kernel_frames(trainer, frames, result_seconds, 500)
+    parts = {name: [getattr(f.deltas, name) for f in recorded] for name in ("rows", "regret", "strategy")}
+    nodes, iterations, seconds = ([getattr(f, k) for f in recorded] for k in ("nodes", "iterations", "seconds"))
     offsets = np.cumsum([0] + [len(r) for r in parts["rows"]])
     value_offsets = np.cumsum([0] + [len(r) for r in parts["regret"]])
     np.savez(out, rows=np.concatenate(parts["rows"]), regret=np.concatenate(parts["regret"]),

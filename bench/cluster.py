@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from bench.compact import SPECS, tree_for
+from bench.frames import kernel_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = (64, 256, 1024)
@@ -47,21 +48,10 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
     started = time.process_time()
     while time.process_time() - started < warmup_s:
         trainer.run_batch(200)
-    run, runner = trainer.run, trainer.runner
-    results, seconds, iterations, nodes = [], [], [], []
-    for _ in range(frames):
-        spent, its, seen = 0.0, 0, 0
-        while spent < result_seconds:
-            task = run.plan_batch(100)
-            t0 = time.thread_time()
-            ran, visited = runner.accumulate(run.tables.regret, task["first_iteration"], task["iterations"],
-                                             task["seed"], np.asarray(task["params"]))
-            spent += time.thread_time() - t0
-            its, seen = its + ran, seen + visited
-        results.append(runner.pack())
-        seconds.append(spent)
-        iterations.append(its)
-        nodes.append(seen)
+    run = trainer.run
+    recorded = kernel_frames(trainer, frames, result_seconds, 100)
+    results = [f.deltas for f in recorded]
+    seconds, iterations, nodes = ([getattr(f, k) for f in recorded] for k in ("seconds", "iterations", "nodes"))
     merge = {}
     for dtype in ("float32", "int16"):
         shape = (tree.num_rows, tree.max_actions)
