@@ -66,6 +66,7 @@ class Supervisor:
                                    resume=self._resume, max_buffered_results=self.config.max_buffered_results,
                                    log_batches=self.config.log_batches)
         self.signal: str | None = None
+        self.credits = self.config.credits
 
     # ---- public control -------------------------------------------------------------------------
 
@@ -95,6 +96,15 @@ class Supervisor:
     def wake(self) -> None:
         """The job has new tasks to offer: fill free credits now."""
         self._pump()
+
+    def set_credits(self, credits: int) -> None:
+        """Queue up to ``credits`` tasks per worker from now on (at least the configured number): a job whose
+        tasks turn out short raises it, so a worker never waits on the loop between tasks."""
+        credits = max(self.config.credits, int(credits))
+        if credits != self.credits:
+            self.credits = credits
+            self.events.emit("credits", credits=credits)
+            self._pump()
 
     def reset_loop_lag(self) -> None:
         """Start a fresh loop-lag window (e.g. after warm-up)."""
@@ -494,7 +504,7 @@ class Supervisor:
         no longer counts, though its result is still in flight)."""
         if not self._issuing or self._loop is None:
             return
-        credits, now = self.config.credits, self._now()
+        credits, now = self.credits, self._now()
         ready = [w for w in self._workers.values() if w.info.state == "ready" and not w.dead.done()]
         for level in range(credits):
             for w in ready:

@@ -27,12 +27,14 @@ _MAX_LINE = 8192
 
 @dataclass(frozen=True)
 class WorkerSpec:
-    """How to start one worker: command line, extra environment, working directory."""
+    """How to start one worker: command line, extra environment, working directory, and how much lower its
+    CPU priority is than the supervisor's (``nice``: a busy machine then serves the loop first)."""
 
     argv: Sequence[str]
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     inherit_env: bool = True
+    nice: int = 0
 
 
 class WorkerSink(Protocol):
@@ -249,12 +251,22 @@ class SubprocessTransport:
             for fd in (frames_w, out_w, err_w):
                 os.close(fd)
         handle._proc, handle.pid, handle.child_protocol_fd = proc, proc.pid, frames_w
+        if spec.nice > 0:
+            _lower_priority(proc.pid, spec.nice)
         handle.last_activity = loop.time()
         for fd, protocol in readers:
             transport, _ = await loop.connect_read_pipe(lambda p=protocol: p, open(fd, "rb", buffering=0))
             handle._transports.append(transport)
         handle._frames = handle._transports[0]  # type: ignore[assignment]
         return handle
+
+
+def _lower_priority(pid: int, nice: int) -> None:
+    """Run ``pid`` ``nice`` steps below this process (best effort: a process that already exited is left)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
+    except OSError:
+        pass
 
 
 def describe_exit(returncode: int | None) -> str:

@@ -64,6 +64,33 @@ async def test_completes_exactly() -> None:
     assert not summary.abandoned and len(h.named("ready")) == len(h.named("exit")) >= 1
 
 
+class InFlightJob(ExactSumJob):
+    """Records the most batches one worker held at once (issued, result not yet in)."""
+
+    most_in_flight = 0
+
+    async def on_result(self, batch_id: int, result: dict, worker: object) -> None:
+        held = max(self.supervisor.ledger.in_flight_count(w.worker_id) for w in self.supervisor.workers())
+        self.most_in_flight = max(self.most_in_flight, held)
+        await super().on_result(batch_id, result, worker)
+
+
+async def test_a_job_can_raise_the_credits_so_short_tasks_queue_deeper() -> None:
+    plain = Harness(InFlightJob(30, size=64, work_s=0.01), num_workers=1)
+    async with asyncio.timeout(30):
+        assert (await plain.run()).ok
+    deeper = Harness(InFlightJob(30, size=64, work_s=0.01), num_workers=1)
+    deeper.sup.set_credits(6)
+    deeper.sup.set_credits(1)
+    assert deeper.sup.credits == 2, "never below the configured credits"
+    deeper.sup.set_credits(6)
+    async with asyncio.timeout(30):
+        assert (await deeper.run()).ok
+    assert plain.job.most_in_flight <= 2 < 5 <= deeper.job.most_in_flight <= 6
+    assert_exact(deeper.job)
+    assert [e["credits"] for e in deeper.named("credits")] == [6, 2, 6]
+
+
 async def kill_busy_workers_after(h: Harness, thresholds: range | tuple[int, ...]) -> int:
     """Kill a busy worker once the n-th batch of each threshold is done: faults follow results, not the clock."""
     def busy() -> list[int]:
