@@ -11,6 +11,7 @@ bookkeeping. :func:`train_parallel` drives one run with it.
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 import time
 from typing import Any
@@ -20,6 +21,7 @@ from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock, in_thread
 from holdem.training.merger import Merger, Unit
 from holdem.training.outcome import RunOutcome
+from holdem.training.pacing import Average, ResultPacer
 from holdem.training.setup import create
 from holdem.training.state import BlueprintRun
 from holdem.training.worker import write_worker_spec
@@ -29,16 +31,21 @@ from orchestrator.job import Delivery
 FIRST_PARALLEL_BATCH = 16
 MAX_BATCH = 10_000_000
 ARENA_SLOTS = 3
+MAX_CREDITS = 64
+WORKER_NICE = 5
 
 
 def worker_spec(run: BlueprintRun) -> WorkerSpec:
-    """The worker command line, after writing what workers load (tree, buckets, table, mode)."""
+    """The worker command line, after writing what workers load (tree, buckets, table, mode). Workers run
+    ``WORKER_NICE`` steps below the supervisor, so on a machine with every core busy the loop and the merge
+    thread are served first and the workers lose only the time those actually use."""
     assert run.shared is not None and run.paths is not None
     write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
                       mccfr=run.config.mccfr, regret=run.shared.specs["regret"], regret_mode=run.regret_mode,
                       regret_scale=run.shared.specs["regret_scale"],
                       num_workers=run.config.workers, result_seconds=run.config.batch_target_seconds)
-    return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)])
+    return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)],
+                      nice=WORKER_NICE)
 
 
 def result_slot_bytes(run: BlueprintRun) -> int:
@@ -66,6 +73,9 @@ class BlueprintJob:
         self.worker_iterations: dict[int, int] = {}
         self._progress: asyncio.Task | None = None
         self.supervisor_settings = {"arena_slots": ARENA_SLOTS, "arena_slot_bytes": result_slot_bytes(run)}
+        self._iteration_seconds = Average()
+        self.pacer = ResultPacer(run.config.batch_target_seconds, run.config.workers, run.config.merge_threads) \
+            if run.regret_mode == "shared" else None
 
     # --- the orchestrator's Job ------------------------------------------------------------------
     def next_task(self, batch_id: int) -> dict | None:
@@ -79,6 +89,8 @@ class BlueprintJob:
         task = self.run.plan_batch(self.batch_size)
         if task["iterations"] <= 0:
             return None
+        if self.pacer is not None:
+            task["result_seconds"] = self.pacer.seconds
         self.tasks[batch_id] = task
         self.issued.append((task["first_iteration"], task["iterations"]))
         return task
@@ -102,8 +114,22 @@ class BlueprintJob:
         if self.auto and seconds > 0:
             target = int(payload["iterations"] / seconds * self.run.config.batch_target_seconds)
             self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
+        if seconds > 0 and self.supervisor is not None:
+            self._iteration_seconds.add(seconds / max(1, int(payload["iterations"])))
+            credits = self.credits_for(self._iteration_seconds.value * self.batch_size)
+            if abs(credits - self.supervisor.credits) * 4 > self.supervisor.credits:
+                self.supervisor.set_credits(credits)
         self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
+        if self.pacer is not None and self.pacer.observe(time.monotonic(), self.merger.merge_cpu_seconds):
+            self.events.emit("result_pace", result_seconds=round(self.pacer.seconds, 4),
+                             merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4))
         self._maybe_progress()
+
+    def credits_for(self, task_seconds: float) -> int:
+        """Tasks a worker should hold queued so that about ``batch_target_seconds`` of work waits for it: short
+        tasks (``--batch-size 100``) must not leave a worker idle while the loop answers its last ``done``."""
+        wanted = self.run.config.batch_target_seconds / max(task_seconds, 1e-6)
+        return max(self.run.config.credits, min(MAX_CREDITS, math.ceil(wanted)))
 
     def _reissue(self, unit: Unit) -> None:
         """A result rejected at merge time: its batches are this run's again (the ledger sends them out anew)."""
@@ -161,6 +187,7 @@ class BlueprintJob:
                  "merge_s": round(self.merger.merge_seconds, 6), "merge_cpu_s": round(self.merger.merge_cpu_seconds, 6),
                  "results_merged": self.merger.merged_units,
                  "batches_applied": self.run.batches_applied,
+                 "result_seconds": None if self.pacer is None else round(self.pacer.seconds, 4),
                  "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
                  **self.progress_extra()}
         await self.housekeeping.maybe_progress(extra, force=force)

@@ -49,8 +49,9 @@ def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None,
 
 
 class BatchHandler:
-    """Runs tasks ``{first_iteration, iterations, seed, params, discount_epoch, interval}`` and sends their
-    deltas together once about ``result_seconds`` of kernel time is held, or sooner: when no task arrives
+    """Runs tasks ``{first_iteration, iterations, seed, params, discount_epoch, interval, result_seconds}`` and
+    sends their deltas together once about ``result_seconds`` of kernel time is held (the task's, paced by the
+    run, else the spec's), or sooner: when no task arrives
     within ``PATIENCE_S``, or when the next task lies in another discount interval or epoch (a result never
     spans one).
 
@@ -114,15 +115,16 @@ class BatchHandler:
         held.nodes += nodes
         held.group = (task.get("interval", 0), task.get("discount_epoch", 0))
         held.floor = float(params[P_REGRET_FLOOR])
+        held.target_s = float(task.get("result_seconds", self.result_seconds))
 
     def flush_due(self, upcoming: dict[str, Any]) -> bool:
-        if self._held.seconds >= self.result_seconds:
+        if self._held.seconds >= self._held.target_s:
             return True
         return (upcoming.get("interval", 0), upcoming.get("discount_epoch", 0)) != self._held.group
 
     def patience_s(self) -> float:
-        """Wait for the next task while less than ``result_seconds`` of work is held (a task's round trip)."""
-        return max(0.0, min(PATIENCE_S, self.result_seconds - self._held.seconds))
+        """Wait for the next task while less than the result's worth of work is held (a task's round trip)."""
+        return max(0.0, min(PATIENCE_S, self._held.target_s - self._held.seconds))
 
     def flush(self, allocate: Any) -> dict[str, Any]:
         """The held deltas packed into ``allocate``'d arrays (the result arena), and the counts."""
@@ -143,6 +145,7 @@ class _Held:
         self.seconds = 0.0
         self.group: tuple[int, int] = (0, 0)
         self.floor = -np.inf
+        self.target_s = 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,67 @@
+"""How much work a worker holds per result, paced so that merging stays a small share of the run's CPU.
+
+A merge walks every row a result touches, and rows touched grow more slowly than the work behind them
+(hot rows repeat), so longer results cost the merge thread less per second of work. The pacer measures
+the merge thread's CPU share and lengthens results while it is above its budget, shortens them (down to
+``batch_target_seconds``) once it is well below: a few workers get fresh results, many workers longer ones,
+and the merge thread never becomes the bottleneck. The budget is ``MERGE_SHARE_PER_WORKER`` of a core per
+worker (what merging may take from the cores the workers share with the supervisor), at most
+``MAX_MERGE_BUSY`` of each merge thread.
+"""
+
+from __future__ import annotations
+
+MERGE_SHARE_PER_WORKER = 0.03
+MAX_MERGE_BUSY = 0.5
+MAX_RESULT_SECONDS = 4.0
+WINDOW_S = 2.0
+MAX_STEP = 2.0
+
+
+class ResultPacer:
+    """The kernel seconds a worker should hold per result (``seconds``), adjusted from merge CPU use."""
+
+    def __init__(self, floor_s: float, workers: int, merge_threads: int = 1, ceiling_s: float = MAX_RESULT_SECONDS
+                 ) -> None:
+        self.floor_s = floor_s
+        self.ceiling_s = max(floor_s, ceiling_s)
+        self.seconds = floor_s
+        self.budget = min(MERGE_SHARE_PER_WORKER * max(1, workers), MAX_MERGE_BUSY * max(1, merge_threads))
+        self.busy = 0.0
+        self._window_start: tuple[float, float] | None = None
+
+    def observe(self, now_s: float, merge_cpu_s: float) -> bool:
+        """Account the merge thread's CPU seconds so far at time ``now_s``; True when ``seconds`` changed."""
+        if self._window_start is None:
+            self._window_start = (now_s, merge_cpu_s)
+            return False
+        start, cpu_start = self._window_start
+        if now_s - start < WINDOW_S:
+            return False
+        self._window_start = (now_s, merge_cpu_s)
+        busy = self.busy = (merge_cpu_s - cpu_start) / (now_s - start)
+        if busy > self.budget:
+            step = min(MAX_STEP, busy / self.budget)
+        elif busy < 0.5 * self.budget:
+            step = max(1.0 / MAX_STEP, busy / (0.5 * self.budget)) if busy > 0 else 1.0 / MAX_STEP
+        else:
+            return False
+        seconds = min(self.ceiling_s, max(self.floor_s, self.seconds * step))
+        changed = abs(seconds - self.seconds) > 1e-9
+        self.seconds = seconds
+        return changed
+
+
+class Average:
+    """An exponentially weighted mean (``weight`` on each new sample; the first sample is taken as it is)."""
+
+    def __init__(self, weight: float = 0.1) -> None:
+        self.weight = weight
+        self.value = 0.0
+        self._empty = True
+
+    def add(self, sample: float) -> None:
+        if self._empty:
+            self.value, self._empty = sample, False
+        else:
+            self.value += self.weight * (sample - self.value)

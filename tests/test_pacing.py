@@ -1,0 +1,113 @@
+"""Result pacing and queue depth: longer results when merging takes more than its share, deeper queues for short
+tasks, and workers that follow the pace each task carries."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from holdem.mccfr import MCCFRConfig
+from holdem.training import TrainConfig, create
+from holdem.training.job import MAX_CREDITS, BlueprintJob, worker_spec
+from holdem.training.pacing import MAX_RESULT_SECONDS, WINDOW_S, Average, ResultPacer
+from holdem.training.worker import BatchHandler
+from orchestrator.events import EventLog
+
+
+def busy_for(pacer: ResultPacer, share: float, windows: int, start: tuple[float, float] = (0.0, 0.0)
+             ) -> tuple[float, float]:
+    """Feed ``windows`` full windows in which the merge thread was busy ``share`` of the time."""
+    now, cpu = start
+    if pacer._window_start is None:
+        pacer.observe(now, cpu)
+    for _ in range(windows):
+        now += WINDOW_S
+        cpu += share * WINDOW_S
+        pacer.observe(now, cpu)
+    return now, cpu
+
+
+def test_results_lengthen_while_merging_is_over_budget_and_shorten_once_well_under():
+    pacer = ResultPacer(0.1, workers=2)
+    assert pacer.budget == pytest.approx(0.06), "3% of a core per worker"
+    assert not pacer.observe(0.0, 0.0) and not pacer.observe(WINDOW_S / 2, 0.5), "no decision inside a window"
+    clock = busy_for(pacer, 0.24, 1)
+    assert pacer.seconds == pytest.approx(0.2), "at most twice as long per window"
+    clock = busy_for(pacer, 0.09, 1, clock)
+    assert pacer.seconds == pytest.approx(0.3), "in proportion to the excess"
+    clock = busy_for(pacer, 0.05, 3, clock)
+    assert pacer.seconds == pytest.approx(0.3), "within budget and above half of it: steady"
+    clock = busy_for(pacer, 0.015, 1, clock)
+    assert pacer.seconds == pytest.approx(0.15)
+    busy_for(pacer, 0.0, 5, clock)
+    assert pacer.seconds == pytest.approx(0.1), "never shorter than batch_target_seconds"
+    busy_for(pacer, 5.0, 20)
+    assert pacer.seconds == pytest.approx(MAX_RESULT_SECONDS), "never longer than the ceiling"
+
+
+def test_many_workers_share_one_merge_thread_at_most_half_busy():
+    assert ResultPacer(0.1, workers=256).budget == pytest.approx(0.5)
+    assert ResultPacer(0.1, workers=256, merge_threads=4).budget == pytest.approx(2.0)
+    assert ResultPacer(0.1, workers=8).budget == pytest.approx(0.24)
+
+
+def test_average_starts_at_its_first_sample_and_follows_slowly():
+    mean = Average(0.5)
+    mean.add(4.0)
+    assert mean.value == 4.0
+    mean.add(2.0)
+    assert mean.value == 3.0
+
+
+@pytest.fixture
+def leduc_run(tmp_path):
+    config = TrainConfig(game="leduc", num_workers=2, regret_sharing="shared", mccfr=MCCFRConfig(seed=1))
+    run = create(config, tmp_path, shared=True)
+    yield run
+    run.close()
+
+
+def test_short_tasks_get_more_credits_and_long_ones_the_configured_number(leduc_run):
+    job = BlueprintJob(leduc_run, EventLog(None), None)
+    assert job.credits_for(0.1) == leduc_run.config.credits == 2
+    assert job.credits_for(0.005) == 20, "batch_target_seconds (0.1 s) of work queued"
+    assert job.credits_for(1e-7) == MAX_CREDITS
+
+
+def test_a_shared_run_sends_the_pace_with_every_task_and_a_worker_holds_that_long(leduc_run):
+    job = BlueprintJob(leduc_run, EventLog(None), None)
+    assert job.pacer is not None
+    job.pacer.seconds = 123.0
+    job.clock.start()
+    first = job.next_task(0)
+    assert first is not None and first["result_seconds"] == 123.0
+
+    worker_spec(leduc_run)
+    spec = json.loads(leduc_run.paths.worker_spec.read_text())
+    handler = BatchHandler(spec)
+    assert handler.result_seconds == pytest.approx(0.1)
+    tasks = [leduc_run.plan_batch(50) for _ in range(3)]
+    for task in tasks:
+        task["result_seconds"] = 1e9
+    handler.run(tasks[0])
+    assert not handler.flush_due(tasks[1]), "the task's pace (not the spec's 0.1 s) decides"
+    tasks[1]["result_seconds"] = 0.0
+    handler.run(tasks[1])
+    assert handler.flush_due(tasks[2]), "a pace of zero sends at once"
+    payload = handler.flush(lambda dtype, shape: np.empty(shape, dtype=dtype))
+    assert payload["iterations"] == 100
+
+
+def test_independent_learners_are_not_paced(tmp_path):
+    config = TrainConfig(game="leduc", num_workers=2, regret_sharing="independent", mccfr=MCCFRConfig(seed=1))
+    run = create(config, tmp_path, shared=True)
+    try:
+        job = BlueprintJob(run, EventLog(None), None)
+        assert job.pacer is None
+        job.clock.start()
+        task = job.next_task(0)
+        assert task is not None and "result_seconds" not in task
+    finally:
+        run.close()
