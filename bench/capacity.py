@@ -44,10 +44,12 @@ from orchestrator.loop import run_async
 ROOT = Path(__file__).resolve().parents[1]
 GOALS = {"feedable_workers_quick": 256, "supervisor_cpu_ms_per_result": 0.5}
 SPECS = {"quick": ("quick", "quick"), "mid": ("mid", "mid")}
+DEFAULT_RESULT_SECONDS = 0.1
 
 
 def record(spec: str, result_seconds: float, frames: int, warmup_s: float, out: Path) -> dict[str, Any]:
-    """Run the kernel like a worker and keep ``frames`` results of ``result_seconds`` of kernel time each."""
+    """Run the kernel like a worker and keep ``frames`` results of ``result_seconds`` of kernel time each, as
+    ``.npy`` files in the folder ``out`` (replay workers map them, so N workers share one copy)."""
     menu, buckets = SPECS[spec]
     game = load_game("hunl")
     abstraction = CardAbstraction.load(default_bucket_path(game, buckets), game)
@@ -61,9 +63,12 @@ def record(spec: str, result_seconds: float, frames: int, warmup_s: float, out: 
     nodes, iterations, seconds = ([getattr(f, k) for f in recorded] for k in ("nodes", "iterations", "seconds"))
     offsets = np.cumsum([0] + [len(r) for r in parts["rows"]])
     value_offsets = np.cumsum([0] + [len(r) for r in parts["regret"]])
-    np.savez(out, rows=np.concatenate(parts["rows"]), regret=np.concatenate(parts["regret"]),
-             strategy=np.concatenate(parts["strategy"]), offsets=offsets, value_offsets=value_offsets,
-             nodes=np.asarray(nodes, dtype=np.int64))
+    out.mkdir(parents=True, exist_ok=True)
+    arrays = {"rows": np.concatenate(parts["rows"]), "regret": np.concatenate(parts["regret"]),
+              "strategy": np.concatenate(parts["strategy"]), "offsets": offsets, "value_offsets": value_offsets,
+              "nodes": np.asarray(nodes, dtype=np.int64)}
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", array)
     return {"rows": tree.num_rows, "frame_rows_mean": float(np.mean(np.diff(offsets))),
             "frame_bytes_mean": float(np.mean(np.diff(offsets)) * 4 + np.mean(np.diff(value_offsets)) * 8),
             "iterations_per_frame": float(np.mean(iterations)), "kernel_seconds_per_frame": float(np.mean(seconds)),
@@ -138,40 +143,46 @@ def main() -> int:
     parser.add_argument("--workers", default="16,64,128,256")
     parser.add_argument("--specs", default="quick,mid")
     parser.add_argument("--seconds", type=float, default=8.0)
-    parser.add_argument("--result-seconds", type=float, default=0.1,
-                        help="kernel seconds a real worker holds per result (the training default)")
+    parser.add_argument("--result-seconds", default=str(DEFAULT_RESULT_SECONDS),
+                        help="kernel seconds a real worker holds per result, comma-separated (0.1: the training "
+                             "default; a run paces longer results as merging gets busy, holdem.training.pacing)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "capacity.json")
     args = parser.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                           "load_avg_start": [round(x, 2) for x in os.getloadavg()]},
                               "goals": GOALS, "settings": vars(args) | {"out": str(args.out)}, "specs": {}}
+    periods = [float(x) for x in str(args.result_seconds).split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-capacity-") as tmp:
-        for spec in args.specs.split(","):
-            recording = Path(tmp) / f"{spec}.npz"
-            print(f"{spec}: recording real results ...", file=sys.stderr, flush=True)
-            recorded = record(spec, args.result_seconds, 12, 3.0, recording)
+        for spec, result_seconds in ((s, t) for s in args.specs.split(",") for t in periods):
+            label = spec if result_seconds == DEFAULT_RESULT_SECONDS else f"{spec}, {result_seconds:g} s results"
+            recording = Path(tmp) / f"{spec}-{result_seconds:g}"
+            print(f"{label}: recording real results ...", file=sys.stderr, flush=True)
+            recorded = record(spec, result_seconds, max(4, round(1.2 / result_seconds)), 3.0, recording)
             rate = recorded["real_frames_per_worker_per_s"]
+            window_s = max(args.seconds, 4 * result_seconds)
             runs = []
             for n in counts:
-                per_worker = ARENA_SLOTS * recorded["frame_bytes_mean"] + recording.stat().st_size
-                needed = n * per_worker
+                needed = n * ARENA_SLOTS * recorded["frame_bytes_mean"] + sum(
+                    f.stat().st_size for f in recording.iterdir())
                 if needed > 0.8 * psutil.virtual_memory().available:
                     why = (f"{n} replay workers need {needed / 2**30:.1f} GiB ({ARENA_SLOTS} arena slots of "
                            f"{recorded['frame_bytes_mean'] / 2**20:.0f} MiB results and the recording each), over "
                            "80% of what is free here")
-                    print(f"{spec}: {n} replay workers skipped: {why}", file=sys.stderr, flush=True)
+                    print(f"{label}: {n} replay workers skipped: {why}", file=sys.stderr, flush=True)
                     runs.append({"workers": n, "skipped": why, "feedable_real_workers": None,
                                  "supervisor_cpu_ms_per_frame": None})
                     continue
-                print(f"{spec}: {n} replay workers at {rate:.1f} frames/s each ...", file=sys.stderr, flush=True)
-                result = run_async(feed(spec, recording, n, recorded, args.result_seconds, args.seconds,
-                                        Path(tmp) / f"{spec}-{n}"))
+                print(f"{label}: {n} replay workers at {rate:.2f} frames/s each ...", file=sys.stderr, flush=True)
+                result = run_async(feed(spec, recording, n, recorded, result_seconds, window_s,
+                                        Path(tmp) / f"{spec}-{result_seconds:g}-{n}"))
                 runs.append(result)
                 print(f"  {json.dumps(result)}", file=sys.stderr, flush=True)
             best = max((r["feedable_real_workers"] or 0 for r in runs), default=0)
-            report["specs"][spec] = {"recording": recorded, "runs": runs, "feedable_real_workers": best}
-    quick = report["specs"].get("quick", {})
+            report["specs"][label] = {"recording": recorded | {"result_seconds": result_seconds}, "runs": runs,
+                                      "feedable_real_workers": best}
+    quick = {"feedable_real_workers": max((v["feedable_real_workers"] or 0 for k, v in report["specs"].items()
+                                           if k.split(",")[0] == "quick"), default=None)}
     report["measured"] = {"feedable_workers_quick": quick.get("feedable_real_workers"),
                           "supervisor_cpu_ms_per_result": {s: min(r["supervisor_cpu_ms_per_frame"] for r in v["runs"]
                                                                    if r["supervisor_cpu_ms_per_frame"] is not None)

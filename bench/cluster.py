@@ -99,7 +99,9 @@ def bookkeeping(capacity: dict[str, Any]) -> dict[str, float]:
     """Supervisor CPU per result besides the merge, per bench.capacity spec (the lowest over its runs)."""
     out = {}
     for spec, data in capacity["specs"].items():
-        out[spec] = min((r["supervisor_cpu_ms_per_frame"] - r["merge_cpu_ms_per_frame"]) / 1e3 for r in data["runs"])
+        measured = [r for r in data["runs"] if r.get("supervisor_cpu_ms_per_frame") is not None]
+        if measured:
+            out[spec] = min((r["supervisor_cpu_ms_per_frame"] - r["merge_cpu_ms_per_frame"]) / 1e3 for r in measured)
     return out
 
 

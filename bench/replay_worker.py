@@ -1,6 +1,6 @@
 """A worker that replays recorded real results at a fixed rate, for measuring what one supervisor can feed.
 
-``python -m bench.replay_worker RECORDING.npz FRAMES_PER_S``: answers tasks like a training worker (several
+``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION RESULT_SECONDS``: answers tasks like a training worker (several
 tasks to a result, into its arena) but, instead of computing, sleeps until its next send time and copies
 a recorded result's rows and deltas. Each payload also says how late it was sent (``replay_late_s``):
 waiting for a task or for a free arena slot makes it late; a fed worker is never late.
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from orchestrator.worker_runtime import run_worker
+
+FULL_SHARE = 0.95
 
 
 class ReplayHandler:
@@ -45,10 +48,15 @@ class ReplayHandler:
         self.held_s += work
 
     def flush_due(self, next_payload: dict[str, Any]) -> bool:
-        return self.held_s >= self.result_seconds
+        return self._full()
 
     def patience_s(self) -> float:
-        return 0.02 if self.held_s < self.result_seconds else 0.0
+        return 0.0 if self._full() else 0.02
+
+    def _full(self) -> bool:
+        """Whether a result's worth is held (within 5%: tasks sized to ``result_seconds`` land just short of it,
+        and waiting for a second one would halve the frame rate)."""
+        return self.held_s >= FULL_SHARE * self.result_seconds
 
     def flush(self, allocate: Any) -> dict[str, Any]:
         """The next recording (its rows and deltas copied into the arena), with how late this worker ran."""
@@ -72,8 +80,8 @@ class ReplayHandler:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    with np.load(args[0], allow_pickle=False) as npz:
-        recording = {name: npz[name] for name in npz.files}
+    folder = Path(args[0])
+    recording = {path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in folder.glob("*.npy")}
     run_worker(ReplayHandler(recording, float(args[1]), float(args[2])), info={"kind": "replay"})
 
 
