@@ -76,6 +76,13 @@ def test_short_tasks_get_more_credits_and_long_ones_the_configured_number(leduc_
     assert job.credits_for(1e-7) == MAX_CREDITS
 
 
+def test_auto_batches_grow_with_the_pace_to_a_quarter_of_a_result(leduc_run):
+    job = BlueprintJob(leduc_run, EventLog(None), None)
+    assert job.task_seconds() == pytest.approx(0.1)
+    job.pacer.seconds = 2.0
+    assert job.task_seconds() == pytest.approx(0.5)
+
+
 def test_a_shared_run_sends_the_pace_with_every_task_and_a_worker_holds_that_long(leduc_run):
     job = BlueprintJob(leduc_run, EventLog(None), None)
     assert job.pacer is not None

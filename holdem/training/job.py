@@ -33,6 +33,7 @@ MAX_BATCH = 10_000_000
 ARENA_SLOTS = 3
 MAX_CREDITS = 64
 WORKER_NICE = 5
+TASKS_PER_PACED_RESULT = 4
 
 
 def worker_spec(run: BlueprintRun) -> WorkerSpec:
@@ -112,7 +113,7 @@ class BlueprintJob:
         self.worker_iterations[slot] = self.worker_iterations.get(slot, 0) + int(payload["iterations"])
         seconds = float(payload.get("kernel_seconds") or 0.0)
         if self.auto and seconds > 0:
-            target = int(payload["iterations"] / seconds * self.run.config.batch_target_seconds)
+            target = int(payload["iterations"] / seconds * self.task_seconds())
             self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
         if seconds > 0 and self.supervisor is not None:
             self._iteration_seconds.add(seconds / max(1, int(payload["iterations"])))
@@ -124,6 +125,12 @@ class BlueprintJob:
             self.events.emit("result_pace", result_seconds=round(self.pacer.seconds, 4),
                              merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4))
         self._maybe_progress()
+
+    def task_seconds(self) -> float:
+        """Kernel seconds an auto-sized batch should take: ``batch_target_seconds``, or a quarter of a paced
+        result once results are longer (fewer tasks for the loop to hand out per result)."""
+        paced = 0.0 if self.pacer is None else self.pacer.seconds / TASKS_PER_PACED_RESULT
+        return max(self.run.config.batch_target_seconds, paced)
 
     def credits_for(self, task_seconds: float) -> int:
         """Tasks a worker should hold queued so that about ``batch_target_seconds`` of work waits for it: short
