@@ -47,9 +47,11 @@ KEY_DOCS: dict[str, KeyDoc] = {
                           "processes", seed="--num-workers"),
     "batch_size": KeyDoc("iterations per worker task, or auto (sized from measured speed to last about "
                          "batch_target_seconds)", "iterations", seed="--batch-size"),
-    "batch_target_seconds": KeyDoc("how long an auto-sized batch should take; also the kernel time a worker "
-                                   "holds before it sends one result for several short tasks", "s"),
-    "credits": KeyDoc("tasks queued per worker so it never idles between batches", "tasks"),
+    "batch_target_seconds": KeyDoc("how long an auto-sized batch should take; also the shortest kernel time a "
+                                   "worker holds before it sends one result for several tasks (longer when "
+                                   "merging is busy: results are paced)", "s"),
+    "credits": KeyDoc("tasks queued per worker at least (raised so short tasks queue about batch_target_seconds "
+                      "of work)", "tasks"),
     "merge_threads": KeyDoc("threads merging one result into the tables (disjoint row ranges); more only helps "
                             "when cores are free", "threads"),
     "checkpoint_interval_seconds": KeyDoc("checkpoint every this many seconds of training", "s"),
