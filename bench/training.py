@@ -193,6 +193,7 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         [round(100 * own_cpu / span, 1)],
         "load_avg_before": [round(x, 2) for x in load_before], "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "batch_size_end": last.get("batch_size"),
+        "result_seconds_end": last.get("result_seconds"),
     }
     results_merged = (last.get("results_merged") or 0) - (first.get("results_merged") or 0)
     if supervisor_cpu is not None and results_merged > 0:
@@ -314,6 +315,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="CI-sized: short windows, tiny buckets, no seed config")
     parser.add_argument("--buckets", choices=("quick", "tiny"), help="heads-up bucket spec (default quick)")
     parser.add_argument("--seconds", type=float, help="measured seconds per case")
+    parser.add_argument("--warmup", type=float, help="seconds before measuring (default 10: result pacing settles)")
     parser.add_argument("--games", help="comma-separated subset of leduc,hunl,seed (default all; --quick: leduc,hunl)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "training.json"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -322,7 +324,7 @@ def main() -> int:
         return child_main(args.child)
     buckets = args.buckets or ("tiny" if args.quick else "quick")
     seconds = args.seconds or (3.0 if args.quick else 20.0)
-    warmup = 1.5 if args.quick else 4.0
+    warmup = args.warmup if args.warmup is not None else (1.5 if args.quick else 10.0)
     games = [g for g in (args.games or ("leduc,hunl" if args.quick else "leduc,hunl,seed")).split(",") if g]
     configs = _configs(buckets)
     started = time.time()
