@@ -10,7 +10,13 @@ from .protocol import DEFAULT_MAX_FRAME_BYTES
 
 @dataclass(frozen=True)
 class SupervisorConfig:
-    """Knobs of one run; defaults suit long training runs, tests shorten the timeouts."""
+    """Knobs of one run; defaults suit long training runs, tests shorten the timeouts.
+
+    ``gil_switch_interval_s`` is set for the run (0: left alone): a job's threads (e.g. a merge thread between
+    compiled calls) otherwise keep the event loop waiting up to Python's default 5 ms for the GIL.
+    ``pin_loop_cpu`` keeps the loop thread on one CPU and the job's helper threads (``priority.helper_thread``)
+    off it, for jobs whose helper threads are busy.
+    """
 
     num_workers: int = 2
     credits: int = 2
@@ -26,5 +32,7 @@ class SupervisorConfig:
     arena_slot_bytes: int = 0
     progress_interval_s: float = 5.0
     lag_interval_s: float = 0.02
+    gil_switch_interval_s: float = 0.0005
+    pin_loop_cpu: bool = False
     handle_signals: bool = True
     log_batches: bool = True

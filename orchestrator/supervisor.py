@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -22,6 +23,7 @@ from .events import EventLog, LoopLagMonitor, ProcessSampler
 from .job import Job, Summary, WorkerInfo
 from .ledger import BatchLedger
 from .policy import RestartIntensity
+from .priority import pin_loop_thread, unpin_loop_thread
 from .protocol import MessageType, ProtocolError, encode, make_packer
 from .results import ResultDesk
 from .transport import SubprocessTransport, WorkerHandle, WorkerSpec, WorkerTransport, describe_exit
@@ -151,6 +153,10 @@ class Supervisor:
         if self._stop_reason is not None:
             self._stop_fut.set_result(None)
         installed = self._install_signals()
+        switch_interval = sys.getswitchinterval()
+        if self.config.gil_switch_interval_s > 0:
+            sys.setswitchinterval(self.config.gil_switch_interval_s)
+        pinned = pin_loop_thread() if self.config.pin_loop_cpu else None
         self._lag.start()
         deliverer = loop.create_task(self._results.deliver_forever(), name="deliver")
         progress = loop.create_task(self._progress_loop(), name="progress")
@@ -169,6 +175,8 @@ class Supervisor:
             await self._lag.stop()
             for sig in installed:
                 loop.remove_signal_handler(sig)
+            sys.setswitchinterval(switch_interval)
+            unpin_loop_thread(pinned)
             self._results.closed = True
         summary = Summary(
             reason=self._stop_reason or "unknown", error=self._error, batches_done=self.ledger.done,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .arena import ArenaReader
+from .priority import lower_priority
 from .protocol import DEFAULT_MAX_FRAME_BYTES, FrameDecoder, ProtocolError
 
 ENV_PROTOCOL_FD = "ORCH_PROTOCOL_FD"
@@ -251,22 +252,13 @@ class SubprocessTransport:
             for fd in (frames_w, out_w, err_w):
                 os.close(fd)
         handle._proc, handle.pid, handle.child_protocol_fd = proc, proc.pid, frames_w
-        if spec.nice > 0:
-            _lower_priority(proc.pid, spec.nice)
+        lower_priority(proc.pid, spec.nice)
         handle.last_activity = loop.time()
         for fd, protocol in readers:
             transport, _ = await loop.connect_read_pipe(lambda p=protocol: p, open(fd, "rb", buffering=0))
             handle._transports.append(transport)
         handle._frames = handle._transports[0]  # type: ignore[assignment]
         return handle
-
-
-def _lower_priority(pid: int, nice: int) -> None:
-    """Run ``pid`` ``nice`` steps below this process (best effort: a process that already exited is left)."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, pid, min(19, os.getpriority(os.PRIO_PROCESS, 0) + nice))
-    except OSError:
-        pass
 
 
 def describe_exit(returncode: int | None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from holdem.training.checkpoint import write_checkpoint
 from holdem.training.errors import OutputError
 from holdem.training.state import BlueprintRun
 from orchestrator.events import EventLog
+from orchestrator.priority import helper_thread
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 Offload = Callable[..., Awaitable[Any]]
@@ -37,6 +39,21 @@ async def inline(fn: Callable[..., Any], *args: Any) -> Any:
 async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn`` on the default executor so the event loop keeps serving workers."""
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+class HelperThreads:
+    """An offload for housekeeping on its own threads, started as the supervisor's helper threads (off the event
+    loop's CPU when it keeps one), instead of the loop's default executor, whose threads share the loop's CPU."""
+
+    def __init__(self, threads: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="housekeeping",
+                                        initializer=helper_thread, initargs=(0,))
+
+    async def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
 
 
 class TrainingClock:
@@ -157,12 +174,13 @@ class Housekeeping:
         except OSError as exc:
             raise OutputError(f"cannot write a checkpoint into {directory}: {exc.strerror or exc}") from None
 
-    async def maybe_progress(self, extra: dict[str, Any], force: bool = False) -> None:
-        """Emit a progress event (with exploitability when due) once the progress interval has passed."""
+    async def maybe_progress(self, extra: dict[str, Any], force: bool = False) -> bool:
+        """Emit a progress event (with exploitability when due) once the progress interval has passed; whether
+        it did."""
         cfg = self.run.config
         now = time.monotonic()
         if not force and now - self.last_progress < cfg.progress_interval_seconds:
-            return
+            return False
         if self.run.evaluator is not None and (force or now - self.last_exploitability
                                                 >= cfg.exploitability_interval_seconds):
             self.exploitability = await self.offload(self.run.exploitability)
@@ -187,6 +205,7 @@ class Housekeeping:
             self.on_progress(fields)
         self.last_progress = now
         self.progress_marks = (now, self.run.iterations_applied, self.run.nodes)
+        return True
 
 
 def _copy_tables(tables: Tables) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,11 @@ from holdem.training.ranges import IterationRanges, OverlapError
 from holdem.training.state import BlueprintRun
 from orchestrator import EventLog
 from orchestrator.job import Delivery
+from orchestrator.priority import helper_thread
+
+MERGE_NICE = 10
+"""The merge threads run this far below the event loop (as workers do), and off its CPU: a loop thread that
+wakes must not wait behind a merge."""
 
 
 @dataclass(order=True)
@@ -48,8 +53,10 @@ class Merger:
         self.fail = fail
         self.restore = restore
         self.parts = max(1, threads)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge")
-        self._parts_pool = ThreadPoolExecutor(max_workers=self.parts, thread_name_prefix="merge-part") \
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge", initializer=helper_thread,
+                                          initargs=(MERGE_NICE,))
+        self._parts_pool = ThreadPoolExecutor(max_workers=self.parts, thread_name_prefix="merge-part",
+                                              initializer=helper_thread, initargs=(MERGE_NICE,)) \
             if self.parts > 1 else None
         self._waiting: list[Unit] = []
         self._received: IterationRanges | None = None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,6 +91,32 @@ async def test_a_job_can_raise_the_credits_so_short_tasks_queue_deeper() -> None
     assert plain.job.most_in_flight <= 2 < 5 <= deeper.job.most_in_flight <= 6
     assert_exact(deeper.job)
     assert [e["credits"] for e in deeper.named("credits")] == [6, 2, 6]
+
+
+class NiceJob(ExactSumJob):
+    """Records, at its first result, the workers' niceness and the interpreter's GIL switch interval."""
+
+    seen_nice: list[int] = []
+    switch_interval = 0.0
+
+    async def on_result(self, batch_id: int, result: dict, worker: object) -> None:
+        if not self.seen_nice:
+            self.seen_nice = [psutil.Process(w.pid).nice() for w in self.supervisor.workers() if w.pid]
+            self.switch_interval = sys.getswitchinterval()
+        await super().on_result(batch_id, result, worker)
+
+
+async def test_workers_run_below_the_supervisor_and_the_gil_is_handed_over_sooner_during_a_run() -> None:
+    before = sys.getswitchinterval()
+    job = NiceJob(6, size=64)
+    h = Harness(job, num_workers=2)
+    h.sup.spec = dataclasses.replace(h.sup.spec, nice=7)
+    async with asyncio.timeout(30):
+        assert (await h.run()).ok
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert job.seen_nice and all(n == min(19, base + 7) for n in job.seen_nice), job.seen_nice
+    assert job.switch_interval == pytest.approx(SupervisorConfig().gil_switch_interval_s)
+    assert sys.getswitchinterval() == before, "restored after the run"
 
 
 async def kill_busy_workers_after(h: Harness, thresholds: range | tuple[int, ...]) -> int:
