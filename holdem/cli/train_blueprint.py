@@ -120,6 +120,8 @@ class ProgressLine:
         self.tty = self.stream.isatty()
 
     def __call__(self, fields: dict[str, Any]) -> None:
+        for notice in fields.get("notices") or ():
+            self.stream.write(("\r\033[K" if self.tty else "") + f"note: {notice}\n")
         workers = fields.get("workers") or {}
         cpu = " ".join(f"{w.get('cpu_percent', 0):.0f}%" for w in (workers.values() if isinstance(workers, dict)
                                                                   else workers))

@@ -18,7 +18,7 @@ from typing import Any
 
 from holdem.mccfr.tables import packed_bytes
 from holdem.training.config import TrainConfig
-from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock, in_thread
+from holdem.training.housekeeping import HelperThreads, Housekeeping, ProgressCallback, TrainingClock
 from holdem.training.merger import Merger, Unit
 from holdem.training.outcome import RunOutcome
 from holdem.training.pacing import Average, ResultPacer
@@ -32,7 +32,7 @@ FIRST_PARALLEL_BATCH = 16
 MAX_BATCH = 10_000_000
 ARENA_SLOTS = 3
 MAX_CREDITS = 64
-WORKER_NICE = 5
+WORKER_NICE = 10
 TASKS_PER_PACED_RESULT = 4
 
 
@@ -61,12 +61,16 @@ class BlueprintJob:
         self.run = run
         self.events = events
         self.clock = TrainingClock(run.elapsed_before)
-        self.housekeeping = Housekeeping(run, events, on_progress, self.clock, offload=in_thread)
+        self.helpers = HelperThreads()
+        self.housekeeping = Housekeeping(run, events, on_progress, self.clock, offload=self.helpers)
         self.merger = Merger(run, self.housekeeping, events, fail=self.fail, threads=run.config.merge_threads,
                              restore=self._reissue)
         self.supervisor: Supervisor | None = None
         self.batch_size = run.config.batch_size or FIRST_PARALLEL_BATCH
         self.auto = run.config.batch_size is None
+        self.group = 1
+        self.notices: list[str] = []
+        self.notices_sent = 0
         self.tasks: dict[int, dict[str, Any]] = {}
         self.issued: list[tuple[int, int]] = []
         self.stop_issuing = False
@@ -87,9 +91,11 @@ class BlueprintJob:
         self.clock.start()
         if self.stop_issuing or not self.run.budget_left(self.clock.session()):
             return None
-        task = self.run.plan_batch(self.batch_size)
+        task = self.run.plan_batch(self.batch_size * self.group)
         if task["iterations"] <= 0:
             return None
+        if not self.auto:
+            task["batches"] = -(-int(task["iterations"]) // self.batch_size)
         if self.pacer is not None:
             task["result_seconds"] = self.pacer.seconds
         self.tasks[batch_id] = task
@@ -112,19 +118,44 @@ class BlueprintJob:
         slot = delivery.worker.slot
         self.worker_iterations[slot] = self.worker_iterations.get(slot, 0) + int(payload["iterations"])
         seconds = float(payload.get("kernel_seconds") or 0.0)
-        if self.auto and seconds > 0:
-            target = int(payload["iterations"] / seconds * self.task_seconds())
-            self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
-        if seconds > 0 and self.supervisor is not None:
-            self._iteration_seconds.add(seconds / max(1, int(payload["iterations"])))
-            credits = self.credits_for(self._iteration_seconds.value * self.batch_size)
-            if abs(credits - self.supervisor.credits) * 4 > self.supervisor.credits:
-                self.supervisor.set_credits(credits)
+        if seconds > 0:
+            self._size_tasks(int(payload["iterations"]), seconds)
         self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
         if self.pacer is not None and self.pacer.observe(time.monotonic(), self.merger.merge_cpu_seconds):
             self.events.emit("result_pace", result_seconds=round(self.pacer.seconds, 4),
                              merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4))
         self._maybe_progress()
+
+    def _size_tasks(self, iterations: int, seconds: float) -> None:
+        """Size the next tasks from measured kernel speed: auto batches to :meth:`task_seconds`; a fixed batch
+        size whose batches take under a quarter of ``batch_target_seconds`` goes out several batches to a task
+        (said once), so the loop is not busy handing out 5 ms tasks; credits to queue about
+        ``batch_target_seconds`` of work per worker."""
+        self._iteration_seconds.add(seconds / max(1, iterations))
+        per_iteration = self._iteration_seconds.value
+        if self.auto:
+            target = int(iterations / seconds * self.task_seconds())
+            self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
+        else:
+            shortest = self.run.config.batch_target_seconds / 4
+            group = min(max(1, MAX_BATCH // self.batch_size), math.ceil(shortest / (self.batch_size * per_iteration) - 1e-9))
+            if abs(group - self.group) * 4 > self.group:
+                self._regroup(max(1, group), per_iteration)
+        if self.supervisor is not None:
+            credits = self.credits_for(per_iteration * self.batch_size * self.group)
+            if abs(credits - self.supervisor.credits) * 4 > self.supervisor.credits:
+                self.supervisor.set_credits(credits)
+
+    def _regroup(self, group: int, per_iteration: float) -> None:
+        first = self.group == 1 and group > 1 and not self.notices_sent
+        self.group = group
+        batch_ms = round(self.batch_size * per_iteration * 1e3, 2)
+        self.events.emit("batches_grouped", batch_size=self.batch_size, batches_per_task=group, batch_ms=batch_ms)
+        if first:
+            self.notices_sent += 1
+            self.notices.append(f"--batch-size {self.batch_size} takes about {batch_ms:g} ms of work: tasks carry "
+                                f"{group} batches ({group * self.batch_size:,} iterations) so the supervisor keeps "
+                                "up; the batches and the results are the same")
 
     def task_seconds(self) -> float:
         """Kernel seconds an auto-sized batch should take: ``batch_target_seconds``, or a quarter of a paced
@@ -190,14 +221,17 @@ class BlueprintJob:
 
     async def progress(self, force: bool = False) -> None:
         stats = self.supervisor.stats() if self.supervisor is not None else {}
-        extra = {**stats, "batch_size": self.batch_size, "waiting_results": self.merger.waiting,
+        notices = list(self.notices)
+        extra = {**stats, "batch_size": self.batch_size, "batches_per_task": self.group,
+                 "waiting_results": self.merger.waiting,
                  "merge_s": round(self.merger.merge_seconds, 6), "merge_cpu_s": round(self.merger.merge_cpu_seconds, 6),
                  "results_merged": self.merger.merged_units,
                  "batches_applied": self.run.batches_applied,
                  "result_seconds": None if self.pacer is None else round(self.pacer.seconds, 4),
                  "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
-                 **self.progress_extra()}
-        await self.housekeeping.maybe_progress(extra, force=force)
+                 **({"notices": notices} if notices else {}), **self.progress_extra()}
+        if await self.housekeeping.maybe_progress(extra, force=force):
+            del self.notices[:len(notices)]
 
     def progress_extra(self) -> dict[str, Any]:
         """More fields for progress events (a backend's own figures)."""
@@ -218,6 +252,7 @@ def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorCon
         log_batches=False,
         arena_slots=ARENA_SLOTS if slot_bytes else 0,
         arena_slot_bytes=slot_bytes,
+        pin_loop_cpu=True,
     )
 
 
@@ -235,13 +270,16 @@ async def drive(job: BlueprintJob, supervisor: Supervisor) -> RunOutcome:
     assert run.paths is not None
     job.supervisor = supervisor
     batches_before = run.batches_applied
-    summary = await supervisor.run()
-    await job.finish(force=supervisor.forced or summary.error is not None)
-    error = job.error or summary.error
-    checkpoint = job.housekeeping.last_written
-    if job.error is None and run.batches_applied > batches_before:
-        checkpoint, final_error = await job.housekeeping.final_checkpoint()
-        error = error or final_error
+    try:
+        summary = await supervisor.run()
+        await job.finish(force=supervisor.forced or summary.error is not None)
+        error = job.error or summary.error
+        checkpoint = job.housekeeping.last_written
+        if job.error is None and run.batches_applied > batches_before:
+            checkpoint, final_error = await job.housekeeping.final_checkpoint()
+            error = error or final_error
+    finally:
+        job.helpers.close()
     reason = summary.reason
     if error is None and reason in ("finished", "completed", "done"):
         reason = "iterations" if run.config.iterations is not None and (

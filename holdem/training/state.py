@@ -186,7 +186,7 @@ class BlueprintRun:
             first = int(task["first_iteration"])
             self.applied.add(first, first + int(task["iterations"]))
         self.nodes += int(payload["nodes"])
-        self.batches_applied += len(tasks)
+        self.batches_applied += sum(int(task.get("batches", 1)) for task in tasks)
 
     def mergeable(self, first_iteration: int) -> bool:
         """Whether a result starting at ``first_iteration`` may merge now: every iteration below it is in."""
