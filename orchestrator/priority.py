@@ -24,6 +24,17 @@ def lower_priority(pid: int, nice: int) -> None:
         pass
 
 
+def place_worker(pid: int, nice: int) -> None:
+    """A worker process just started: ``nice`` steps below this process, and free to use every CPU this process
+    may (a child inherits the CPUs of the thread that started it, which may be the pinned loop's one)."""
+    lower_priority(pid, nice)
+    if _loop_cpu is not None:
+        try:
+            os.sched_setaffinity(pid, _allowed)
+        except OSError:
+            pass
+
+
 def pin_loop_thread() -> set[int] | None:
     """Keep the calling (event-loop) thread on one of its allowed CPUs, chosen by process id so that several
     supervisors on one machine spread out; returns the CPUs it was allowed before (None: nothing done)."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from .arena import ArenaReader
-from .priority import lower_priority
+from .priority import place_worker
 from .protocol import DEFAULT_MAX_FRAME_BYTES, FrameDecoder, ProtocolError
 
 ENV_PROTOCOL_FD = "ORCH_PROTOCOL_FD"
@@ -252,7 +252,7 @@ class SubprocessTransport:
             for fd in (frames_w, out_w, err_w):
                 os.close(fd)
         handle._proc, handle.pid, handle.child_protocol_fd = proc, proc.pid, frames_w
-        lower_priority(proc.pid, spec.nice)
+        place_worker(proc.pid, spec.nice)
         handle.last_activity = loop.time()
         for fd, protocol in readers:
             transport, _ = await loop.connect_read_pipe(lambda p=protocol: p, open(fd, "rb", buffering=0))

@@ -97,11 +97,14 @@ class NiceJob(ExactSumJob):
     """Records, at its first result, the workers' niceness and the interpreter's GIL switch interval."""
 
     seen_nice: list[int] = []
+    seen_cpus: list[set[int]] = []
     switch_interval = 0.0
 
     async def on_result(self, batch_id: int, result: dict, worker: object) -> None:
         if not self.seen_nice:
-            self.seen_nice = [psutil.Process(w.pid).nice() for w in self.supervisor.workers() if w.pid]
+            workers = [psutil.Process(w.pid) for w in self.supervisor.workers() if w.pid]
+            self.seen_nice = [p.nice() for p in workers]
+            self.seen_cpus = [set(p.cpu_affinity()) for p in workers]
             self.switch_interval = sys.getswitchinterval()
         await super().on_result(batch_id, result, worker)
 
@@ -109,12 +112,13 @@ class NiceJob(ExactSumJob):
 async def test_workers_run_below_the_supervisor_and_the_gil_is_handed_over_sooner_during_a_run() -> None:
     before = sys.getswitchinterval()
     job = NiceJob(6, size=64)
-    h = Harness(job, num_workers=2)
+    h = Harness(job, num_workers=2, pin_loop_cpu=True)
     h.sup.spec = dataclasses.replace(h.sup.spec, nice=7)
     async with asyncio.timeout(30):
         assert (await h.run()).ok
     base = os.getpriority(os.PRIO_PROCESS, 0)
     assert job.seen_nice and all(n == min(19, base + 7) for n in job.seen_nice), job.seen_nice
+    assert all(cpus == os.sched_getaffinity(0) for cpus in job.seen_cpus), "workers use every CPU, not the loop's"
     assert job.switch_interval == pytest.approx(SupervisorConfig().gil_switch_interval_s)
     assert sys.getswitchinterval() == before, "restored after the run"
 
