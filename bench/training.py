@@ -240,32 +240,33 @@ def _configs(buckets: str) -> dict[str, dict[str, Any]]:
     return {"leduc": leduc, "hunl": hunl, "seed": seed}
 
 
-def kernel_rate(raw: dict[str, Any], seconds: float) -> float:
-    """Node visits per CPU-second of the bare kernel (no merging, no files) on a config's game, menu, buckets."""
-
-    from holdem.abstraction.tree import build_tree
-    from holdem.games import load_game
-    from holdem.mccfr.batch import BatchRunner
-    from holdem.mccfr.tables import allocate_tables
+def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0) -> float:
+    """Node visits per CPU-second of the bare kernel (no merging, no files) on a config's game, menu and buckets,
+    reading tables trained for ``warmup_s`` CPU seconds first (empty tables, with uniform strategies, walk the
+    tree differently from the tables a run reads)."""
+    from holdem.training import create
     from holdem.training.config import build_config
-    from holdem.training.setup import action_menu, card_abstraction
+    from holdem.training.sequential import SequentialTrainer
 
     config = build_config({**raw, "num_workers": 1})
-    game = load_game(config.game)
-    abstraction, _ = card_abstraction(config, game, None)
-    tree = build_tree(game, action_menu(config, game), [int(x) for x in abstraction.num_buckets])
-    runner = BatchRunner(tree, abstraction, config.mccfr.algorithm)
-    regret = allocate_tables(tree.num_rows, tree.max_actions).regret
-    params = config.mccfr.kernel_params(0)
-    runner.accumulate(regret, 0, 10, 1, params)
-    runner.pack()
-    nodes, cpu, first = 0, 0.0, 10
-    while cpu < seconds:
-        started = time.process_time()
-        _, visited = runner.accumulate(regret, first, 1000, 1, params)
-        cpu += time.process_time() - started
-        runner.pack()
-        nodes, first = nodes + visited, first + 1000
+    with tempfile.TemporaryDirectory(prefix="bench-kernel-") as tmp:
+        run = create(config, tmp, shared=False)
+        try:
+            trainer = SequentialTrainer(run)
+            started = time.process_time()
+            while time.process_time() - started < warmup_s:
+                trainer.run_batch(trainer.batch_size)
+            runner, first = trainer.runner, run.iterations_applied
+            nodes, cpu = 0, 0.0
+            while cpu < seconds:
+                params = config.mccfr.kernel_params(first, run.big_blind)
+                started = time.process_time()
+                _, visited = runner.accumulate(run.tables.regret, first, 1000, 1, params)
+                cpu += time.process_time() - started
+                runner.pack()
+                nodes, first = nodes + visited, first + 1000
+        finally:
+            run.close()
     return nodes / cpu
 
 
@@ -328,7 +329,8 @@ def main() -> int:
     games = [g for g in (args.games or ("leduc,hunl" if args.quick else "leduc,hunl,seed")).split(",") if g]
     configs = _configs(buckets)
     started = time.time()
-    kernels = {game: kernel_rate(configs[game], 2.0 if args.quick else 5.0) for game in games}
+    kernels = {game: kernel_rate(configs[game], 2.0 if args.quick else 5.0, 2.0 if args.quick else 10.0)
+               for game in games}
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
         for game, name, raw, mode, workers in _plan(games, configs):

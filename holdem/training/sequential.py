@@ -27,6 +27,15 @@ from holdem.training.state import BlueprintRun
 from orchestrator.events import EventLog
 
 SEQUENTIAL_BATCH = 1024
+MAX_SEQUENTIAL_BATCH = 16_384
+ROWS_PER_SEQUENTIAL_ITERATION = 200
+
+
+def sequential_batch(num_rows: int) -> int:
+    """Iterations per merge in process when the batch size is auto: 1,024, more on large trees (one per 200
+    rows, at most 16,384), where a merge walks many rows and iterations within a batch rarely meet; a pure
+    function of the tree, so a run stays bitwise reproducible."""
+    return max(SEQUENTIAL_BATCH, min(MAX_SEQUENTIAL_BATCH, num_rows // ROWS_PER_SEQUENTIAL_ITERATION))
 
 
 class SequentialTrainer:
@@ -34,7 +43,7 @@ class SequentialTrainer:
 
     def __init__(self, run: BlueprintRun, batch_size: int | None = None) -> None:
         self.run = run
-        self.batch_size = max(1, int(batch_size or run.config.batch_size or SEQUENTIAL_BATCH))
+        self.batch_size = max(1, int(batch_size or run.config.batch_size or sequential_batch(run.tree.num_rows)))
         self.runner = BatchRunner(run.tree, run.abstraction, run.config.mccfr.algorithm)
         self.kernel_seconds = 0.0
 
