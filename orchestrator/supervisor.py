@@ -457,7 +457,7 @@ class Supervisor:
             return
         if w.queued > self.config.max_buffered_results:
             self._pause(w)
-        self._pump()
+        self._pump(only=w)
 
     def on_protocol_error(self, handle: WorkerHandle, error: ProtocolError) -> None:
         """The worker's stream is corrupt: kill it, its in-flight batches will be re-issued."""
@@ -507,13 +507,18 @@ class Supervisor:
             self._fail("job_error", f"{getattr(fn, '__qualname__', fn)} raised {type(exc).__name__}: {exc}")
             return None
 
-    def _pump(self) -> None:
-        """Fill every ready worker up to ``credits`` unfinished tasks, round-robin (a task reported ``done``
-        no longer counts, though its result is still in flight)."""
+    def _pump(self, only: WorkerState | None = None) -> None:
+        """Fill every ready worker (or ``only`` this one) up to ``credits`` unfinished tasks, round-robin (a task
+        reported ``done`` no longer counts, though its result is still in flight)."""
         if not self._issuing or self._loop is None:
             return
         credits, now = self.credits, self._now()
-        ready = [w for w in self._workers.values() if w.info.state == "ready" and not w.dead.done()]
+        if only is not None:
+            if only.unfinished >= credits or only.info.state != "ready" or only.dead.done():
+                return
+            ready = [only]
+        else:
+            ready = [w for w in self._workers.values() if w.info.state == "ready" and not w.dead.done()]
         for level in range(credits):
             for w in ready:
                 if w.unfinished > level:
