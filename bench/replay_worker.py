@@ -1,9 +1,9 @@
 """A worker that replays recorded real results at a fixed rate, for measuring what one supervisor can feed.
 
-``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION RESULT_SECONDS``: answers tasks like a training worker (several
-tasks to a result, into its arena) but, instead of computing, sleeps until its next send time and copies
-a recorded result's rows and deltas. Each payload also says how late it was sent (``replay_late_s``):
-waiting for a task or for a free arena slot makes it late; a fed worker is never late.
+``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION RESULT_SECONDS``: answers tasks like a
+training worker (several tasks to a result, into its arena) but, instead of computing, sleeps until its next
+send time and copies a recorded result's rows and deltas. Each payload also says how late it was sent
+(``replay_late_s``): waiting for a task or for a free arena slot makes it late; a fed worker is never late.
 """
 
 from __future__ import annotations

@@ -138,7 +138,8 @@ class BlueprintJob:
             self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
         else:
             shortest = self.run.config.batch_target_seconds / 4
-            group = min(max(1, MAX_BATCH // self.batch_size), math.ceil(shortest / (self.batch_size * per_iteration) - 1e-9))
+            wanted = math.ceil(shortest / (self.batch_size * per_iteration) - 1e-9)
+            group = min(max(1, MAX_BATCH // self.batch_size), wanted)
             if abs(group - self.group) * 4 > self.group:
                 self._regroup(max(1, group), per_iteration)
         if self.supervisor is not None:
