@@ -144,3 +144,16 @@ def test_a_small_fixed_batch_size_goes_out_several_batches_to_a_task_said_once(t
         assert run.batches_applied == 251, "batches are counted in the user's batch size"
     finally:
         run.close()
+
+
+def test_the_progress_line_prints_a_notice_once_on_its_own_line():
+    import io
+
+    from holdem.cli.train_blueprint import ProgressLine
+
+    stream = io.StringIO()
+    line = ProgressLine(stream)
+    fields = {"iterations": 1000, "it_per_s": 10.0, "workers": []}
+    line({**fields, "notices": ["tasks carry 10 batches"]})
+    line(fields)
+    assert stream.getvalue().splitlines() == ["note: tasks carry 10 batches", "it 1,000 | 10 it/s", "it 1,000 | 10 it/s"]
