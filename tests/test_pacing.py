@@ -156,4 +156,5 @@ def test_the_progress_line_prints_a_notice_once_on_its_own_line():
     fields = {"iterations": 1000, "it_per_s": 10.0, "workers": []}
     line({**fields, "notices": ["tasks carry 10 batches"]})
     line(fields)
-    assert stream.getvalue().splitlines() == ["note: tasks carry 10 batches", "it 1,000 | 10 it/s", "it 1,000 | 10 it/s"]
+    lines = stream.getvalue().splitlines()
+    assert lines == ["note: tasks carry 10 batches", "it 1,000 | 10 it/s", "it 1,000 | 10 it/s"]
