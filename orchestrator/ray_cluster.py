@@ -175,9 +175,9 @@ def _stop_descendants() -> None:
             with contextlib.suppress(psutil.Error):
                 proc.send_signal(sig)
         deadline = time.monotonic() + STOP_WAIT_S
-        while time.monotonic() < deadline and _descendants():
+        while (alive := _descendants()) and (left := deadline - time.monotonic()) > 0:
+            psutil.wait_procs(alive, timeout=left)
             _reap_all()
-            time.sleep(0.05)
         _reap_all()
 
 

@@ -59,6 +59,13 @@ def _payload_bytes(value: Any) -> int:
     return 8
 
 
+def _as_arguments(published: Mapping[str, tuple[int, Any]]) -> list[Any]:
+    """``[[(name, version), ...], ref, ...]``: the refs as top-level arguments, which Ray resolves before the actor
+    method runs (so the actor never blocks in ``ray.get``)."""
+    return [[(name, int(version)) for name, (version, _) in published.items()],
+            *(ref for _, ref in published.values())]
+
+
 class RayWorker:
     """The actor body: builds the handler from ``factory(*args)``, runs tasks, holds or sends their results."""
 
@@ -71,36 +78,31 @@ class RayWorker:
         self.held_since = 0.0
         self.versions: dict[str, int] = {}
 
-    def boot(self, published: Mapping[str, tuple[int, Any]]) -> dict:
+    def boot(self, versions: list[tuple[str, int]], *values: Any) -> dict:
         """Take the published values, then say ready (with a pid only when it is a process on the driver's host)."""
         import ray
 
-        self._update(published)
+        self._update(versions, values)
         local = socket.gethostname() == self.driver_host
         node = ray.get_runtime_context().get_node_id()
         return _message(MessageType.READY, pid=os.getpid() if local else None, worker_id=self.worker_id,
                         info={"node": node, "host": socket.gethostname(), "os_pid": os.getpid()})
 
-    def _update(self, published: Mapping[str, tuple[int, Any]]) -> None:
-        import ray
-
-        if not published:
-            return
-        names = list(published)
-        values = ray.get([published[name][1] for name in names])
-        for name, value in zip(names, values):
-            version = int(published[name][0])
+    def _update(self, versions: list[tuple[str, int]], values: tuple[Any, ...]) -> None:
+        """New published values; Ray resolved them before the call (object refs passed as top-level arguments)."""
+        for (name, version), value in zip(versions, values):
+            version = int(version)
             self.versions[name] = version
             update = getattr(self.handler, "update", None)
             if update is not None:
                 update(name, value, version)
 
-    def run(self, msg: dict, upcoming: dict | None, published: Mapping[str, tuple[int, Any]]) -> list[dict]:
+    def run(self, msg: dict, upcoming: dict | None, versions: list[tuple[str, int]], *values: Any) -> list[dict]:
         """One task; returns ``[done]`` while the handler holds its work, else ``[result]`` (or ``[error]``)."""
         batch_id = msg["batch_id"]
         start = time.perf_counter()
         try:
-            self._update(published)
+            self._update(versions, values)
             if not isinstance(self.handler, BatchingHandler):
                 payload = self.handler(msg["payload"])
                 return [_message(MessageType.RESULT, batch_ids=[batch_id], payload=payload,
@@ -159,7 +161,7 @@ class RayHandle:
 
     def start(self, published: Mapping[str, tuple[int, Any]]) -> None:
         self.versions = {name: version for name, (version, _) in published.items()}
-        self._call(self._actor.boot.remote(dict(published)), booting=True)
+        self._call(self._actor.boot.remote(*_as_arguments(published)), booting=True)
 
     def _call(self, ref: Any, booting: bool = False) -> None:
         self._owed_since = self._loop.time()
@@ -210,7 +212,7 @@ class RayHandle:
             return
         msg = self._queue.popleft()
         upcoming = self._queue[0]["payload"] if self._queue else None
-        self._call(self._actor.run.remote(msg, upcoming, self._transport.updates_for(self)))
+        self._call(self._actor.run.remote(msg, upcoming, *_as_arguments(self._transport.updates_for(self))))
 
     # ---- WorkerHandle ------------------------------------------------------------------------------
     def write(self, frame: bytes) -> None:
