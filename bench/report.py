@@ -228,7 +228,7 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
                 (f"{spec}, {n} replay workers: share of time they waited (for a task or a slot)",
                  r.get("late_share"), None, None, None),
             ]
-        goal = goals.get("feedable_workers_quick") if spec.split(",")[0] == "quick" else None
+        goal = goals.get("feedable_workers_quick") if v.get("spec", spec) == "quick" else None
         best = v.get("feedable_real_workers")
         rows.append((f"{spec}: real workers one supervisor feeds at {fmt(rate)} results/s each", best, None,
                      None if goal is None else f">= {goal}", None if goal is None else at_least(best, goal)))

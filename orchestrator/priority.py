@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 _loop_cpu: int | None = None
 _allowed: set[int] = set()
@@ -76,3 +77,9 @@ def helper_thread(nice: int) -> None:
             os.sched_setaffinity(threading.get_native_id(), others)
     except OSError:
         pass
+
+
+def helper_pool(threads: int, name: str, nice: int = 0) -> ThreadPoolExecutor:
+    """A thread pool whose threads start as :func:`helper_thread` (``nice`` below the loop, off its CPU)."""
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix=name, initializer=helper_thread,
+                              initargs=(nice,))

@@ -1,9 +1,9 @@
 """What a run does between batches, whichever loop drives it: checkpoints, policy snapshots, progress reports.
 
-Heavy steps (copying and writing tables, exploitability, table fill) go through ``offload``: a thread in
-the supervisor's event loop, a plain call in the sequential loop. Events are emitted by the caller's thread.
-A checkpoint is captured (tables copied) between merges, so it holds a state the run passed through, and
-written afterwards while merging goes on.
+Heavy steps (copying and writing tables, exploitability, table fill) go through ``offload``: helper threads
+beside the supervisor's event loop (:class:`HelperThreads`), a plain call in the sequential loop. Events are
+emitted by the caller's thread. A checkpoint is captured (tables copied) between merges, so it holds a state
+the run passed through, and written afterwards while merging goes on.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from holdem.training.checkpoint import write_checkpoint
 from holdem.training.errors import OutputError
 from holdem.training.state import BlueprintRun
 from orchestrator.events import EventLog
-from orchestrator.priority import helper_thread
+from orchestrator.priority import helper_pool
 
 ProgressCallback = Callable[[dict[str, Any]], None]
 Offload = Callable[..., Awaitable[Any]]
@@ -36,18 +35,12 @@ async def inline(fn: Callable[..., Any], *args: Any) -> Any:
     return fn(*args)
 
 
-async def in_thread(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run ``fn`` on the default executor so the event loop keeps serving workers."""
-    return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
-
 class HelperThreads:
     """An offload for housekeeping on its own threads, started as the supervisor's helper threads (off the event
     loop's CPU when it keeps one), instead of the loop's default executor, whose threads share the loop's CPU."""
 
     def __init__(self, threads: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="housekeeping",
-                                        initializer=helper_thread, initargs=(0,))
+        self._pool = helper_pool(threads, "housekeeping")
 
     async def __call__(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)

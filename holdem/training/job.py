@@ -70,7 +70,7 @@ class BlueprintJob:
         self.auto = run.config.batch_size is None
         self.group = 1
         self.notices: list[str] = []
-        self.notices_sent = 0
+        self._grouping_said = False
         self.tasks: dict[int, dict[str, Any]] = {}
         self.issued: list[tuple[int, int]] = []
         self.stop_issuing = False
@@ -148,12 +148,11 @@ class BlueprintJob:
                 self.supervisor.set_credits(credits)
 
     def _regroup(self, group: int, per_iteration: float) -> None:
-        first = self.group == 1 and group > 1 and not self.notices_sent
         self.group = group
         batch_ms = round(self.batch_size * per_iteration * 1e3, 2)
         self.events.emit("batches_grouped", batch_size=self.batch_size, batches_per_task=group, batch_ms=batch_ms)
-        if first:
-            self.notices_sent += 1
+        if group > 1 and not self._grouping_said:
+            self._grouping_said = True
             self.notices.append(f"--batch-size {self.batch_size} takes about {batch_ms:g} ms of work: tasks carry "
                                 f"{group} batches ({group * self.batch_size:,} iterations) so the supervisor keeps "
                                 "up; the batches and the results are the same")

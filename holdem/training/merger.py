@@ -14,7 +14,6 @@ import asyncio
 import heapq
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +24,7 @@ from holdem.training.ranges import IterationRanges, OverlapError
 from holdem.training.state import BlueprintRun
 from orchestrator import EventLog
 from orchestrator.job import Delivery
-from orchestrator.priority import helper_thread
+from orchestrator.priority import helper_pool
 
 MERGE_NICE = 10
 """The merge threads run this far below the event loop (as workers do), and off its CPU: a loop thread that
@@ -53,11 +52,8 @@ class Merger:
         self.fail = fail
         self.restore = restore
         self.parts = max(1, threads)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="merge", initializer=helper_thread,
-                                          initargs=(MERGE_NICE,))
-        self._parts_pool = ThreadPoolExecutor(max_workers=self.parts, thread_name_prefix="merge-part",
-                                              initializer=helper_thread, initargs=(MERGE_NICE,)) \
-            if self.parts > 1 else None
+        self._thread = helper_pool(1, "merge", MERGE_NICE)
+        self._parts_pool = helper_pool(self.parts, "merge-part", MERGE_NICE) if self.parts > 1 else None
         self._waiting: list[Unit] = []
         self._received: IterationRanges | None = None
         self.detach_limit = max(2, run.config.workers)

@@ -51,9 +51,8 @@ def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None,
 class BatchHandler:
     """Runs tasks ``{first_iteration, iterations, seed, params, discount_epoch, interval, result_seconds}`` and
     sends their deltas together once about ``result_seconds`` of kernel time is held (the task's, paced by the
-    run, else the spec's), or sooner: when no task arrives
-    within ``PATIENCE_S``, or when the next task lies in another discount interval or epoch (a result never
-    spans one).
+    run, else the spec's), or sooner: when no task arrives within ``PATIENCE_S``, or when the next task lies in
+    another discount interval or epoch (a result never spans one).
 
     In ``shared`` regret mode every batch reads the master regret table (pooled learning, right for
     large games). In ``independent`` mode the worker is its own learner: it reads a private regret
