@@ -89,10 +89,12 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
 
 def delta_buffer_bytes(rows: int, max_actions: int, touched_rows: float) -> int:
     """A worker's delta buffer once grown (doubling from 16,384 rows) to hold what one result touches."""
+    from holdem.mccfr.tables import delta_slot_bytes
+
     capacity = 1 << 14
     while capacity < touched_rows and capacity < rows:
         capacity *= 2
-    return int(4 * rows + min(capacity, rows) * (8 + 16 * max_actions))
+    return int(4 * rows + min(capacity, rows) * (8 + delta_slot_bytes(max_actions)))
 
 
 def bookkeeping(capacity: dict[str, Any]) -> dict[str, float]:

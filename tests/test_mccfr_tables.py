@@ -63,6 +63,48 @@ def test_pack_round_trip_sorted_unique_and_buffer_reset():
     assert not tables.regret[[1, 2, 40]].any()
 
 
+def test_pack_by_scan_and_by_sort_and_after_growth():
+    """Many touched rows are packed by scanning the table's slot map, few by sorting them; both keep every row's
+    sums, and a buffer grown on the way packs the same bytes as one that never grew."""
+    num_rows = 4_000
+    actions = np.random.default_rng(5).integers(1, 4, size=num_rows).astype(np.int32)
+    for touched in (3_000, 20):
+        rows = np.random.default_rng(touched).choice(num_rows, size=touched).tolist()
+        whole, grown = DeltaBuffer(num_rows, 3), DeltaBuffer(num_rows, 3, capacity=8)
+        expected = _fill(whole, rows, np.random.default_rng(1))
+        rng = np.random.default_rng(1)
+        for at in range(0, len(rows), 8):
+            grown.grow(grown.count + 8)
+            _fill(grown, rows[at:at + 8], rng)
+        assert grown.capacity > 8 or touched <= 8
+        packed, again = pack_deltas(whole, actions, dtype=np.float64), pack_deltas(grown, actions, dtype=np.float64)
+        assert packed.rows.tolist() == sorted(expected)
+        assert packed.regret.tobytes() == again.regret.tobytes() and packed.strategy.tobytes() == again.strategy.tobytes()
+        at = 0
+        for row in packed.rows:
+            n = int(actions[row])
+            np.testing.assert_allclose(packed.regret[at:at + n], expected[int(row)][:n])
+            at += n
+        for buffer in (whole, grown):
+            assert buffer.count == 0 and (buffer.slot_of_row == -1).all() and not buffer.values.any()
+
+
+def test_large_arrays_are_zeroed_writable_and_aligned_to_huge_pages():
+    from holdem.mccfr.memory import HUGE_PAGE_BYTES, MIN_HUGE_BYTES, large_full, large_zeros
+
+    small = large_zeros((10, 3), np.float32)
+    assert small.shape == (10, 3) and small.dtype == np.float32 and not small.any()
+    big = large_zeros((MIN_HUGE_BYTES // 8 + 7, 2), np.float64)
+    assert big.shape == (MIN_HUGE_BYTES // 8 + 7, 2) and not big.any() and big.flags.writeable
+    big[-1, -1] = 3.0
+    assert big.sum() == 3.0
+    filled = large_full(MIN_HUGE_BYTES, -1, np.int32)
+    assert (filled == -1).all()
+    import mmap
+    if hasattr(mmap, "MADV_HUGEPAGE"):
+        assert big.ctypes.data % HUGE_PAGE_BYTES == 0
+
+
 def test_apply_in_parallel_parts_equals_one_part():
     from concurrent.futures import ThreadPoolExecutor
 

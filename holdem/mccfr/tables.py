@@ -15,9 +15,11 @@ import numpy as np
 from numba import njit
 
 from holdem.abstraction.tree import DECISION, BettingTree
+from holdem.mccfr.memory import large_full, large_zeros
 from holdem.mccfr.prefetch import prefetch_row
 
 TABLE_DTYPE = np.float32
+DELTA_DTYPE = np.float64
 BYTES_PER_ENTRY = 4
 TABLES = 2
 PREFETCH_DISTANCE = 16
@@ -72,7 +74,7 @@ def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_ca
     entries = int(num_rows) * int(max_actions)
     tables = entries * (regret_entry + BYTES_PER_ENTRY) + scale_bytes
     cap = int(num_rows if delta_capacity is None else min(delta_capacity, num_rows))
-    per_row = 8 + 2 * 8 * int(max_actions)
+    per_row = 8 + delta_slot_bytes(max_actions)
     delta = int(num_rows) * 4 + cap * per_row
     delta_max = int(num_rows) * (4 + per_row)
     return {
@@ -95,7 +97,7 @@ def memory_report(num_rows: int, max_actions: int, *, workers: int = 1, delta_ca
 def allocate_tables(num_rows: int, max_actions: int) -> Tables:
     """Zeroed in-process tables."""
     shape = (int(num_rows), int(max_actions))
-    return Tables(np.zeros(shape, dtype=TABLE_DTYPE), np.zeros(shape, dtype=TABLE_DTYPE))
+    return Tables(large_zeros(shape, TABLE_DTYPE), large_zeros(shape, TABLE_DTYPE))
 
 
 def row_num_actions(tree: BettingTree) -> np.ndarray:
@@ -139,23 +141,39 @@ def average_strategy(strategy_sum: np.ndarray, num_actions: np.ndarray) -> np.nd
     return _normalise_rows(strategy_sum, num_actions.astype(np.int16), False)
 
 
+def delta_slot_bytes(max_actions: int, dtype: Any = DELTA_DTYPE) -> int:
+    """Bytes of one delta-buffer slot: a row's regret and strategy values."""
+    return 2 * int(max_actions) * np.dtype(dtype).itemsize
+
+
 class DeltaBuffer:
-    """A batch's local changes: float64 regret and strategy-sum deltas for the rows it touched.
+    """A batch's local changes: regret and strategy-sum deltas for the rows it touched.
 
     ``slot_of_row`` (int32 per table row, -1 when untouched) maps a row to its local slot, so the
-    buffer costs 4 bytes per table row plus ``capacity`` local rows.
+    buffer costs 4 bytes per table row plus ``capacity`` local rows. A slot holds a row's regret and
+    strategy deltas side by side: the kernel reads one and writes the other, and packing reads both.
     """
 
-    def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None) -> None:
+    def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None, dtype: Any = DELTA_DTYPE) -> None:
         cap = num_rows if capacity is None else max(1, min(int(capacity), num_rows))
         self.num_rows = int(num_rows)
         self.max_actions = int(max_actions)
-        self.capacity = cap
-        self.slot_of_row = np.full(num_rows, -1, dtype=np.int32)
-        self.touched_rows = np.zeros(cap, dtype=np.int64)
-        self.regret = np.zeros((cap, max_actions), dtype=np.float64)
-        self.strategy = np.zeros((cap, max_actions), dtype=np.float64)
+        self.dtype = np.dtype(dtype)
+        self.capacity = 0
+        self.slot_of_row = large_full(num_rows, -1, np.int32)
         self.counters = np.zeros(1, dtype=np.int64)
+        self._allocate(cap, 0)
+
+    def _allocate(self, capacity: int, keep: int) -> None:
+        """Slots for ``capacity`` rows, keeping the first ``keep``."""
+        touched = large_zeros(capacity, np.int64)
+        values = large_zeros((capacity, 2 * self.max_actions), self.dtype)
+        if keep:
+            touched[:keep] = self.touched_rows[:keep]
+            values[:keep] = self.values[:keep]
+        self.touched_rows, self.values, self.capacity = touched, values, capacity
+        self.regret = values[:, :self.max_actions]
+        self.strategy = values[:, self.max_actions:]
 
     @property
     def count(self) -> int:
@@ -164,21 +182,14 @@ class DeltaBuffer:
     def grow(self, capacity: int) -> None:
         """Room for ``capacity`` local rows (at most the table's), keeping what the buffer holds."""
         cap = max(self.capacity, min(int(capacity), self.num_rows))
-        if cap == self.capacity:
-            return
-        count = self.count
-        for name in ("touched_rows", "regret", "strategy"):
-            old = getattr(self, name)
-            new = np.zeros((cap, *old.shape[1:]), dtype=old.dtype)
-            new[:count] = old[:count]
-            setattr(self, name, new)
-        self.capacity = cap
+        if cap != self.capacity:
+            self._allocate(cap, self.count)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.slot_of_row, self.touched_rows, self.regret, self.strategy, self.counters
 
     def nbytes(self) -> int:
-        return sum(int(a.nbytes) for a in self.arrays())
+        return int(self.slot_of_row.nbytes + self.touched_rows.nbytes + self.values.nbytes + self.counters.nbytes)
 
 
 @dataclass
@@ -220,6 +231,10 @@ def packed_bytes(num_rows: int, num_values: int) -> int:
     return 4 * int(num_rows) + 2 * 4 * int(num_values)
 
 
+SCAN_SHARE = 32
+SCAN_AHEAD = 64
+
+
 @njit(cache=True, nogil=True)
 def _packed_values(slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: np.ndarray,
                    num_actions: np.ndarray) -> int:
@@ -233,24 +248,48 @@ def _packed_values(slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: 
 def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray,
           counters: np.ndarray, num_actions: np.ndarray, out_rows: np.ndarray, out_regret: np.ndarray,
           out_strategy: np.ndarray) -> None:
+    """Touched rows in table order: by a sequential scan of ``slot_of_row`` when they are a fair share of the
+    table (cheaper than sorting them), else by sorting; the buffer's slots are then zeroed in one sweep."""
     count = counters[0]
-    order = np.sort(touched_rows[:count])
+    num_rows = slot_of_row.shape[0]
     width = regret.shape[1]
-    at = 0
-    for i in range(count):
-        row = order[i]
-        slot = slot_of_row[row]
-        out_rows[i] = row
-        n = num_actions[row]
-        for a in range(n):
-            out_regret[at + a] = regret[slot, a]
-            out_strategy[at + a] = strategy[slot, a]
-        at += n
+    if count * SCAN_SHARE >= num_rows:
+        at = 0
+        i = 0
+        for row in range(num_rows):
+            if row + SCAN_AHEAD < num_rows:
+                ahead = slot_of_row[row + SCAN_AHEAD]
+                if ahead >= 0:
+                    prefetch_row(regret, ahead)
+                    prefetch_row(strategy, ahead)
+            slot = slot_of_row[row]
+            if slot < 0:
+                continue
+            slot_of_row[row] = -1
+            out_rows[i] = row
+            i += 1
+            n = num_actions[row]
+            for a in range(n):
+                out_regret[at + a] = regret[slot, a]
+                out_strategy[at + a] = strategy[slot, a]
+            at += n
+    else:
+        order = np.sort(touched_rows[:count])
+        at = 0
+        for i in range(count):
+            row = order[i]
+            slot = slot_of_row[row]
+            slot_of_row[row] = -1
+            out_rows[i] = row
+            n = num_actions[row]
+            for a in range(n):
+                out_regret[at + a] = regret[slot, a]
+                out_strategy[at + a] = strategy[slot, a]
+            at += n
+    for slot in range(count):
         for a in range(width):
             regret[slot, a] = 0.0
             strategy[slot, a] = 0.0
-    for i in range(count):
-        slot_of_row[touched_rows[i]] = -1
     counters[0] = 0
 
 
