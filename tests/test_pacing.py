@@ -130,18 +130,23 @@ def test_a_small_fixed_batch_size_goes_out_several_batches_to_a_task_said_once(t
         plain = job.next_task(0)
         assert plain is not None and plain["iterations"] == 100 and plain["batches"] == 1
         job._size_tasks(1_000, 0.001)
-        assert job.group == 250, "a quarter of batch_target_seconds at 1 microsecond an iteration"
+        assert job.group == 1_000, "as long as an auto task (batch_target_seconds) at 1 microsecond an iteration"
         grouped = job.next_task(1)
-        assert grouped is not None and grouped["iterations"] == 25_000 and grouped["batches"] == 250
+        assert grouped is not None and grouped["iterations"] == 100_000 and grouped["batches"] == 1_000
         assert len(job.notices) == 1 and "--batch-size 100" in job.notices[0]
         job._size_tasks(1_000, 0.0009)
-        assert job.group == 250, "the speed is averaged and small changes keep the grouping"
+        assert job.group == 1_000, "the speed is averaged and small changes keep the grouping"
         for _ in range(60):
             job._size_tasks(1_000, 0.0005)
-        assert 1.25 * 250 < job.group <= 500, "twice as fast: more batches a task (changed in steps over 25%)"
+        assert 1.25 * 1_000 < job.group <= 2_000, "twice as fast: more batches a task (changed in steps over 25%)"
         assert len(job.notices) == 1, "regrouping is not announced again"
+        assert job.pacer is not None
+        settled = job.group
+        job.pacer.seconds = 8 * config.batch_target_seconds
+        job._size_tasks(1_000, 0.0005)
+        assert job.group >= 1.75 * settled, "paced results make tasks longer, as auto-sized ones"
         run.record([plain, grouped], {"nodes": 0})
-        assert run.batches_applied == 251, "batches are counted in the user's batch size"
+        assert run.batches_applied == 1_001, "batches are counted in the user's batch size"
     finally:
         run.close()
 

@@ -128,8 +128,8 @@ class BlueprintJob:
 
     def _size_tasks(self, iterations: int, seconds: float) -> None:
         """Size the next tasks from measured kernel speed: auto batches to :meth:`task_seconds`; a fixed batch
-        size whose batches take under a quarter of ``batch_target_seconds`` goes out several batches to a task
-        (said once), so the loop is not busy handing out 5 ms tasks; credits to queue about
+        size whose batches take under a quarter of that goes out several batches to a task, about as long as an
+        auto one (said once), so the loop is not busy handing out 5 ms tasks; credits to queue about
         ``batch_target_seconds`` of work per worker."""
         self._iteration_seconds.add(seconds / max(1, iterations))
         per_iteration = self._iteration_seconds.value
@@ -137,8 +137,9 @@ class BlueprintJob:
             target = int(iterations / seconds * self.task_seconds())
             self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
         else:
-            shortest = self.run.config.batch_target_seconds / 4
-            wanted = math.ceil(shortest / (self.batch_size * per_iteration) - 1e-9)
+            batch_seconds = self.batch_size * per_iteration
+            task_seconds = self.task_seconds()
+            wanted = 1 if batch_seconds * 4 >= task_seconds else math.ceil(task_seconds / batch_seconds - 1e-9)
             group = min(max(1, MAX_BATCH // self.batch_size), wanted)
             if abs(group - self.group) * 4 > self.group:
                 self._regroup(max(1, group), per_iteration)
