@@ -75,7 +75,7 @@ def child_main(spec_path: str) -> int:
         events = EventLog(str(run.paths.events))
         try:
             events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
-                        max_actions=run.tree.max_actions, memory=run.memory, resumed_from=None, iterations=0,
+                        regret_mode=run.regret_mode, max_actions=run.tree.max_actions, memory=run.memory, resumed_from=None, iterations=0,
                         config=config.to_dict())
             outcome = run_async(train_parallel(run, events, on_progress))
             events.emit("run_end", iterations=outcome.iterations, seconds=round(outcome.seconds, 3),
@@ -192,6 +192,7 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         "worker_cpu_percent": [round(100 * c / span, 1) for c in per_worker.values()] if per_worker else
         [round(100 * own_cpu / span, 1)],
         "load_avg_before": [round(x, 2) for x in load_before], "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+        "regret_mode": next((e.get("regret_mode") for e in events if e["event"] == "run_start"), None),
         "batch_size_end": last.get("batch_size"),
         "result_seconds_end": last.get("result_seconds"),
     }
@@ -240,28 +241,32 @@ def _configs(buckets: str) -> dict[str, dict[str, Any]]:
     return {"leduc": leduc, "hunl": hunl, "seed": seed}
 
 
-def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0) -> float:
+def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, checkpoint: Path | None = None) -> float:
     """Node visits per CPU-second of the bare kernel (no merging, no files) on a config's game, menu and buckets,
-    reading tables trained for ``warmup_s`` CPU seconds first (empty tables, with uniform strategies, walk the
-    tree differently from the tables a run reads)."""
-    from holdem.training import create
+    reading the tables of ``checkpoint`` (a run's directory), else tables trained for ``warmup_s`` CPU seconds
+    first: empty tables, with uniform strategies, walk the tree differently from the tables a run reads, and the
+    walk keeps changing as they train, so a run is compared with the kernel on the tables it ended with."""
+    from holdem.training import create, resume
     from holdem.training.config import build_config
     from holdem.training.sequential import SequentialTrainer
 
     config = build_config({**raw, "num_workers": 1})
     with tempfile.TemporaryDirectory(prefix="bench-kernel-") as tmp:
-        run = create(config, tmp, shared=False)
+        run = resume(checkpoint, config, tmp) if checkpoint is not None else create(config, tmp, shared=False)
         try:
             trainer = SequentialTrainer(run)
             started = time.process_time()
-            while time.process_time() - started < warmup_s:
+            while checkpoint is None and time.process_time() - started < warmup_s:
                 trainer.run_batch(trainer.batch_size)
             runner, first = trainer.runner, run.iterations_applied
+            runner.accumulate(run.tables.regret, first, 10, 1, config.mccfr.kernel_params(first, run.big_blind),
+                              run.tables.regret_scale)
+            runner.pack()
             nodes, cpu = 0, 0.0
             while cpu < seconds:
                 params = config.mccfr.kernel_params(first, run.big_blind)
                 started = time.process_time()
-                _, visited = runner.accumulate(run.tables.regret, first, 1000, 1, params)
+                _, visited = runner.accumulate(run.tables.regret, first, 1000, 1, params, run.tables.regret_scale)
                 cpu += time.process_time() - started
                 runner.pack()
                 nodes, first = nodes + visited, first + 1000
@@ -301,10 +306,11 @@ def _plan(games: list[str], configs: dict[str, dict[str, Any]]) -> list[tuple[st
 
 
 def _efficiency(results: dict[str, Any], kernels: dict[str, float]) -> dict[str, Any]:
-    """Node visits per worker CPU-second in each run over the bare kernel's, for the same game."""
+    """Node visits per worker CPU-second in each run over the bare kernel's on the tables the run ended with;
+    independent learners read private tables no checkpoint holds, so for them the kernel on briefly trained ones."""
     out: dict[str, Any] = {}
     for name, r in results.items():
-        rate = kernels.get(r["game"])
+        rate = r.get("kernel_node_visits_per_cpu_s_on_final_tables") or kernels.get(r["game"])
         if rate and r.get("node_visits_per_worker_cpu_s"):
             out[name] = round(r["node_visits_per_worker_cpu_s"] / rate, 3)
     return out
@@ -336,6 +342,9 @@ def main() -> int:
         for game, name, raw, mode, workers in _plan(games, configs):
             print(f"running {name} ({seconds:.0f} s measured) ...", file=sys.stderr, flush=True)
             results[name] = {"game": game, **run_case(name, raw, mode, workers, seconds, warmup, Path(tmp))}
+            if results[name]["regret_mode"] != "independent":
+                results[name]["kernel_node_visits_per_cpu_s_on_final_tables"] = round(
+                    kernel_rate(raw, 2.0 if args.quick else 5.0, checkpoint=Path(tmp) / name), 1)
     speedups = {game: _speedups(results, game) for game in games}
     efficiency = _efficiency(results, kernels)
     ckpt = results.get("hunl-checkpoints-2", {}).get("checkpoints")
@@ -379,7 +388,9 @@ def main() -> int:
                     "numba": numba.__version__, "load_avg_end": [round(x, 2) for x in os.getloadavg()]},
         "note": "worker CPU is sampled from outside per worker process; wall-clock speedups depend on the cores "
                 "the workers got, node_visits_per_worker_cpu_s does not. per_core_efficiency is a run's node "
-                "visits per worker CPU-second over the bare kernel's (no merging, no files)",
+                "visits per worker CPU-second over the bare kernel's (no merging, no files) on the tables the run "
+                "ended with (its final checkpoint), or for independent learners (private tables) on tables trained "
+                "briefly (kernel_node_visits_per_cpu_s)",
         "settings": {"quick": args.quick, "buckets": buckets, "seconds": seconds, "warmup_s": warmup,
                      "total_s": round(time.time() - started, 1)},
         "kernel_node_visits_per_cpu_s": {g: round(v, 1) for g, v in kernels.items()},
