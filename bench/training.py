@@ -75,8 +75,8 @@ def child_main(spec_path: str) -> int:
         events = EventLog(str(run.paths.events))
         try:
             events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
-                        regret_mode=run.regret_mode, max_actions=run.tree.max_actions, memory=run.memory, resumed_from=None, iterations=0,
-                        config=config.to_dict())
+                        regret_mode=run.regret_mode, max_actions=run.tree.max_actions, memory=run.memory,
+                        resumed_from=None, iterations=0, config=config.to_dict())
             outcome = run_async(train_parallel(run, events, on_progress))
             events.emit("run_end", iterations=outcome.iterations, seconds=round(outcome.seconds, 3),
                         reason=outcome.reason, exploitability=outcome.exploitability, restarts=outcome.restarts,

@@ -79,7 +79,8 @@ def test_pack_by_scan_and_by_sort_and_after_growth():
         assert grown.capacity > 8 or touched <= 8
         packed, again = pack_deltas(whole, actions, dtype=np.float64), pack_deltas(grown, actions, dtype=np.float64)
         assert packed.rows.tolist() == sorted(expected)
-        assert packed.regret.tobytes() == again.regret.tobytes() and packed.strategy.tobytes() == again.strategy.tobytes()
+        assert packed.regret.tobytes() == again.regret.tobytes()
+        assert packed.strategy.tobytes() == again.strategy.tobytes()
         at = 0
         for row in packed.rows:
             n = int(actions[row])
