@@ -87,7 +87,8 @@ def test_pack_by_scan_and_by_sort_and_after_growth():
             np.testing.assert_allclose(packed.regret[at:at + n], expected[int(row)][:n])
             at += n
         for buffer in (whole, grown):
-            assert buffer.count == 0 and (buffer.slot_of_row == -1).all() and not buffer.values.any()
+            assert buffer.count == 0 and (buffer.slot_of_row == -1).all()
+            assert not buffer.regret.any() and not buffer.strategy.any()
 
 
 def test_large_arrays_are_zeroed_writable_and_aligned_to_huge_pages():

@@ -142,7 +142,7 @@ def average_strategy(strategy_sum: np.ndarray, num_actions: np.ndarray) -> np.nd
 
 
 def delta_slot_bytes(max_actions: int, dtype: Any = DELTA_DTYPE) -> int:
-    """Bytes of one delta-buffer slot: a row's regret and strategy values."""
+    """Bytes of one delta-buffer slot: a row's regret and strategy deltas."""
     return 2 * int(max_actions) * np.dtype(dtype).itemsize
 
 
@@ -150,8 +150,7 @@ class DeltaBuffer:
     """A batch's local changes: regret and strategy-sum deltas for the rows it touched.
 
     ``slot_of_row`` (int32 per table row, -1 when untouched) maps a row to its local slot, so the
-    buffer costs 4 bytes per table row plus ``capacity`` local rows. A slot holds a row's regret and
-    strategy deltas side by side: the kernel reads one and writes the other, and packing reads both.
+    buffer costs 4 bytes per table row plus ``capacity`` local rows.
     """
 
     def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None, dtype: Any = DELTA_DTYPE) -> None:
@@ -166,14 +165,13 @@ class DeltaBuffer:
 
     def _allocate(self, capacity: int, keep: int) -> None:
         """Slots for ``capacity`` rows, keeping the first ``keep``."""
-        touched = large_zeros(capacity, np.int64)
-        values = large_zeros((capacity, 2 * self.max_actions), self.dtype)
+        arrays = (large_zeros(capacity, np.int64), large_zeros((capacity, self.max_actions), self.dtype),
+                  large_zeros((capacity, self.max_actions), self.dtype))
         if keep:
-            touched[:keep] = self.touched_rows[:keep]
-            values[:keep] = self.values[:keep]
-        self.touched_rows, self.values, self.capacity = touched, values, capacity
-        self.regret = values[:, :self.max_actions]
-        self.strategy = values[:, self.max_actions:]
+            for new, old in zip(arrays, (self.touched_rows, self.regret, self.strategy)):
+                new[:keep] = old[:keep]
+        self.touched_rows, self.regret, self.strategy = arrays
+        self.capacity = capacity
 
     @property
     def count(self) -> int:
@@ -189,7 +187,7 @@ class DeltaBuffer:
         return self.slot_of_row, self.touched_rows, self.regret, self.strategy, self.counters
 
     def nbytes(self) -> int:
-        return int(self.slot_of_row.nbytes + self.touched_rows.nbytes + self.values.nbytes + self.counters.nbytes)
+        return sum(int(a.nbytes) for a in self.arrays())
 
 
 @dataclass
@@ -252,7 +250,6 @@ def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray,
     table (cheaper than sorting them), else by sorting; the buffer's slots are then zeroed in one sweep."""
     count = counters[0]
     num_rows = slot_of_row.shape[0]
-    width = regret.shape[1]
     if count * SCAN_SHARE >= num_rows:
         at = 0
         i = 0
@@ -286,10 +283,8 @@ def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray,
                 out_regret[at + a] = regret[slot, a]
                 out_strategy[at + a] = strategy[slot, a]
             at += n
-    for slot in range(count):
-        for a in range(width):
-            regret[slot, a] = 0.0
-            strategy[slot, a] = 0.0
+    regret[:count] = 0.0
+    strategy[:count] = 0.0
     counters[0] = 0
 
 
