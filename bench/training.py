@@ -5,9 +5,11 @@ Each case is a real training in a child process, sampled with psutil from outsid
 separately): Leduc; heads-up ``quick`` menu and buckets; and the seed's own command, the 5-hour config
 (``mid`` menu and buckets) with 2 workers at ``--batch-size 100`` and at ``auto``, against one worker
 in-process. A two-worker heads-up run checkpointing every second measures the loop lag then. The bare
-kernel (no merging, no files) runs for comparison. Writes ``bench/results/training.json``::
+kernel (no merging, no files) runs for comparison, on the tables each run ended with. With ``--repeat N``
+the cases run in N interleaved rounds and each reports its median round. Writes
+``bench/results/training.json``::
 
-    python -m bench.training [--quick] [--seconds S] [--games leduc,hunl,seed]
+    python -m bench.training [--quick] [--seconds S] [--games leduc,hunl,seed] [--repeat N]
 """
 
 from __future__ import annotations
@@ -275,6 +277,20 @@ def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, che
     return nodes / cpu
 
 
+def _median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The round with the median node visit rate (one whole run's figures, not a mix), and every round's key
+    figures: this machine's speed drifts by 10-20% between minutes, so cases run in rounds, interleaved."""
+    ordered = sorted(runs, key=lambda r: r["node_visits_per_s"])
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    if len(runs) > 1:
+        chosen["rounds"] = [{"node_visits_per_s": r["node_visits_per_s"], "worker_cpu_percent": r["worker_cpu_percent"],
+                             "node_visits_per_worker_cpu_s": r["node_visits_per_worker_cpu_s"],
+                             "kernel_on_final_tables": r.get("kernel_node_visits_per_cpu_s_on_final_tables"),
+                             "supervisor_cpu_ms_per_result": r.get("supervisor_cpu_ms_per_result"),
+                             "loop_lag_p99_ms": r.get("loop_lag_steady", {}).get("p99_ms")} for r in runs]
+    return chosen
+
+
 def _speedups(results: dict[str, Any], game: str) -> dict[str, Any]:
     one, two, seq = (results.get(f"{game}-supervisor-1"), results.get(f"{game}-supervisor-2"),
                      results.get(f"{game}-inprocess-1"))
@@ -324,6 +340,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="measured seconds per case")
     parser.add_argument("--warmup", type=float, help="seconds before measuring (default 10: result pacing settles)")
     parser.add_argument("--games", help="comma-separated subset of leduc,hunl,seed (default all; --quick: leduc,hunl)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every case, interleaved; each case reports its median round (default 1)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "training.json"))
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -337,14 +355,18 @@ def main() -> int:
     started = time.time()
     kernels = {game: kernel_rate(configs[game], 2.0 if args.quick else 5.0, 2.0 if args.quick else 10.0)
                for game in games}
-    results: dict[str, Any] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
-        for game, name, raw, mode, workers in _plan(games, configs):
-            print(f"running {name} ({seconds:.0f} s measured) ...", file=sys.stderr, flush=True)
-            results[name] = {"game": game, **run_case(name, raw, mode, workers, seconds, warmup, Path(tmp))}
-            if results[name]["regret_mode"] != "independent":
-                results[name]["kernel_node_visits_per_cpu_s_on_final_tables"] = round(
-                    kernel_rate(raw, 2.0 if args.quick else 5.0, checkpoint=Path(tmp) / name), 1)
+    rounds: dict[str, list[dict[str, Any]]] = {}
+    for round_index in range(args.repeat):
+        with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
+            for game, name, raw, mode, workers in _plan(games, configs):
+                print(f"running {name} ({seconds:.0f} s measured, round {round_index + 1} of {args.repeat}) ...",
+                      file=sys.stderr, flush=True)
+                result = {"game": game, **run_case(name, raw, mode, workers, seconds, warmup, Path(tmp))}
+                if result["regret_mode"] != "independent":
+                    result["kernel_node_visits_per_cpu_s_on_final_tables"] = round(
+                        kernel_rate(raw, 2.0 if args.quick else 5.0, checkpoint=Path(tmp) / name), 1)
+                rounds.setdefault(name, []).append(result)
+    results = {name: _median_round(runs) for name, runs in rounds.items()}
     speedups = {game: _speedups(results, game) for game in games}
     efficiency = _efficiency(results, kernels)
     ckpt = results.get("hunl-checkpoints-2", {}).get("checkpoints")
@@ -392,6 +414,7 @@ def main() -> int:
                 "ended with (its final checkpoint), or for independent learners (private tables) on tables trained "
                 "briefly (kernel_node_visits_per_cpu_s)",
         "settings": {"quick": args.quick, "buckets": buckets, "seconds": seconds, "warmup_s": warmup,
+                     "rounds": args.repeat,
                      "total_s": round(time.time() - started, 1)},
         "kernel_node_visits_per_cpu_s": {g: round(v, 1) for g, v in kernels.items()},
         "goals": GOALS, "measured": measured, "met": met, "speedups": speedups, "results": results,
