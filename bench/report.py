@@ -173,9 +173,18 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
     for name, r in results.items():
         cpu = r.get("worker_cpu_percent") or []
         label = f"{name} ({r.get('batch', 'auto')} batch)"
-        rows.append((f"{label}: node visits/s (reference: bare kernel per CPU-s)", r.get("node_visits_per_s"),
-                     get(d, f"kernel_node_visits_per_cpu_s.{r.get('game')}"), None, None))
+        final = r.get("kernel_node_visits_per_cpu_s_on_final_tables")
+        kernel = final or get(d, f"kernel_node_visits_per_cpu_s.{r.get('game')}")
+        tables = "on the run's final tables" if final else "on briefly trained tables"
+        rows.append((f"{label}: node visits/s (reference: bare kernel per CPU-s {tables})", r.get("node_visits_per_s"),
+                     kernel, None, None))
+        rows.append((f"{label}: node visits per worker CPU-s", r.get("node_visits_per_worker_cpu_s"), None, None,
+                     None))
         rows.append((f"{label}: each worker's CPU %, lowest", min(cpu) if cpu else None, None, None, None))
+        if r.get("rounds"):
+            spread = sorted(x["node_visits_per_s"] for x in r["rounds"])
+            rows.append((f"{label}: node visits/s over {len(spread)} rounds, lowest to highest",
+                         " / ".join(fmt(x) for x in spread), None, None, None))
         if name in efficiency:
             rows.append((f"{label}: node visits per worker CPU-s over the bare kernel's", efficiency[name], None,
                          f">= {goals.get('per_core_efficiency')}", at_least(efficiency[name],
@@ -193,6 +202,13 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
     for game, value in (measured.get("speedup_2_vs_1") or {}).items():
         rows.append((f"{game}: node visits/s, 2 workers over 1 in-process", value, None,
                      f">= {goals.get('speedup_2_vs_1')}", get(met, f"speedup_2_vs_1.{game}")))
+    for game, value in (measured.get("speedup_2_vs_1_same_tables") or {}).items():
+        if value is not None:
+            rows.append((f"{game}: the same, each over the bare kernel on the tables it ended with (median round)",
+                         value, None, None, None))
+    if measured.get("seed_speedup_batch_100_same_tables") is not None:
+        rows.append(("seed's command at --batch-size 100: the same, each over the bare kernel on its final tables",
+                     measured["seed_speedup_batch_100_same_tables"], None, None, None))
     if measured.get("seed_speedup_batch_100") is not None:
         rows.append(("seed's command at --batch-size 100: node visits/s, 2 workers over 1 in-process",
                      measured["seed_speedup_batch_100"], None, f">= {goals.get('speedup_2_vs_1')}",

@@ -283,11 +283,7 @@ def _median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
     ordered = sorted(runs, key=lambda r: r["node_visits_per_s"])
     chosen = dict(ordered[(len(ordered) - 1) // 2])
     if len(runs) > 1:
-        chosen["rounds"] = [{"node_visits_per_s": r["node_visits_per_s"], "worker_cpu_percent": r["worker_cpu_percent"],
-                             "node_visits_per_worker_cpu_s": r["node_visits_per_worker_cpu_s"],
-                             "kernel_on_final_tables": r.get("kernel_node_visits_per_cpu_s_on_final_tables"),
-                             "supervisor_cpu_ms_per_result": r.get("supervisor_cpu_ms_per_result"),
-                             "loop_lag_p99_ms": r.get("loop_lag_steady", {}).get("p99_ms")} for r in runs]
+        chosen["rounds"] = [_round_figures(r) for r in runs]
     return chosen
 
 
@@ -302,7 +298,31 @@ def _speedups(results: dict[str, Any], game: str) -> dict[str, Any]:
     b100 = results.get(f"{game}-supervisor-2-b100")
     if seq and b100:
         out["wall_2_vs_1_inprocess_batch_100"] = round(b100["node_visits_per_s"] / seq["node_visits_per_s"], 3)
+    for key, run in (("wall_2_vs_1_inprocess_same_tables", two), ("wall_2_vs_1_inprocess_batch_100_same_tables", b100)):
+        ratio = _same_tables_ratio(run, seq) if run and seq else None
+        if ratio is not None:
+            out[key] = ratio
     return out
+
+
+def _same_tables_ratio(run: dict[str, Any], base: dict[str, Any]) -> float | None:
+    """``run`` over ``base`` in node visits/s, each over the bare kernel's rate on the tables it ended with, round by
+    round (median): a faster run reaches later, more trained tables, where a node visit costs more, so the raw ratio
+    understates it."""
+    pairs = list(zip(run.get("rounds") or [_round_figures(run)], base.get("rounds") or [_round_figures(base)]))
+    ratios = sorted((a["node_visits_per_s"] / a["kernel_on_final_tables"])
+                    / (b["node_visits_per_s"] / b["kernel_on_final_tables"])
+                    for a, b in pairs if a.get("kernel_on_final_tables") and b.get("kernel_on_final_tables"))
+    return round(ratios[(len(ratios) - 1) // 2], 3) if ratios else None
+
+
+def _round_figures(r: dict[str, Any]) -> dict[str, Any]:
+    """One round's key figures, as kept for every round when cases run in several."""
+    return {"node_visits_per_s": r["node_visits_per_s"], "worker_cpu_percent": r["worker_cpu_percent"],
+            "node_visits_per_worker_cpu_s": r["node_visits_per_worker_cpu_s"],
+            "kernel_on_final_tables": r.get("kernel_node_visits_per_cpu_s_on_final_tables"),
+            "supervisor_cpu_ms_per_result": r.get("supervisor_cpu_ms_per_result"),
+            "loop_lag_p99_ms": r.get("loop_lag_steady", {}).get("p99_ms")}
 
 
 def _plan(games: list[str], configs: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any], str, int]]:
@@ -384,6 +404,9 @@ def main() -> int:
                                          if r.get("supervisor_cpu_ms_per_result") is not None},
         "per_core_efficiency": efficiency,
         "seed_speedup_batch_100": speedups.get("seed", {}).get("wall_2_vs_1_inprocess_batch_100"),
+        "speedup_2_vs_1_same_tables": {g: s.get("wall_2_vs_1_inprocess_same_tables") for g, s in speedups.items()},
+        "seed_speedup_batch_100_same_tables":
+            speedups.get("seed", {}).get("wall_2_vs_1_inprocess_batch_100_same_tables"),
     }
 
     def at_least(value: Any, goal: float) -> bool | None:
