@@ -247,3 +247,36 @@ def test_kmeans_is_deterministic_for_a_seed():
     hist = rng.integers(0, 100, size=2161)
     c = kmeans_1d(hist, 8, 50)
     assert c.k == 8 and (np.diff(c.labels) >= 0).all() and c.ratio < 0.05
+
+
+def test_a_missing_bucket_file_asked_for_twice_at_once_is_built_once(tmp_path, monkeypatch):
+    """The second asker waits on the first one's build and reads its file (one build, one temporary file)."""
+    import threading
+
+    import holdem.abstraction.builder as builder
+    from holdem.abstraction.store import build_bucket_file
+
+    started, release, builds = threading.Event(), threading.Event(), []
+
+    class Built:
+        def save(self, path):
+            path.write_bytes(b"built once")
+
+    def slow_build(spec, game):
+        builds.append(spec)
+        started.set()
+        assert release.wait(60)
+        return Built()
+
+    monkeypatch.setattr(builder, "build_abstraction", slow_build)
+    path = tmp_path / "holdem-tiny.npz"
+    game = load_game("hunl")
+    first = threading.Thread(target=build_bucket_file, args=("tiny", game, path))
+    first.start()
+    assert started.wait(60)
+    second = threading.Thread(target=build_bucket_file, args=("tiny", game, path))
+    second.start()
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert len(builds) == 1 and path.read_bytes() == b"built once"

@@ -5,6 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+try:
+    import fcntl
+except ImportError:
+    fcntl = None  # type: ignore[assignment]
+
 from holdem.abstraction.buckets import is_holdem_deal
 from holdem.games import GameDef
 
@@ -19,11 +24,23 @@ def default_bucket_path(game: GameDef, spec: str) -> Path:
 
 
 def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:
-    """Build a named bucket spec into ``path`` with a progress bar (missing files are built, not refused)."""
+    """Build a named bucket spec into ``path`` with a progress bar (missing files are built, not refused).
+
+    Under a lock beside the file: a second process asking for the same file waits for the first one's build
+    and reads it, instead of building it again into the same temporary file."""
     from holdem.abstraction.builder import build_abstraction
     from holdem.abstraction.specs import load_spec
 
     spec = load_spec(spec_name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"building {spec_name} buckets for {game.name} into {path}", file=sys.stderr)
-    build_abstraction(spec, game).save(path)
+    with open(path.with_name(path.name + ".lock"), "ab") as lock:
+        if fcntl is not None:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                print(f"waiting for another process building {path}", file=sys.stderr)
+                fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            return
+        print(f"building {spec_name} buckets for {game.name} into {path}", file=sys.stderr)
+        build_abstraction(spec, game).save(path)
