@@ -162,3 +162,20 @@ def test_queue_pool_runs_a_small_leduc_job(tmp_path: Path) -> None:
     kinds = [e["event"] for e in events]
     assert kinds.count("ready") == 2 and kinds[-1] == "run_end"
     assert events[-2]["event"] == "stop_requested"
+
+
+def test_training_bench_reports_the_median_round_and_the_same_tables_ratio():
+    from bench.training import _median_round, _same_tables_ratio
+
+    def case(nodes: float, kernel: float) -> dict:
+        return {"node_visits_per_s": nodes, "worker_cpu_percent": [95.0], "node_visits_per_worker_cpu_s": nodes,
+                "kernel_node_visits_per_cpu_s_on_final_tables": kernel, "loop_lag_steady": {"p99_ms": 4.0}}
+
+    two = _median_round([case(12.0, 8.0), case(9.0, 6.0), case(14.0, 10.0)])
+    assert two["node_visits_per_s"] == 12.0, "the round with the median rate, whole"
+    assert [r["node_visits_per_s"] for r in two["rounds"]] == [12.0, 9.0, 14.0], "every round kept, in order"
+    one = _median_round([case(7.0, 10.0), case(6.0, 10.0), case(7.5, 10.0)])
+    assert _same_tables_ratio(two, one) == round(sorted([12 / 8 / 0.7, 9 / 6 / 0.6, 14 / 10 / 0.75])[1], 3), \
+        "round by round, each over its own kernel rate, median"
+    assert _same_tables_ratio(case(10.0, 5.0), case(5.0, 5.0)) == 2.0, "a single run on equal tables: the raw ratio"
+    assert "rounds" not in _median_round([case(1.0, 1.0)])
