@@ -373,8 +373,7 @@ def main() -> int:
     games = [g for g in (args.games or ("leduc,hunl" if args.quick else "leduc,hunl,seed")).split(",") if g]
     configs = _configs(buckets)
     started = time.time()
-    kernels = {game: kernel_rate(configs[game], 2.0 if args.quick else 5.0, 2.0 if args.quick else 10.0)
-               for game in games}
+    kernel_s = 2.0 if args.quick else 5.0
     rounds: dict[str, list[dict[str, Any]]] = {}
     for round_index in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="bench-training-") as tmp:
@@ -384,9 +383,11 @@ def main() -> int:
                 result = {"game": game, **run_case(name, raw, mode, workers, seconds, warmup, Path(tmp))}
                 if result["regret_mode"] != "independent":
                     result["kernel_node_visits_per_cpu_s_on_final_tables"] = round(
-                        kernel_rate(raw, 2.0 if args.quick else 5.0, checkpoint=Path(tmp) / name), 1)
+                        kernel_rate(raw, kernel_s, checkpoint=Path(tmp) / name), 1)
                 rounds.setdefault(name, []).append(result)
     results = {name: _median_round(runs) for name, runs in rounds.items()}
+    kernels = {game: kernel_rate(configs[game], kernel_s, 2.0 if args.quick else 10.0) for game in games
+               if any(r["game"] == game and r["regret_mode"] == "independent" for r in results.values())}
     speedups = {game: _speedups(results, game) for game in games}
     efficiency = _efficiency(results, kernels)
     ckpt = results.get("hunl-checkpoints-2", {}).get("checkpoints")
@@ -434,8 +435,8 @@ def main() -> int:
         "note": "worker CPU is sampled from outside per worker process; wall-clock speedups depend on the cores "
                 "the workers got, node_visits_per_worker_cpu_s does not. per_core_efficiency is a run's node "
                 "visits per worker CPU-second over the bare kernel's (no merging, no files) on the tables the run "
-                "ended with (its final checkpoint), or for independent learners (private tables) on tables trained "
-                "briefly (kernel_node_visits_per_cpu_s)",
+                "ended with (its final checkpoint), or for independent learners (private tables, no checkpoint holds "
+                "them) on tables trained briefly (kernel_node_visits_per_cpu_s, measured only for those games)",
         "settings": {"quick": args.quick, "buckets": buckets, "seconds": seconds, "warmup_s": warmup,
                      "rounds": args.repeat,
                      "total_s": round(time.time() - started, 1)},

@@ -513,12 +513,8 @@ class Supervisor:
         if not self._issuing or self._loop is None:
             return
         credits, now = self.credits, self._now()
-        if only is not None:
-            if only.unfinished >= credits or only.info.state != "ready" or only.dead.done():
-                return
-            ready = [only]
-        else:
-            ready = [w for w in self._workers.values() if w.info.state == "ready" and not w.dead.done()]
+        candidates = self._workers.values() if only is None else (only,)
+        ready = [w for w in candidates if w.info.state == "ready" and not w.dead.done()]
         for level in range(credits):
             for w in ready:
                 if w.unfinished > level:

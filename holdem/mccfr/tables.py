@@ -141,9 +141,9 @@ def average_strategy(strategy_sum: np.ndarray, num_actions: np.ndarray) -> np.nd
     return _normalise_rows(strategy_sum, num_actions.astype(np.int16), False)
 
 
-def delta_slot_bytes(max_actions: int, dtype: Any = DELTA_DTYPE) -> int:
+def delta_slot_bytes(max_actions: int) -> int:
     """Bytes of one delta-buffer slot: a row's regret and strategy deltas."""
-    return 2 * int(max_actions) * np.dtype(dtype).itemsize
+    return 2 * int(max_actions) * np.dtype(DELTA_DTYPE).itemsize
 
 
 class DeltaBuffer:
@@ -153,20 +153,18 @@ class DeltaBuffer:
     buffer costs 4 bytes per table row plus ``capacity`` local rows.
     """
 
-    def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None, dtype: Any = DELTA_DTYPE) -> None:
+    def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None) -> None:
         cap = num_rows if capacity is None else max(1, min(int(capacity), num_rows))
         self.num_rows = int(num_rows)
         self.max_actions = int(max_actions)
-        self.dtype = np.dtype(dtype)
-        self.capacity = 0
         self.slot_of_row = large_full(num_rows, -1, np.int32)
         self.counters = np.zeros(1, dtype=np.int64)
         self._allocate(cap, 0)
 
     def _allocate(self, capacity: int, keep: int) -> None:
         """Slots for ``capacity`` rows, keeping the first ``keep``."""
-        arrays = (large_zeros(capacity, np.int64), large_zeros((capacity, self.max_actions), self.dtype),
-                  large_zeros((capacity, self.max_actions), self.dtype))
+        arrays = (large_zeros(capacity, np.int64), large_zeros((capacity, self.max_actions), DELTA_DTYPE),
+                  large_zeros((capacity, self.max_actions), DELTA_DTYPE))
         if keep:
             for new, old in zip(arrays, (self.touched_rows, self.regret, self.strategy)):
                 new[:keep] = old[:keep]
@@ -242,6 +240,19 @@ def _packed_values(slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: 
     return total
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pack_row(row: int, slot_of_row: np.ndarray, regret: np.ndarray, strategy: np.ndarray, num_actions: np.ndarray,
+              out_regret: np.ndarray, out_strategy: np.ndarray, at: int) -> int:
+    """Copy one touched row's legal-action deltas out at ``at``, release its slot; where the next row's go."""
+    slot = slot_of_row[row]
+    slot_of_row[row] = -1
+    n = num_actions[row]
+    for a in range(n):
+        out_regret[at + a] = regret[slot, a]
+        out_strategy[at + a] = strategy[slot, a]
+    return at + n
+
+
 @njit(cache=True, nogil=True)
 def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray,
           counters: np.ndarray, num_actions: np.ndarray, out_rows: np.ndarray, out_regret: np.ndarray,
@@ -250,8 +261,8 @@ def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray,
     table (cheaper than sorting them), else by sorting; the buffer's slots are then zeroed in one sweep."""
     count = counters[0]
     num_rows = slot_of_row.shape[0]
+    at = 0
     if count * SCAN_SHARE >= num_rows:
-        at = 0
         i = 0
         for row in range(num_rows):
             if row + SCAN_AHEAD < num_rows:
@@ -259,30 +270,16 @@ def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray,
                 if ahead >= 0:
                     prefetch_row(regret, ahead)
                     prefetch_row(strategy, ahead)
-            slot = slot_of_row[row]
-            if slot < 0:
+            if slot_of_row[row] < 0:
                 continue
-            slot_of_row[row] = -1
             out_rows[i] = row
             i += 1
-            n = num_actions[row]
-            for a in range(n):
-                out_regret[at + a] = regret[slot, a]
-                out_strategy[at + a] = strategy[slot, a]
-            at += n
+            at = _pack_row(row, slot_of_row, regret, strategy, num_actions, out_regret, out_strategy, at)
     else:
         order = np.sort(touched_rows[:count])
-        at = 0
         for i in range(count):
-            row = order[i]
-            slot = slot_of_row[row]
-            slot_of_row[row] = -1
-            out_rows[i] = row
-            n = num_actions[row]
-            for a in range(n):
-                out_regret[at + a] = regret[slot, a]
-                out_strategy[at + a] = strategy[slot, a]
-            at += n
+            out_rows[i] = order[i]
+            at = _pack_row(order[i], slot_of_row, regret, strategy, num_actions, out_regret, out_strategy, at)
     regret[:count] = 0.0
     strategy[:count] = 0.0
     counters[0] = 0

@@ -142,7 +142,7 @@ class BlueprintJob:
             wanted = 1 if batch_seconds * 4 >= task_seconds else math.ceil(task_seconds / batch_seconds - 1e-9)
             group = min(max(1, MAX_BATCH // self.batch_size), wanted)
             if abs(group - self.group) * 4 > self.group:
-                self._regroup(max(1, group), per_iteration)
+                self._regroup(group, per_iteration)
         if self.supervisor is not None:
             credits = self.credits_for(per_iteration * self.batch_size * self.group)
             if abs(credits - self.supervisor.credits) * 4 > self.supervisor.credits:
