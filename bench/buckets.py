@@ -1,7 +1,14 @@
-"""Benchmark card buckets: build time per spec, and bucket lookups per second from a numba loop.
+"""Benchmark card buckets: build time per spec, and bucket lookups per second from numba loops.
 
-Writes bench/results/buckets.json. Lookups run on one core over pre-dealt random hands (best of several
-runs after warm-up), reported by wall clock and by process CPU time (the machine may be shared).
+Writes bench/results/buckets.json. Per street, on one core, over pre-dealt random heads-up deals (best of
+several runs after warm-up, by process CPU time and by wall clock; the machine may be shared):
+
+- ``lookups_per_s_cpu``: as the MCCFR kernels look buckets up, both seats of a deal at once through
+  ``street_buckets_of`` (what ``deal_buckets_of`` runs per round: one board key per deal and street);
+- ``per_hand_lookups_per_s_cpu``: one hand at a time through ``bucket_of`` (policy queries);
+- ``index_only_per_s_cpu``: the canonical suit-isomorphic index alone, for reference.
+
+``deal`` adds every street of a deal through ``deal_buckets_of`` (lookups = seats x streets per deal).
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import numba
 import numpy as np
 from numba import njit
 
-from holdem.abstraction.buckets import CardAbstraction, bucket_of, lossless_for
+from holdem.abstraction.buckets import CardAbstraction, bucket_of, deal_buckets_of, lossless_for, street_buckets_of
 from holdem.abstraction.builder import build_abstraction
 from holdem.abstraction.isomorphism import index_nb
 from holdem.abstraction.specs import load_spec
@@ -26,13 +33,36 @@ from holdem.games import load_game
 GOAL_LOOKUPS_PER_S = 50_000_000
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results" / "buckets.json"
 STREETS = ("preflop", "flop", "turn", "river")
+SEATS = 2
 
 
 @njit(cache=True)
-def lookup_loop(kd: tuple, street: int, deals: np.ndarray, k: int) -> int:
+def lookup_loop(kd: np.ndarray, street: int, deals: np.ndarray, k: int) -> int:
     total = 0
     for i in range(deals.shape[0]):
         total += bucket_of(kd, street, deals[i], k)
+    return total
+
+
+@njit(cache=True)
+def street_loop(kd: np.ndarray, street: int, deals: np.ndarray, hole: int, k: int) -> int:
+    out = np.empty((SEATS, 1), dtype=np.int32)
+    hand = np.empty(deals.shape[1], dtype=np.int32)
+    total = 0
+    for i in range(deals.shape[0]):
+        street_buckets_of(kd, street, deals[i], SEATS, hole, k, hand, out, 0)
+        total += out[0, 0] + out[1, 0]
+    return total
+
+
+@njit(cache=True)
+def deal_loop(kd: np.ndarray, deals: np.ndarray, hole: int, board_counts: np.ndarray) -> int:
+    out = np.empty((SEATS, board_counts.shape[0]), dtype=np.int32)
+    hand = np.empty(deals.shape[1], dtype=np.int32)
+    total = 0
+    for i in range(deals.shape[0]):
+        deal_buckets_of(kd, deals[i], SEATS, hole, board_counts, hand, out)
+        total += out[0, 0] + out[1, out.shape[1] - 1]
     return total
 
 
@@ -66,28 +96,38 @@ def lookups(abst: CardAbstraction, n: int, repeats: int) -> dict[str, dict[str, 
     game = abst.game
     kd = abst.kernel_data()
     tables = abst.indexer.tables()
+    hole = game.num_hole_cards
+    board_counts = np.array([game.board_cards_before(r) for r in range(game.num_rounds)], dtype=np.int32)
+    deals = deals_for(list(game.deck), SEATS * hole + int(board_counts[-1]), n, seed=1)
     out = {}
     for st in range(game.num_rounds):
-        k = game.num_hole_cards + game.board_cards_before(st)
-        deals = deals_for(list(game.deck), k, n, seed=st)
+        k = int(board_counts[st])
+        hands = deals_for(list(game.deck), hole + k, n, seed=st)
         slot = abst.streets[st].slot
-        wall, cpu = best_rates(lambda st=st, d=deals, k=k: lookup_loop(kd, st, d, k), n, repeats)
-        iwall, icpu = best_rates(lambda s=slot, d=deals, k=k: index_loop(tables, s, d, k), n, repeats)
+        wall, cpu = best_rates(lambda st=st, k=k: street_loop(kd, st, deals, hole, k), SEATS * n, repeats)
+        hwall, hcpu = best_rates(lambda st=st, d=hands, k=k: lookup_loop(kd, st, d, hole + k), n, repeats)
+        iwall, icpu = best_rates(lambda s=slot, d=hands, k=k: index_loop(tables, s, d, hole + k), n, repeats)
         name = STREETS[st] if game.num_rounds == 4 else f"round{st}"
         out[name] = {
             "lookups_per_s_wall": wall, "lookups_per_s_cpu": cpu,
+            "per_hand_lookups_per_s_wall": hwall, "per_hand_lookups_per_s_cpu": hcpu,
             "index_only_per_s_cpu": icpu, "index_only_per_s_wall": iwall,
             "buckets": int(abst.num_buckets[st]), "mode": int(abst.streets[st].mode),
         }
-        print(f"  {name:<8} {cpu / 1e6:7.1f} M lookups/s (cpu)  {wall / 1e6:7.1f} M/s (wall)  "
-              f"index alone {icpu / 1e6:6.1f} M/s")
+        print(f"  {name:<8} {cpu / 1e6:7.1f} M lookups/s (cpu, both seats of a deal)  "
+              f"{hcpu / 1e6:7.1f} M/s one hand at a time  index alone {icpu / 1e6:6.1f} M/s")
+    per_deal = SEATS * game.num_rounds
+    wall, cpu = best_rates(lambda: deal_loop(kd, deals, hole, board_counts), per_deal * n, repeats)
+    out["deal"] = {"lookups_per_s_wall": wall, "lookups_per_s_cpu": cpu, "lookups_per_deal": per_deal}
+    print(f"  {'deal':<8} {cpu / 1e6:7.1f} M lookups/s (cpu, every street of a deal, {per_deal} lookups per deal)")
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--specs", default="tiny,quick", help="comma-separated specs to build (mid: minutes)")
-    parser.add_argument("--n", type=int, default=1_000_000, help="hands per lookup run")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--specs", default="tiny,quick-legacy,quick",
+                        help="comma-separated specs to build (mid, mid-legacy: minutes; large: tens of minutes)")
+    parser.add_argument("--n", type=int, default=1_000_000, help="deals per lookup run")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -95,9 +135,14 @@ def main() -> None:
     results: dict = {
         "goal_lookups_per_s_per_core": GOAL_LOOKUPS_PER_S, "n": args.n, "repeats": args.repeats,
         "machine": {"cpus": os.cpu_count(), "numba_threads": numba.config.NUMBA_NUM_THREADS,
-                    "python": platform.python_version(), "numba": numba.__version__},
+                    "python": platform.python_version(), "numba": numba.__version__,
+                    "load_average_at_start": list(os.getloadavg())},
         "build": {}, "lookups": {},
     }
+    if args.out.is_file():
+        previous = json.loads(args.out.read_text())
+        results["build"].update(previous.get("build", {}))
+        results["lookups"].update(previous.get("lookups", {}))
     for name in ("kuhn", "leduc"):
         print(f"lossless {name}")
         results["lookups"][f"lossless-{name}"] = lookups(lossless_for(name), args.n, args.repeats)
@@ -109,7 +154,9 @@ def main() -> None:
         results["build"][spec_name] = {
             "seconds_wall": wall, "seconds_cpu": cpu, "num_buckets": abst.num_buckets.tolist(),
             "quality_within_over_total": abst.info["quality"], "stage_seconds": abst.info["seconds"],
-            "content_hash": abst.content_hash(),
+            "content_hash": abst.content_hash(), "load_average_at_end": list(os.getloadavg()),
+            "table_bytes": int(sum(s.rows.nbytes for s in abst.streets if s.rows is not None)),
+            "measured": time.strftime("%Y-%m-%d %H:%M"),
         }
         print(f"{spec_name}: built in {wall:.1f}s wall / {cpu:.1f}s cpu, buckets "
               f"{abst.num_buckets.tolist()}, quality {abst.info['quality']}")

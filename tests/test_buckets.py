@@ -262,7 +262,7 @@ def test_a_missing_bucket_file_asked_for_twice_at_once_is_built_once(tmp_path, m
         def save(self, path):
             path.write_bytes(b"built once")
 
-    def slow_build(spec, game):
+    def slow_build(spec, game, **options):
         builds.append(spec)
         started.set()
         assert release.wait(60)

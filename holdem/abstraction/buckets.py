@@ -1,38 +1,54 @@
-"""Card abstraction: per-street buckets of canonical hands, as flat arrays read by :func:`bucket_of`.
+"""Card abstraction: per-street buckets of canonical hands, and the array :func:`bucket_of` reads.
 
-A street's bucket comes from one of three modes:
+A street maps hands to buckets in one of three modes:
 
-- identity: the canonical suit-isomorphic index itself (lossless; Kuhn, hold'em preflop);
-- table: a uint16 lookup table from the canonical index to a bucket (Leduc's suit merge, clustered
-  flop and turn);
-- board rank (hold'em river): the canonical index of the board alone selects a row of uint16
-  hand-rank thresholds and the bucket is the number of thresholds at or below the hand's rank
-  from the evaluator.
+- board (every clustered hold'em street): the board-major rows of :mod:`holdem.abstraction.boards`, one
+  uint8 (uint16 beyond 256 buckets) entry per canonical board and hole-card combination;
+- identity: the canonical suit-isomorphic index itself (lossless);
+- table: a lookup table over the canonical index (lossless suit merges).
 
-Files are ``.npz`` (never pickled) with a format version, the spec, and a sha256 content hash.
+Kernels never compute a canonical index: :meth:`CardAbstraction.kernel_data` turns every street into board
+rows (lossless streets whose board is dealt in one round) or a direct table (other small decks) packed in one
+array (:mod:`holdem.abstraction.lookup`). Files are ``.npz`` (never pickled) with a format version, the spec,
+and a sha256 content hash.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-import os
+import math
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numba import njit
 
-from holdem.abstraction.isomorphism import HandIndexer, index_at, street_shapes
-from holdem.evaluator import eval7
+from holdem.abstraction.boards import MAX_BOARD, MAX_HOLE, board_rows
+from holdem.abstraction.isomorphism import HandIndexer, street_shapes
+from holdem.abstraction.lookup import (
+    MODE_BOARD,
+    MODE_DIRECT,
+    MODE_HOLDEM,
+    bucket_of,
+    bucket_rows,
+    deal_buckets_of,
+    pack_kernel_data,
+    street_buckets_of,
+)
+from holdem.fileformat import atomic_write
 from holdem.games import GameDef, GameDefError, format_gamedef, load_game, parse_gamedef
 
-FORMAT_VERSION = 1
-MODE_IDENTITY, MODE_TABLE, MODE_BOARD_RANK = 0, 1, 2
-AM_MODE, AM_SLOT, AM_TABLE, AM_BOARD_SLOT, AM_THR, AM_NTHR, AM_HOLE = range(7)
-AM_BLK = 8
+FORMAT_VERSION = 2
+MODE_IDENTITY, MODE_TABLE = 0, 1
+MODE_NAMES = {MODE_IDENTITY: "lossless index", MODE_TABLE: "index table", MODE_BOARD: "board rows"}
+HOLDEM_SHAPES = [(2,), (2, 3), (2, 4), (2, 5)]
+BOARD_ORDER = "hand-indexer-v1"
+MAX_KERNEL_CELLS = 1 << 24
+
+__all__ = ["bucket_of", "deal_buckets_of", "street_buckets_of"]
 
 
 class BucketError(ValueError):
@@ -62,57 +78,36 @@ def card_signature(game: GameDef) -> dict[str, Any]:
     }
 
 
-@njit(cache=True, inline="always")
-def bucket_of(kernel_data: tuple, street: int, cards: np.ndarray, num_cards: int) -> np.int32:
-    """Bucket of a hand: hole cards then board in deal order (first ``num_cards`` of ``cards``)."""
-    ameta = kernel_data[5]
-    table = kernel_data[6]
-    thr = kernel_data[7]
-    b = street * AM_BLK
-    mode = ameta[b + AM_MODE]
-    if mode == MODE_BOARD_RANK:
-        start = ameta[b + AM_HOLE]
-        slot = ameta[b + AM_BOARD_SLOT]
-    else:
-        start = 0
-        slot = ameta[b + AM_SLOT]
-    idx = index_at(kernel_data, slot, cards, start, num_cards - start)
-    if mode == MODE_IDENTITY:
-        return np.int32(idx)
-    if mode == MODE_TABLE:
-        return np.int32(table[ameta[b + AM_TABLE] + idx])
-    r = eval7(cards[0], cards[1], cards[2], cards[3], cards[4], cards[5], cards[6])
-    n = ameta[b + AM_NTHR]
-    off = ameta[b + AM_THR] + idx * n
-    lo = 0
-    hi = n
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if thr[off + mid] <= r:
-            lo = mid + 1
-        else:
-            hi = mid
-    return np.int32(lo)
-
-
-@njit(cache=True)
-def bucket_rows(kernel_data: tuple, street: int, cards: np.ndarray, out: np.ndarray) -> None:
-    """Buckets of the hands in the rows of a C-contiguous int32 array; numba-callable without inlining."""
-    k = cards.shape[1]
-    for i in range(cards.shape[0]):
-        out[i] = bucket_of(kernel_data, street, cards[i], k)
-
-
 @dataclass
 class StreetAbstraction:
-    """How one street maps hands to buckets."""
+    """How one street maps hands to buckets (``rows``: board mode, ``table``: table mode)."""
 
     mode: int
     num_buckets: int
     slot: int
     table: np.ndarray | None = None
-    board_slot: int = -1
-    thresholds: np.ndarray | None = None
+    rows: np.ndarray | None = None
+    board_cards: int = 0
+    hole_cards: int = 0
+
+
+def hole_combos(free: int, hole: int) -> np.ndarray:
+    """Hole-card combinations of ``free`` positions in colex order (the column order of board rows)."""
+    if hole == 1:
+        return np.arange(free, dtype=np.int64)[:, None]
+    hi, lo = np.tril_indices(free, -1)
+    return np.stack([lo, hi], axis=1).astype(np.int64)
+
+
+def board_hands(num_ranks: int, num_suits: int, k: int, hole: int, row_ids: np.ndarray) -> np.ndarray:
+    """Every cell of the given board rows as a hand (hole cards then the representative board): int32
+    ``(len(row_ids) * stride, hole + k)``, cells in row-major order."""
+    br = board_rows(num_ranks, num_suits, k)
+    free = br.free_cards()[row_ids]
+    combos = hole_combos(free.shape[1], hole)
+    holes = free[:, combos]
+    boards = np.broadcast_to(br.reps[row_ids][:, None, :], (len(row_ids), len(combos), k))
+    return np.ascontiguousarray(np.concatenate([holes, boards], axis=2).reshape(-1, hole + k))
 
 
 @dataclass
@@ -128,7 +123,7 @@ class CardAbstraction:
     def __post_init__(self) -> None:
         self.indexer = HandIndexer.from_shapes(self.game.num_ranks, self.game.num_suits, self.shapes)
         self.num_buckets = np.array([s.num_buckets for s in self.streets], dtype=np.int32)
-        self._kernel_data: tuple | None = None
+        self._kernel_data: np.ndarray | None = None
 
     @classmethod
     def lossless(cls, game: GameDef) -> CardAbstraction:
@@ -162,34 +157,61 @@ class CardAbstraction:
         spec = {"name": "lossless", "game": game.name, "features": ["lossless"] * game.num_rounds}
         return cls(game, spec, shapes, streets)
 
-    def kernel_data(self) -> tuple:
-        """``(*HandIndexer.tables(), abstraction meta, tables uint16, thresholds uint16)``; opaque."""
+    def _kernel_street(self, st: int) -> StreetAbstraction:
+        """A street as the kernels read it: board rows (clustered streets, and lossless ones whose board is
+        dealt in one round), else a direct table over the raw cards of a small deck."""
+        s = self.streets[st]
+        if s.mode == MODE_BOARD:
+            return s
+        game = self.game
+        hole = game.num_hole_cards
+        k = game.board_cards_before(st)
+        deck = game.num_ranks * game.num_suits
+        dtype = np.uint8 if s.num_buckets <= 256 else np.uint16
+        one_round = sum(1 for n in game.num_board_cards[: st + 1] if n > 0) <= 1
+        if 1 <= hole <= MAX_HOLE and k <= MAX_BOARD and one_round:
+            br = board_rows(game.num_ranks, game.num_suits, k)
+            if br.num_rows * br.stride(hole) <= MAX_KERNEL_CELLS:
+                hands = board_hands(game.num_ranks, game.num_suits, k, hole, np.arange(br.num_rows))
+                rows = self._lossless_buckets(st, hands).astype(dtype).reshape(br.num_rows, -1)
+                return StreetAbstraction(MODE_BOARD, s.num_buckets, s.slot, rows=rows, board_cards=k, hole_cards=hole)
+        n = hole + k
+        if deck**n > MAX_KERNEL_CELLS:
+            raise BucketError(f"{game.name} street {st}: no bucket table fits ({deck}^{n} direct entries)")
+        cards = np.array(game.deck, dtype=np.int32)
+        hands = np.array(list(itertools.permutations(cards.tolist(), n)), dtype=np.int32).reshape(-1, n)
+        pos = ((hands >> 2) - (13 - game.num_ranks)) * game.num_suits + (hands & 3)
+        keys = (pos * deck ** np.arange(n - 1, -1, -1)).sum(axis=1)
+        rows = np.zeros(deck**n, dtype=dtype)
+        rows[keys] = self._lossless_buckets(st, hands)
+        return StreetAbstraction(MODE_DIRECT, s.num_buckets, s.slot, rows=rows[None, :], board_cards=k,
+                                 hole_cards=hole)
+
+    def _lossless_buckets(self, st: int, hands: np.ndarray) -> np.ndarray:
+        s = self.streets[st]
+        idx = self.indexer.index(s.slot, hands)
+        return idx if s.mode == MODE_IDENTITY else s.table[idx]
+
+    def kernel_data(self) -> np.ndarray:
+        """The read-only int64 array :func:`bucket_of` reads (opaque to callers), built once. The streets'
+        own board rows become views into it, so the tables are held once."""
         if self._kernel_data is None:
-            ameta = np.zeros(AM_BLK * len(self.streets), dtype=np.int64)
-            tables, thrs = [], []
-            t_off = h_off = 0
-            for st, s in enumerate(self.streets):
-                b = AM_BLK * st
-                ameta[b + AM_MODE] = s.mode
-                ameta[b + AM_SLOT] = s.slot
-                ameta[b + AM_HOLE] = self.game.num_hole_cards
-                ameta[b + AM_TABLE] = ameta[b + AM_THR] = ameta[b + AM_BOARD_SLOT] = -1
-                if s.table is not None:
-                    ameta[b + AM_TABLE] = t_off
-                    tables.append(s.table)
-                    t_off += len(s.table)
-                if s.thresholds is not None:
-                    ameta[b + AM_BOARD_SLOT] = s.board_slot
-                    ameta[b + AM_THR] = h_off
-                    ameta[b + AM_NTHR] = s.thresholds.shape[1]
-                    thrs.append(s.thresholds.ravel())
-                    h_off += s.thresholds.size
-            table = np.concatenate(tables).astype(np.uint16) if tables else np.zeros(1, np.uint16)
-            thr = np.concatenate(thrs).astype(np.uint16) if thrs else np.zeros(1, np.uint16)
-            data = (*self.indexer.tables(), ameta, table, thr)
-            for a in data:
-                a.setflags(write=False)
-            self._kernel_data = data
+            game = self.game
+            streets = [self._kernel_street(st) for st in range(len(self.streets))]
+            full = (game.num_ranks, game.num_suits, game.num_hole_cards) == (13, 4, 2)
+            layout = []
+            for s in streets:
+                board = (board_rows(game.num_ranks, game.num_suits, s.board_cards).table if s.mode == MODE_BOARD
+                         else None)
+                layout.append({"mode": MODE_HOLDEM if s.mode == MODE_BOARD and full else s.mode,
+                               "hole": game.num_hole_cards, "suits": game.num_suits,
+                               "rank_lo": 13 - game.num_ranks, "deck": game.num_ranks * game.num_suits,
+                               "board_table": board, "rows": s.rows})
+            kd, views = pack_kernel_data(layout, is_holdem_deal(game))
+            for own, view in zip(self.streets, views):
+                if own.mode == MODE_BOARD:
+                    own.rows = view
+            self._kernel_data = kd
         return self._kernel_data
 
     def bucket(self, street: int, cards: np.ndarray) -> np.ndarray:
@@ -201,6 +223,12 @@ class CardAbstraction:
         return out
 
     def _header(self) -> dict[str, Any]:
+        streets = []
+        for s in self.streets:
+            entry: dict[str, Any] = {"mode": s.mode, "num_buckets": s.num_buckets, "slot": s.slot}
+            if s.mode == MODE_BOARD:
+                entry.update(board_cards=s.board_cards, hole_cards=s.hole_cards)
+            streets.append(entry)
         return {
             "format_version": FORMAT_VERSION,
             "game": format_gamedef(self.game),
@@ -208,20 +236,18 @@ class CardAbstraction:
             "cards": card_signature(self.game),
             "spec": self.spec,
             "shapes": [list(s) for s in self.shapes],
-            "streets": [
-                {"mode": s.mode, "num_buckets": s.num_buckets, "slot": s.slot, "board_slot": s.board_slot}
-                for s in self.streets
-            ],
+            "board_order": BOARD_ORDER,
+            "streets": streets,
         }
 
     def _arrays(self) -> dict[str, np.ndarray]:
         out = {}
         for st, s in enumerate(self.streets):
+            if s.mode == MODE_BOARD:
+                out[f"rows{st}"] = s.rows
             if s.table is not None:
-                dtype = np.uint8 if s.num_buckets <= 256 else np.uint16
-                out[f"table{st}"] = np.ascontiguousarray(s.table, dtype=dtype)
-            if s.thresholds is not None:
-                out[f"thresholds{st}"] = np.ascontiguousarray(s.thresholds, dtype=np.uint16)
+                out[f"table{st}"] = np.ascontiguousarray(s.table, dtype=np.uint8 if s.num_buckets <= 256
+                                                         else np.uint16)
         return out
 
     def content_hash(self) -> str:
@@ -230,21 +256,16 @@ class CardAbstraction:
 
     def save(self, path: str | Path) -> str:
         """Write the ``.npz`` file atomically; returns the content hash."""
-        path = Path(path)
         header = json.dumps(self._header(), sort_keys=True)
         arrays = self._arrays()
         digest = _hash(header, arrays)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(
-                fh,
-                format_version=np.array(FORMAT_VERSION, dtype=np.int64),
-                header=np.array(header),
-                info=np.array(json.dumps(self.info, sort_keys=True)),
-                content_hash=np.array(digest),
-                **arrays,
-            )
-        os.replace(tmp, path)
+
+        def write(fh: Any) -> None:
+            np.savez(fh, format_version=np.array(FORMAT_VERSION, dtype=np.int64), header=np.array(header),
+                     info=np.array(json.dumps(self.info, sort_keys=True)), content_hash=np.array(digest),
+                     **arrays)
+
+        atomic_write(path, write)
         return digest
 
     @classmethod
@@ -264,27 +285,25 @@ class CardAbstraction:
             version = int(files["format_version"])
             if version != FORMAT_VERSION:
                 raise BucketFileError(
-                    f"bucket file {str(path)!r} has format version {version}, expected {FORMAT_VERSION}"
+                    f"bucket file {str(path)!r} has format version {version}, this build reads {FORMAT_VERSION}: "
+                    f"rebuild it (holdem buckets build --spec NAME --out {path})"
                 )
             header_text = str(files["header"])
             digest = str(files["content_hash"])
             info = json.loads(str(files.get("info", "{}")))
-            arrays = {k: v for k, v in files.items() if k.startswith(("table", "thresholds"))}
+            arrays = {k: v for k, v in files.items() if k.startswith(("table", "rows"))}
+            del files
         except (KeyError, ValueError, TypeError) as exc:
             raise BucketFileError(f"bucket file {str(path)!r} is missing a field ({exc})") from None
         if _hash(header_text, arrays) != digest:
             raise BucketFileError(f"bucket file {str(path)!r} fails its checksum (corrupt or edited)")
         try:
             header = json.loads(header_text)
+            if header.get("board_order", BOARD_ORDER) != BOARD_ORDER:
+                raise ValueError(f"board order {header['board_order']!r}")
             stored_game = parse_gamedef(header["game"])
             shapes = [tuple(s) for s in header["shapes"]]
-            streets = []
-            for st, s in enumerate(header["streets"]):
-                streets.append(StreetAbstraction(
-                    int(s["mode"]), int(s["num_buckets"]), int(s["slot"]),
-                    table=arrays.get(f"table{st}"), board_slot=int(s["board_slot"]),
-                    thresholds=arrays.get(f"thresholds{st}"),
-                ))
+            streets = [_street_from_header(st, s, arrays, stored_game) for st, s in enumerate(header["streets"])]
         except (KeyError, ValueError, TypeError, GameDefError) as exc:
             raise BucketFileError(f"bucket file {str(path)!r} has a malformed header ({exc})") from None
         if game is not None and card_signature(game) != card_signature(stored_game):
@@ -293,6 +312,31 @@ class CardAbstraction:
                 f"({_describe(stored_game)}), not {game.name!r} ({_describe(game)})"
             )
         return cls(stored_game, header["spec"], shapes, streets, info=info)
+
+
+def _street_from_header(st: int, s: dict[str, Any], arrays: dict[str, np.ndarray], game: GameDef
+                        ) -> StreetAbstraction:
+    mode = int(s["mode"])
+    if mode not in MODE_NAMES:
+        raise ValueError(f"street {st} has unknown mode {mode}")
+    street = StreetAbstraction(mode, int(s["num_buckets"]), int(s["slot"]), table=arrays.get(f"table{st}"))
+    if mode == MODE_BOARD:
+        rows = arrays[f"rows{st}"]
+        k, hole = int(s["board_cards"]), int(s["hole_cards"])
+        deck = game.num_ranks * game.num_suits
+        want = (canonical_boards(game.num_ranks, game.num_suits, k), math.comb(deck - k, hole))
+        if not (0 <= k <= MAX_BOARD and 1 <= hole <= MAX_HOLE) or rows.shape != want or rows.dtype not in (
+                np.uint8, np.uint16):
+            raise ValueError(f"street {st} rows are {rows.dtype} {rows.shape}, not one per canonical board and hole")
+        street.rows = rows
+        street.board_cards = k
+        street.hole_cards = hole
+    return street
+
+
+def canonical_boards(num_ranks: int, num_suits: int, k: int) -> int:
+    """Number of suit-isomorphism classes of ``k``-card boards."""
+    return 1 if k == 0 else HandIndexer.from_shapes(num_ranks, num_suits, [(k,)]).size(0)
 
 
 def _describe(game: GameDef) -> str:
@@ -308,7 +352,7 @@ def _hash(header: str, arrays: dict[str, np.ndarray]) -> str:
     for key in sorted(arrays):
         a = np.ascontiguousarray(arrays[key])
         h.update(f"{key}:{a.dtype.str}:{a.shape}".encode())
-        h.update(a.tobytes())
+        h.update(memoryview(a).cast("B") if a.size else b"")
     return h.hexdigest()
 
 
@@ -336,3 +380,8 @@ def lossless_for(game: GameDef | str) -> CardAbstraction:
 def is_holdem_deal(game: GameDef) -> bool:
     return (game.num_ranks, game.num_suits, game.num_hole_cards, tuple(game.num_board_cards)) == (
         13, 4, 2, (0, 3, 1, 1))
+
+
+def is_holdem_like_deal(game: GameDef) -> bool:
+    """Two hole cards and a 3/1/1 board on any deck (short decks build quickly: tests use them)."""
+    return game.num_hole_cards == 2 and tuple(game.num_board_cards) == (0, 3, 1, 1) and game.num_suits >= 2

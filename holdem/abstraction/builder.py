@@ -1,207 +1,319 @@
-"""Build clustered hold'em buckets: exact strength features per canonical class, then k-means."""
+"""Build clustered hold'em buckets from a spec: potential-aware EMD buckets, or the legacy builder.
+
+Potential-aware (specs ``quick``, ``mid``, ``large``; Johanson et al. 2013, Ganzfried and Sandholm 2014):
+
+- preflop: lossless (169 classes);
+- river: OCHS, each hand's equity against the opponent's preflop classes grouped in 8 clusters (by exact
+  1-D EMD over their river-equity distributions), clustered by k-means (L2);
+- turn: the distribution of the river equity over every river card, clustered by k-medians under the
+  exact 1-D EMD;
+- flop: the distribution over the turn buckets of every turn card, clustered by k-means under EMD with
+  the turn buckets' own EMD as ground distance (Ganzfried-Sandholm greedy, pruned by an exact bound).
+
+Centroids are fitted on a seeded sample of cells (board drawn by weight, hole pairs uniform), then every
+cell of every canonical board is labelled in chunks. Each finished chunk and fit is saved (see
+:mod:`holdem.abstraction.buildstate`), so a killed build resumes; the result depends only on the spec.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numba
 import numpy as np
-from numba import njit, prange
 
-from holdem.abstraction import features as F
+from holdem.abstraction import emd
+from holdem.abstraction.boards import BoardRows, binomials, board_rows
 from holdem.abstraction.buckets import (
-    MODE_BOARD_RANK,
-    MODE_IDENTITY,
-    MODE_TABLE,
+    HOLDEM_SHAPES,
+    MODE_BOARD,
     BucketSpecError,
     CardAbstraction,
     StreetAbstraction,
+    board_hands,
     is_holdem_deal,
+    is_holdem_like_deal,
 )
+from holdem.abstraction.buildstate import BuildState
 from holdem.abstraction.isomorphism import HandIndexer
-from holdem.abstraction.kmeans import Clustering, kmeans, kmeans_1d
 from holdem.abstraction.progress import Progress
 from holdem.abstraction.specs import BucketSpec
+from holdem.abstraction.sweeps import flop_features, preflop_histograms, river_features, turn_features
+from holdem.cards import NUM_RANKS
 from holdem.games import GameDef, load_game
 
-HOLDEM_SHAPES = [(2,), (2, 3), (2, 4), (2, 5), (5,)]
-BOARD_SLOT = 4
-RUNOUTS = {1: 47 * 46, 2: 46}
+BUILDER_VERSION = 1
+STAGE_SEEDS = {"opponents": 1, "river": 2, "turn": 3, "flop": 4}
+OPPONENT_BOARDS = 4096
+OPPONENT_QUANTILES = 64
+CELLS_PER_BOARD = {"river": 16, "turn": 32, "flop": 64}
+CHUNK_BYTES = 48 << 20
+BOARD_CARDS = {"flop": 3, "turn": 4, "river": 5}
 
 
-@njit(cache=True, parallel=True)
-def _cumulate(counts: np.ndarray) -> None:
-    for i in prange(counts.shape[0]):
-        for b in range(1, counts.shape[1]):
-            counts[i, b] += counts[i, b - 1]
+class PotentialBuilder:
+    """One potential-aware build: stages in dependency order (opponents, river, turn, flop)."""
 
-
-@njit(cache=True, parallel=True)
-def _map_levels(p2: np.ndarray, level_bucket: np.ndarray, out: np.ndarray) -> None:
-    for i in prange(p2.shape[0]):
-        out[i] = level_bucket[p2[i]]
-
-
-def _chunks(n: int, parts: int) -> list[tuple[int, int]]:
-    step = max(1, -(-n // parts))
-    return [(a, min(a + step, n)) for a in range(0, n, step)]
-
-
-class _Builder:
-    def __init__(self, spec: BucketSpec, game: GameDef, progress: bool, log: Any) -> None:
+    def __init__(self, spec: BucketSpec, game: GameDef, progress: bool, log: Callable[[str], None],
+                 state: BuildState) -> None:
         self.spec = spec
         self.game = game
         self.show = progress
-        self.log = log if log is not None else (lambda msg: print(msg, file=sys.stderr, flush=True))
-        self.indexer = HandIndexer.from_shapes(13, 4, HOLDEM_SHAPES)
-        self.boards = HandIndexer.from_shapes(13, 4, [(3,), (4,), (5,)])
+        self.log = log
+        self.state = state
+        self.num_ranks = game.num_ranks
+        self.num_suits = game.num_suits
+        self.rank_lo = NUM_RANKS - game.num_ranks
         self.threads = numba.config.NUMBA_NUM_THREADS
         self.quality: dict[str, float] = {}
         self.seconds: dict[str, float] = {}
 
-    def canonical_boards(self, street: int) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.arange(self.boards.size(street - 1))
-        return self.boards.unindex(street - 1, ids), self.boards.weights(street - 1, ids)
+    def rng(self, stage: str) -> np.random.Generator:
+        return np.random.default_rng([self.spec.seed, STAGE_SEEDS[stage]])
 
-    def run_chunks(self, label: str, n: int, parts: int, fn: Any) -> float:
-        bar = Progress(label, enabled=self.show)
-        for a, b in _chunks(n, parts):
-            fn(a, b)
-            bar.update(b, n)
-        return bar.done()
+    def boards(self, street: str) -> BoardRows:
+        return board_rows(self.num_ranks, self.num_suits, BOARD_CARDS[street])
 
-    def strength(self, street: int, write: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Weighted p2 histogram over all (board, pair), and if ``write`` per-class p2 and weights."""
-        boards, weights = self.canonical_boards(street)
-        nb = boards.shape[1]
-        levels = F.p2_levels(nb)
-        hist = np.zeros((self.threads, levels), dtype=np.int64)
-        size = self.indexer.size(street) if write else 1
-        p2 = np.zeros(size, dtype=np.int16)
-        cw = np.zeros(size, dtype=np.int64)
-        tables = self.indexer.tables()
-        name = ("flop", "turn", "river")[street - 1]
+    def timed(self, key: str, t0: float) -> None:
+        self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - t0
 
-        def step(a: int, b: int) -> None:
-            F.strength_stage(boards[a:b], weights[a:b], tables, street, write, p2, cw, hist)
+    # --- preflop and the opponent clusters -------------------------------------------------------------
+    def preflop(self) -> StreetAbstraction:
+        indexer = HandIndexer.from_shapes(self.num_ranks, self.num_suits, [(2,)])
+        hands = board_hands(self.num_ranks, self.num_suits, 0, 2, np.zeros(1, dtype=np.int64))
+        classes = indexer.size(0)
+        dtype = np.uint8 if classes <= 256 else np.uint16
+        rows = indexer.index(0, hands).astype(dtype).reshape(1, -1)
+        return StreetAbstraction(MODE_BOARD, classes, 0, rows=rows, board_cards=0, hole_cards=2)
 
-        self.seconds[f"{name}_strength"] = self.run_chunks(f"{name} strength ({len(boards)} boards)",
-                                                           len(boards), 100, step)
-        return hist.sum(axis=0), p2, cw
+    def card_classes(self) -> tuple[np.ndarray, int]:
+        """Preflop class of every ordered card pair (``c1 * 64 + c2``; -1 off the deck) and the class count."""
+        indexer = HandIndexer.from_shapes(self.num_ranks, self.num_suits, [(2,)])
+        deck = np.array(self.game.deck, dtype=np.int32)
+        a, b = np.meshgrid(deck, deck, indexing="ij")
+        keep = a != b
+        pairs = np.stack([a[keep], b[keep]], axis=1)
+        out = np.full(64 * 64, -1, dtype=np.int32)
+        out[pairs[:, 0] * 64 + pairs[:, 1]] = indexer.index(0, pairs)
+        return out, indexer.size(0)
 
-    def turn_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        boards, weights = self.canonical_boards(2)
-        size = self.indexer.size(2)
-        counts = np.zeros((size, self.spec.hist_bins), dtype=np.uint8)
-        cw = np.zeros(size, dtype=np.int64)
-        tables = self.indexer.tables()
+    def opponents(self) -> tuple[np.ndarray, int]:
+        """Opponent cluster of every ordered card pair, and the number of clusters."""
+        card_class, classes = self.card_classes()
+        saved = self.state.load("opponents")
+        if saved is None:
+            t0 = time.perf_counter()
+            br = self.boards("river")
+            rng = self.rng("opponents")
+            draws = rng.choice(br.num_rows, size=min(br.num_rows, OPPONENT_BOARDS), p=br.weights / br.weights.sum())
+            rows, counts = np.unique(draws, return_counts=True)
+            hist = np.zeros((self.threads, classes, 256), dtype=np.int64)
+            preflop_histograms(br.reps, br.free_cards(), rows, counts.astype(np.int64), card_class, hist)
+            h = hist.sum(axis=0).astype(np.float64)
+            cdf = np.cumsum(h, axis=1) / h.sum(axis=1, keepdims=True)
+            u = (np.arange(OPPONENT_QUANTILES) + 0.5) / OPPONENT_QUANTILES
+            X = np.stack([np.searchsorted(row, u) for row in cdf]).astype(np.uint8)
+            w = h.sum(axis=1)
+            k = min(self.spec.opponent_clusters, classes)
+            cent = emd.seed_centroids(emd.L1, X, w, k, rng, None)
+            fit = emd.lloyd(emd.L1, X, w, emd.LloydState(cent, 0, np.zeros(0, np.int64)), 200, None)
+            cent = emd.order_weak_to_strong(emd.L1, fit.centroids, None)
+            labels, _ = emd.nearest(emd.L1, X, cent, None)
+            saved = {"class_cluster": labels.astype(np.int32)}
+            self.state.save("opponents", saved)
+            self.timed("opponents", t0)
+        class_cluster = saved["class_cluster"]
+        card_cluster = np.where(card_class >= 0, class_cluster[np.maximum(card_class, 0)], -1).astype(np.int32)
+        return card_cluster, int(class_cluster.max()) + 1
 
-        def step(a: int, b: int) -> None:
-            F.turn_hist_stage(boards[a:b], weights[a:b], tables, 2, self.spec.hist_bins, counts, cw)
+    # --- the generic street: sample, fit, label ---------------------------------------------------------
+    def sample(self, name: str, features: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Feature rows of a seeded sample of cells: boards drawn by weight, hole pairs uniform per board."""
+        br = self.boards(name)
+        stride = br.stride(2)
+        rng = self.rng(name)
+        per = CELLS_PER_BOARD[name]
+        draws = rng.choice(br.num_rows, size=max(1, -(-self.spec.sample_for(name) // per)),
+                           p=br.weights / br.weights.sum())
+        rows, counts = np.unique(draws, return_counts=True)
+        cols = rng.integers(0, stride, size=int(counts.sum()) * per)
+        owner = np.repeat(np.arange(len(rows)), counts * per)
+        parts = []
+        bar = Progress(f"{name} sample ({len(rows):,} boards)", enabled=self.show)
+        step = self.chunk_rows(features, stride)
+        for a in range(0, len(rows), step):
+            b = min(a + step, len(rows))
+            f = features(rows[a:b])
+            sel = (owner >= a) & (owner < b)
+            parts.append(f[owner[sel] - a, cols[sel]])
+            bar.update(b, len(rows))
+        self.seconds[f"{name}_sample"] = bar.done()
+        return np.ascontiguousarray(np.concatenate(parts))
 
-        self.seconds["turn_histograms"] = self.run_chunks("turn histograms (river sweeps)", len(boards),
-                                                          200, step)
-        return counts, cw
+    def chunk_rows(self, features: Callable[[np.ndarray], np.ndarray], stride: int) -> int:
+        probe = features(np.zeros(1, dtype=np.int64))
+        return max(1, CHUNK_BYTES // max(1, probe.nbytes))
 
-    def flop_counts(self, turn_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        boards, weights = self.canonical_boards(1)
-        size = self.indexer.size(1)
-        counts = np.zeros((size, self.spec.hist_bins), dtype=np.uint16)
-        cw = np.zeros(size, dtype=np.int64)
-        tables = self.indexer.tables()
+    def fit(self, name: str, metric: int, k: int, features: Callable[[np.ndarray], np.ndarray],
+            ground: emd.Ground | None) -> np.ndarray:
+        """Centroids of a street (saved once fitted; a fit in progress is saved every half minute)."""
+        saved = self.state.load(f"{name}-centroids")
+        if saved is not None:
+            self.quality[name] = float(saved["quality"].reshape(-1)[0])
+            return saved["centroids"]
+        X = self.sample(name, features)
+        X = X.reshape(len(X), -1)
+        w = np.ones(len(X))
+        k = min(k, len(X))
+        running = self.state.load(f"{name}-lloyd")
+        t0 = time.perf_counter()
+        if running is not None:
+            start = emd.LloydState(running["centroids"], int(running["iteration"].reshape(-1)[0]), running["labels"])
+        else:
+            bar = Progress(f"{name} seeding (k={k})", enabled=self.show)
+            start = emd.LloydState(emd.seed_centroids(metric, X, w, k, self.rng(name), ground, bar.update), 0,
+                                   np.zeros(0, np.int64))
+            bar.done()
 
-        def step(a: int, b: int) -> None:
-            F.flop_hist_stage(boards[a:b], weights[a:b], tables, 1, 2, turn_counts, counts, cw)
+        def checkpoint(s: emd.LloydState) -> None:
+            self.state.save(f"{name}-lloyd", {"centroids": s.centroids, "iteration": np.array(s.iteration),
+                                              "labels": s.labels})
 
-        self.seconds["flop_histograms"] = self.run_chunks("flop histograms", len(boards), 100, step)
-        return counts, cw
+        bar = Progress(f"{name} k-means ({len(X):,} cells)", enabled=self.show)
+        done = emd.lloyd(metric, X, w, start, self.spec.iterations_for(name), ground, bar.update, checkpoint)
+        bar.done(f"{done.iteration} iterations")
+        cent = emd.order_weak_to_strong(metric, done.centroids, ground)
+        self.quality[name] = emd.within_over_total(metric, X, w, cent, ground)
+        self.timed(f"{name}_kmeans", t0)
+        self.state.save(f"{name}-centroids", {"centroids": cent, "quality": np.array(self.quality[name])})
+        return cent
 
-    def cluster_levels(self, name: str, hist: np.ndarray, k: int) -> Clustering:
-        c = kmeans_1d(hist, k, self.spec.kmeans_iterations)
-        self.quality[name] = c.ratio
-        return c
+    def label(self, name: str, metric: int, cent: np.ndarray, features: Callable[[np.ndarray], np.ndarray],
+              ground: emd.Ground | None) -> StreetAbstraction:
+        """Every cell's bucket, board chunk by board chunk (each chunk saved)."""
+        br = self.boards(name)
+        stride = br.stride(2)
+        k = len(cent)
+        rows = np.empty((br.num_rows, stride), dtype=np.uint8 if k <= 256 else np.uint16)
+        step = self.chunk_rows(features, stride)
+        bar = Progress(f"{name} buckets ({br.num_rows:,} boards)", enabled=self.show)
+        t0 = time.perf_counter()
+        for c, a in enumerate(range(0, br.num_rows, step)):
+            b = min(a + step, br.num_rows)
+            saved = self.state.load(f"{name}-rows-{c}")
+            if saved is not None and saved["rows"].shape == (b - a, stride):
+                rows[a:b] = saved["rows"]
+            else:
+                f = features(np.arange(a, b))
+                labels, _ = emd.nearest(metric, f.reshape((b - a) * stride, -1), cent, ground)
+                rows[a:b] = labels.reshape(b - a, stride)
+                self.state.save(f"{name}-rows-{c}", {"rows": rows[a:b]})
+            bar.update(b, br.num_rows)
+        bar.done()
+        self.timed(f"{name}_label", t0)
+        self.log(f"{name}: {br.num_rows:,} boards x {stride:,} hole pairs -> {k} buckets; within/total "
+                 f"{self.quality[name]:.3g}")
+        return StreetAbstraction(MODE_BOARD, k, ("flop", "turn", "river").index(name) + 1, rows=rows,
+                                 board_cards=BOARD_CARDS[name], hole_cards=2)
 
-    def cluster_rows(self, name: str, counts: np.ndarray, weights: np.ndarray, k: int,
-                     total: int) -> Clustering:
-        _cumulate(counts)
-        bar = Progress(f"{name} k-means (k={k})", enabled=self.show)
-        seed = self.spec.seed + 1000 * (STREETS.index(name) + 1)
-        c = kmeans(counts, 1.0 / total, weights, k, self.spec.kmeans_iterations, self.spec.kmeans_sample,
-                   seed, progress=bar.update)
-        self.seconds[f"{name}_kmeans"] = bar.done()
-        self.quality[name] = c.ratio
-        return c
+    # --- the streets ----------------------------------------------------------------------------------
+    def river(self, card_cluster: np.ndarray, clusters: int) -> StreetAbstraction:
+        br = self.boards("river")
+        free = br.free_cards()
+        stride = br.stride(2)
 
-    def report(self, name: str, classes: int, c: Clustering, feature: str) -> None:
-        self.log(f"{name}: {classes:,} classes -> {c.k} buckets ({feature}); within/total variance of the "
-                 f"feature {c.ratio:.3g}")
+        def features(ids: np.ndarray) -> np.ndarray:
+            out = np.empty((len(ids), stride, clusters), dtype=np.uint8)
+            river_features(br.reps, free, ids.astype(np.int64), card_cluster, clusters, out)
+            return out
+
+        cent = self.fit("river", emd.L2, self.spec.river.buckets, features, None)
+        return self.label("river", emd.L2, cent, features, None)
+
+    def turn(self) -> tuple[StreetAbstraction, np.ndarray]:
+        br = self.boards("turn")
+        free = br.free_cards()
+        stride = br.stride(2)
+        rivers = free.shape[1] - 2
+
+        def features(ids: np.ndarray) -> np.ndarray:
+            out = np.empty((len(ids), stride, rivers), dtype=np.uint8)
+            turn_features(br.reps, free, ids.astype(np.int64), out)
+            return out
+
+        cent = self.fit("turn", emd.L1, self.spec.turn.buckets, features, None)
+        return self.label("turn", emd.L1, cent, features, None), cent
+
+    def flop(self, turn: StreetAbstraction, turn_centroids: np.ndarray) -> StreetAbstraction:
+        br = self.boards("flop")
+        free = br.free_cards()
+        stride = br.stride(2)
+        turns = free.shape[1] - 2
+        turn_boards = board_rows(self.num_ranks, self.num_suits, 4).table
+        binom = binomials()
+        ground = emd.Ground.from_quantiles(turn_centroids / 255.0)
+
+        def features(ids: np.ndarray) -> np.ndarray:
+            out = np.empty((len(ids), stride, turns), dtype=turn.rows.dtype)
+            flop_features(br.reps, free, ids.astype(np.int64), turn_boards, turn.rows, binom, self.num_suits,
+                          self.rank_lo, out)
+            return out
+
+        cent = self.fit("flop", emd.GS, self.spec.flop.buckets, features, ground)
+        return self.label("flop", emd.GS, cent, features, ground)
 
     def build(self) -> CardAbstraction:
-        spec = self.spec
         t0 = time.perf_counter()
-        self.log(f"building {spec.name!r} buckets for {self.game.name} (seed {spec.seed}, "
-                 f"{self.threads} threads)")
-        streets = [StreetAbstraction(MODE_IDENTITY, 169, 0)]
-        need_turn_counts = "hist" in (spec.flop.feature, spec.turn.feature)
-        turn_counts = turn_w = None
-        if need_turn_counts:
-            turn_counts, turn_w = self.turn_counts()
-        for street, name in ((1, "flop"), (2, "turn")):
-            s = getattr(spec, name)
-            size = self.indexer.size(street)
-            if s.feature == "hs":
-                hist, p2, _ = self.strength(street, write=True)
-                c = self.cluster_levels(name, hist, s.buckets)
-                table = np.empty(size, dtype=np.uint16)
-                _map_levels(p2, c.labels.astype(np.uint16), table)
-                del p2
-            else:
-                if street == 1:
-                    counts, w = self.flop_counts(turn_counts)
-                else:
-                    counts, w = turn_counts, turn_w
-                c = self.cluster_rows(name, counts, w, s.buckets, RUNOUTS[street])
-                table = c.labels.astype(np.uint16)
-                del counts
-            self.report(name, size, c, s.feature)
-            streets.append(StreetAbstraction(MODE_TABLE, c.k, street, table=table))
-        del turn_counts, turn_w
-        hist, _, _ = self.strength(3, write=False)
-        c = self.cluster_levels("river", hist, spec.river.buckets)
-        boards, _ = self.canonical_boards(3)
-        thr = np.empty((len(boards), max(c.k - 1, 1)), dtype=np.uint16)
-        level_bucket = c.labels.astype(np.int64)
-
-        def step(a: int, b: int) -> None:
-            F.river_thresholds(boards[a:b], level_bucket, thr[a:b])
-
-        self.seconds["river_thresholds"] = self.run_chunks("river thresholds", len(boards), 100, step)
-        self.report("river", self.indexer.size(3), c, "hs")
-        streets.append(StreetAbstraction(MODE_BOARD_RANK, c.k, 3, board_slot=BOARD_SLOT, thresholds=thr))
+        self.log(f"building {self.spec.name!r} buckets for {self.game.name} (potential-aware, seed "
+                 f"{self.spec.seed}, {self.threads} threads)")
+        preflop = self.preflop()
+        card_cluster, clusters = self.opponents()
+        river = self.river(card_cluster, clusters)
+        turn, turn_centroids = self.turn()
+        flop = self.flop(turn, turn_centroids)
         self.seconds["total"] = time.perf_counter() - t0
-        info = {"quality": self.quality, "seconds": self.seconds, "threads": self.threads}
-        return CardAbstraction(self.game, spec.to_dict(), HOLDEM_SHAPES, streets, info=info)
+        info = {"quality": self.quality, "seconds": self.seconds, "threads": self.threads,
+                "builder": f"potential-aware v{BUILDER_VERSION}", "opponent_clusters": clusters,
+                "resumed_stages": len(self.state.resumed)}
+        streets = [preflop, flop, turn, river]
+        return CardAbstraction(self.game, self.spec.to_dict(), HOLDEM_SHAPES, streets, info=info)
 
 
-STREETS = ("flop", "turn", "river")
-
-
-def build_holdem(spec: BucketSpec, game: GameDef, progress: bool = True, log: Any = None) -> CardAbstraction:
-    """Build the clustered abstraction of ``spec`` for a hold'em deal."""
-    return _Builder(spec, game, progress, log).build()
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
 def build_abstraction(spec: BucketSpec, game: GameDef | None = None, seed: int | None = None,
-                      progress: bool = True, log: Any = None) -> CardAbstraction:
-    """Cluster hold'em hands per the spec; deterministic for a seed; uses every numba thread."""
+                      progress: bool = True, log: Any = None, work_dir: str | Path | None = None) -> CardAbstraction:
+    """Cluster hold'em hands per the spec; deterministic for a seed; uses every numba thread.
+
+    With ``work_dir`` a potential-aware build saves its finished stages there and resumes from them.
+    """
     game = game if game is not None else load_game(spec.game)
+    if seed is not None:
+        spec = BucketSpec(**{**spec.__dict__, "seed": seed})
+    log = log if log is not None else _stderr
+    if spec.potential_aware:
+        if not is_holdem_like_deal(game):
+            raise BucketSpecError(
+                f"clustered buckets need a hold'em deal (2 hole cards, board 3/1/1); {game.name!r} has another "
+                "deal: use CardAbstraction.lossless"
+            )
+        fingerprint = {"spec": spec.to_dict(), "deck": [game.num_ranks, game.num_suits],
+                       "builder": BUILDER_VERSION}
+        state = BuildState(work_dir, fingerprint)
+        abstraction = PotentialBuilder(spec, game, progress, log, state).build()
+        return abstraction
     if not is_holdem_deal(game):
         raise BucketSpecError(
             f"clustered buckets need a 52-card hold'em deal (2 hole cards, board 3/1/1); {game.name!r} "
             "has another deal: use CardAbstraction.lossless"
         )
-    if seed is not None:
-        spec = BucketSpec(**{**spec.__dict__, "seed": seed})
-    return build_holdem(spec, game, progress=progress, log=log)
+    from holdem.abstraction.legacy_builder import build_legacy
+
+    return build_legacy(spec, game, progress=progress, log=log)
+

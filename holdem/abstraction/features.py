@@ -1,4 +1,4 @@
-"""Exact hold'em hand-strength features per canonical class, computed with the evaluator.
+"""Exact hold'em hand-strength features per canonical class for the legacy builder, computed with the evaluator.
 
 The strength of a hand on a board is its percentile among every hole-card pair the rest of the deck
 can form on that board (ties count half, the opponent's cards are not removed from the hand's own
@@ -117,37 +117,6 @@ def strength_stage(boards: np.ndarray, weights: np.ndarray, tables: tuple, slot:
                     out_p2[idx] = p2[k]
                     class_w[idx] += w
                 k += 1
-
-
-@njit(cache=True, parallel=True)
-def river_thresholds(boards: np.ndarray, p2_bucket: np.ndarray, out: np.ndarray) -> None:
-    """Per board, ``out[b, k-1]`` = least hand rank whose bucket is at least k (N_HAND_RANKS + 1 if none)."""
-    nb = boards.shape[1]
-    nthr = out.shape[1]
-    for bi in prange(boards.shape[0]):
-        buf = np.empty(nb + 2, dtype=np.int32)
-        avail = np.empty(DECK, dtype=np.int32)
-        for i in range(nb):
-            buf[i] = boards[bi, i]
-        na = _avail(buf, nb, avail)
-        cnt = np.zeros(N_HAND_RANKS + 1, dtype=np.int32)
-        for i in range(na):
-            buf[nb] = avail[i]
-            for j in range(i + 1, na):
-                buf[nb + 1] = avail[j]
-                cnt[_rank(buf, nb + 2)] += 1
-        for q in range(nthr):
-            out[bi, q] = N_HAND_RANKS + 1
-        below = 0
-        cur = 0
-        for r in range(1, N_HAND_RANKS + 1):
-            c = cnt[r]
-            if c:
-                bk = p2_bucket[2 * below + c - 1]
-                while cur < bk:
-                    out[bi, cur] = r
-                    cur += 1
-                below += c
 
 
 @njit(cache=True, parallel=True)

@@ -40,7 +40,7 @@ class IsomorphismError(ValueError):
 
 
 @intrinsic
-def _popcount(typingctx, x):
+def popcount(typingctx, x):
     if not isinstance(x, types.Integer):
         return None
     sig = types.int64(x)
@@ -292,7 +292,7 @@ def _suit_key(meta: np.ndarray, binom: np.ndarray, colex: np.ndarray, b: int, nr
               u0: int, u1: int, u2: int, u3: int, s: int) -> int:
     sh = s << 4
     m = (u0 >> sh) & 0xFFFF
-    n = _popcount(m)
+    n = popcount(m)
     idx = np.int64(colex[m])
     if nrounds > 1:
         radix = binom[num_ranks, n]
@@ -300,7 +300,7 @@ def _suit_key(meta: np.ndarray, binom: np.ndarray, colex: np.ndarray, b: int, nr
         used = m
         vid = n
         m = (u1 >> sh) & 0xFFFF
-        n = _popcount(m)
+        n = popcount(m)
         idx += radix * colex[_compress(m, used)]
         vid += n * meta[b + M_STRIDE + 1]
         if nrounds > 2:
@@ -308,14 +308,14 @@ def _suit_key(meta: np.ndarray, binom: np.ndarray, colex: np.ndarray, b: int, nr
             left -= n
             used |= m
             m = (u2 >> sh) & 0xFFFF
-            n = _popcount(m)
+            n = popcount(m)
             idx += radix * colex[_compress(m, used)]
             vid += n * meta[b + M_STRIDE + 2]
             if nrounds > 3:
                 radix *= binom[left, n]
                 used |= m
                 m = (u3 >> sh) & 0xFFFF
-                n = _popcount(m)
+                n = popcount(m)
                 idx += radix * colex[_compress(m, used)]
                 vid += n * meta[b + M_STRIDE + 3]
         return (vid << SUIT_SHIFT) | idx

@@ -13,15 +13,19 @@ from holdem.abstraction.buckets import BucketSpecError
 SPECS_DIR = Path(__file__).resolve().parents[2] / "configs" / "buckets"
 
 STREET_NAMES = ("flop", "turn", "river")
-FEATURES = {"flop": ("hs", "hist"), "turn": ("hs", "hist"), "river": ("hs",)}
+FEATURES = {"flop": ("hs", "hist", "pa"), "turn": ("hs", "hist", "pa"), "river": ("hs", "ochs")}
+POTENTIAL_AWARE = {"flop": "pa", "turn": "pa", "river": "ochs"}
 
 
 @dataclass(frozen=True)
 class StreetSpec:
-    """Bucket count and clustering feature of one postflop street."""
+    """Bucket count and clustering feature of one postflop street; ``sample`` and ``iterations`` override the
+    spec's k-means settings for this street (0: use the spec's)."""
 
     buckets: int
     feature: str
+    sample: int = 0
+    iterations: int = 0
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,18 @@ class BucketSpec:
     kmeans_iterations: int = 20
     kmeans_sample: int = 100_000
     preflop: str = "lossless"
+    opponent_clusters: int = 8
+
+    @property
+    def potential_aware(self) -> bool:
+        """Flop and turn on distributions over the next round (EMD), river by OCHS (the new builder)."""
+        return all(getattr(self, st).feature == POTENTIAL_AWARE[st] for st in STREET_NAMES)
+
+    def sample_for(self, street: str) -> int:
+        return getattr(self, street).sample or self.kmeans_sample
+
+    def iterations_for(self, street: str) -> int:
+        return getattr(self, street).iterations or self.kmeans_iterations
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -45,9 +61,15 @@ class BucketSpec:
             "hist_bins": self.hist_bins, "kmeans_iterations": self.kmeans_iterations,
             "kmeans_sample": self.kmeans_sample,
         }
+        if self.potential_aware:
+            out["opponent_clusters"] = self.opponent_clusters
         for st in STREET_NAMES:
             s = getattr(self, st)
             out[st] = {"buckets": s.buckets, "feature": s.feature}
+            if s.sample:
+                out[st]["sample"] = s.sample
+            if s.iterations:
+                out[st]["iterations"] = s.iterations
         return out
 
     @classmethod
@@ -55,7 +77,7 @@ class BucketSpec:
         if not isinstance(data, dict):
             raise BucketSpecError(f"bucket spec {name!r} must be a mapping")
         known = {"name", "game", "seed", "preflop", "hist_bins", "kmeans_iterations", "kmeans_sample",
-                 *STREET_NAMES}
+                 "opponent_clusters", *STREET_NAMES}
         extra = sorted(set(data) - known)
         if extra:
             raise BucketSpecError(f"bucket spec {name!r}: unknown keys {extra}")
@@ -71,15 +93,27 @@ class BucketSpec:
         streets = {}
         for st in STREET_NAMES:
             s = data.get(st)
-            if not isinstance(s, dict) or set(s) - {"buckets", "feature"}:
-                raise BucketSpecError(f"bucket spec {name!r}: {st} needs {{buckets: N, feature: F}}")
+            if not isinstance(s, dict) or set(s) - {"buckets", "feature", "sample", "iterations"}:
+                raise BucketSpecError(f"bucket spec {name!r}: {st} needs {{buckets: N, feature: F}} "
+                                      "(optionally sample: N, iterations: N)")
             n = s.get("buckets")
             if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 65535:
                 raise BucketSpecError(f"bucket spec {name!r}: {st}.buckets must be an integer in 2..65535")
             f = s.get("feature", "hs")
             if f not in FEATURES[st]:
                 raise BucketSpecError(f"bucket spec {name!r}: {st}.feature must be one of {FEATURES[st]}")
-            streets[st] = StreetSpec(n, f)
+            extra = {}
+            for key, lo, hi in (("sample", 100, 1 << 40), ("iterations", 1, 10_000)):
+                v = s.get(key, 0)
+                if v and (not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi):
+                    raise BucketSpecError(f"bucket spec {name!r}: {st}.{key} must be an integer in {lo}..{hi}")
+                extra[key] = v
+            streets[st] = StreetSpec(n, f, **extra)
+        chosen = {st: streets[st].feature for st in STREET_NAMES}
+        new = [st for st in STREET_NAMES if chosen[st] == POTENTIAL_AWARE[st]]
+        if new and len(new) != len(STREET_NAMES):
+            raise BucketSpecError(f"bucket spec {name!r}: potential-aware features go together "
+                                  f"(flop: pa, turn: pa, river: ochs), got {chosen}")
         if data.get("preflop", "lossless") != "lossless":
             raise BucketSpecError(f"bucket spec {name!r}: preflop must be 'lossless' (169 classes)")
         game = data.get("game", "hunl")
@@ -89,7 +123,8 @@ class BucketSpec:
             name=str(data.get("name", name)), game=game, seed=integer("seed", 0, 0, 2**63 - 1),
             hist_bins=integer("hist_bins", 8, 2, 255),
             kmeans_iterations=integer("kmeans_iterations", 20, 1, 10_000),
-            kmeans_sample=integer("kmeans_sample", 100_000, 100, 1 << 40), **streets,
+            kmeans_sample=integer("kmeans_sample", 100_000, 100, 1 << 40),
+            opponent_clusters=integer("opponent_clusters", 8, 1, 64), **streets,
         )
 
 
@@ -99,7 +134,7 @@ def builtin_specs() -> list[str]:
 
 
 def load_spec(name_or_path: str | Path) -> BucketSpec:
-    """A shipped spec by name (``tiny``, ``quick``, ``mid``) or a YAML file by path."""
+    """A shipped spec by name (``tiny``, ``quick``, ``mid``, ``large``, ``quick-legacy``...) or a YAML file by path."""
     path = Path(name_or_path)
     if not (path.suffix in (".yaml", ".yml") and path.is_file()):
         path = SPECS_DIR / f"{name_or_path}.yaml"

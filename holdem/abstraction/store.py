@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ try:
 except ImportError:
     fcntl = None  # type: ignore[assignment]
 
-from holdem.abstraction.buckets import is_holdem_deal
+from holdem.abstraction.buckets import FORMAT_VERSION, is_holdem_deal
 from holdem.games import GameDef
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "buckets"
@@ -18,17 +19,21 @@ ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "buckets"
 
 def default_bucket_path(game: GameDef, spec: str) -> Path:
     """Where a bucket file built from a named spec is kept; every game that deals hold'em cards (heads-up
-    and 6-max alike) shares one file per spec."""
+    and 6-max alike) shares one file per spec. The name carries the file format version, so a build that
+    reads another version builds its own file instead of tripping over an old one."""
     family = "holdem" if is_holdem_deal(game) else game.name
-    return ASSETS_DIR / f"{family}-{spec}.npz"
+    return ASSETS_DIR / f"{family}-{spec}.v{FORMAT_VERSION}.npz"
 
 
 def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:
     """Build a named bucket spec into ``path`` with a progress bar (missing files are built, not refused).
 
     Under a lock beside the file: a second process asking for the same file waits for the first one's build
-    and reads it, instead of building it again into the same temporary file."""
+    and reads it, instead of building it again into the same temporary file. Finished stages are kept next to
+    it (``path.partial``) until the file is written, so a build that was killed resumes where it stopped.
+    """
     from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.buildstate import work_dir_for
     from holdem.abstraction.specs import load_spec
 
     spec = load_spec(spec_name)
@@ -43,4 +48,6 @@ def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:
         if path.is_file():
             return
         print(f"building {spec_name} buckets for {game.name} into {path}", file=sys.stderr)
-        build_abstraction(spec, game).save(path)
+        work = work_dir_for(path)
+        build_abstraction(spec, game, work_dir=work).save(path)
+        shutil.rmtree(work, ignore_errors=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from holdem.games import GameDefError
 
-MODE_NAMES = {0: "lossless index", 1: "table", 2: "board rank thresholds"}
 STREET_LABELS = ("preflop", "flop", "turn", "river")
 
 
@@ -20,11 +20,14 @@ def _fail(message: str) -> int:
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spec", default="quick",
-                        help="spec in configs/buckets (tiny, quick, mid) or a .yaml path (default: quick)")
+                        help="spec in configs/buckets (tiny, quick, mid, large, quick-legacy, mid-legacy) or a .yaml "
+                        "path (default: quick)")
     parser.add_argument("--out", required=True, type=Path, help="output .npz file")
     parser.add_argument("--game", default=None, help="game name or .game file (default: the spec's game)")
     parser.add_argument("--seed", type=int, default=None, help="override the spec's seed")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--restart", action="store_true",
+                        help="discard the finished stages an interrupted build left in OUT.partial")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -51,6 +54,7 @@ def main(args: argparse.Namespace) -> int:
 def run_build(args: argparse.Namespace) -> int:
     from holdem.abstraction.buckets import BucketError, CardAbstraction
     from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.buildstate import work_dir_for
     from holdem.abstraction.specs import load_spec
     from holdem.games import load_game
 
@@ -59,14 +63,19 @@ def run_build(args: argparse.Namespace) -> int:
         game = load_game(args.game if args.game else spec.game)
         if args.out.is_dir() or not args.out.parent.exists():
             return _fail(f"cannot write {str(args.out)!r}: not a file in an existing directory")
-        abst: CardAbstraction = build_abstraction(spec, game, seed=args.seed, progress=not args.quiet)
+        work = work_dir_for(args.out)
+        if args.restart:
+            shutil.rmtree(work, ignore_errors=True)
+        abst: CardAbstraction = build_abstraction(spec, game, seed=args.seed, progress=not args.quiet,
+                                                  work_dir=work)
         digest = abst.save(args.out)
+        shutil.rmtree(work, ignore_errors=True)
     except (BucketError, GameDefError) as exc:
         return _fail(str(exc))
     except OSError as exc:
         return _fail(f"cannot write {str(args.out)!r}: {exc.strerror or exc}")
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"interrupted: run the same command again to resume from {work_dir_for(args.out)}", file=sys.stderr)
         return 130
     buckets = " ".join(str(int(n)) for n in abst.num_buckets)
     secs = abst.info.get("seconds", {}).get("total", 0.0)
@@ -75,7 +84,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
-    from holdem.abstraction.buckets import BucketError, CardAbstraction
+    from holdem.abstraction.buckets import MODE_NAMES, BucketError, CardAbstraction
     from holdem.games import load_game
 
     try:
@@ -93,8 +102,9 @@ def run_info(args: argparse.Namespace) -> int:
     for st, s in enumerate(abst.streets):
         label = STREET_LABELS[st] if abst.game.num_rounds == 4 else f"round {st}"
         q = quality.get(label)
-        extra = f"  within/total variance {q:.3g}" if q is not None else ""
-        print(f"  {label:<8} {s.num_buckets:>7} buckets  ({MODE_NAMES.get(s.mode, s.mode)}){extra}")
+        extra = f"  within/total {q:.3g}" if q is not None else ""
+        size = f", {s.rows.nbytes / 1e6:.1f} MB" if s.rows is not None else ""
+        print(f"  {label:<8} {s.num_buckets:>7} buckets  ({MODE_NAMES.get(s.mode, s.mode)}{size}){extra}")
     secs = abst.info.get("seconds", {}).get("total")
     if secs is not None:
         print(f"built in {secs:.1f}s on {abst.info.get('threads')} threads")

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from holdem.abstraction.buckets import CardAbstraction, bucket_of
+from holdem.abstraction.buckets import CardAbstraction, deal_buckets_of
 from holdem.abstraction.tree import CHANCE, DECISION, FOLD, SHOWDOWN, BettingTree
 from holdem.games import GameDef
 from holdem.showdown import hand_rank_nb
@@ -333,11 +333,9 @@ def slot_for(row: int, slot_of_row: np.ndarray, touched_rows: np.ndarray, counte
 @njit(cache=True)
 def deal_buckets(layout: np.ndarray, kernel_data: Any, cards: np.ndarray, hand: np.ndarray,
                  buckets: np.ndarray) -> None:
-    """Bucket of every (seat, round) for this deal."""
-    for p in range(layout[LAYOUT_PLAYERS]):
-        for r in range(layout[LAYOUT_ROUNDS]):
-            count = hand_of(cards, layout, p, layout[LAYOUT_BOARD + r], hand)
-            buckets[p, r] = bucket_of(kernel_data, np.int64(r), hand, np.int64(count))
+    """Bucket of every (seat, round) for this deal (each round's board key computed once for all seats)."""
+    deal_buckets_of(kernel_data, cards, layout[LAYOUT_PLAYERS], layout[LAYOUT_HOLE], layout[LAYOUT_BOARD:],
+                    hand, buckets)
 
 
 @njit(cache=True)
