@@ -85,14 +85,49 @@ def abstraction_rows(d: dict[str, Any]) -> list[Row]:
 
 def buckets_rows(d: dict[str, Any]) -> list[Row]:
     goal = d.get("goal_lookups_per_s_per_core")
+    build_goals = {"quick": 120, "mid": 600}
     rows: list[Row] = []
     for spec, streets in (d.get("lookups") or {}).items():
         for street, r in streets.items():
             rate = r.get("lookups_per_s_cpu")
-            rows.append((f"{spec} {street}: bucket lookups/s per core (reference: card index only)", rate,
-                         r.get("index_only_per_s_cpu"), f">= {fmt(goal)}", at_least(rate, goal)))
+            if street == "deal":
+                rows.append((f"{spec}: bucket lookups/s per core over every street of a deal, as the kernels do",
+                             rate, None, None, None))
+                continue
+            rows.append((f"{spec} {street}: bucket lookups/s per core, both seats of a deal as the kernels do "
+                         "(reference: one hand at a time)", rate, r.get("per_hand_lookups_per_s_cpu"),
+                         f">= {fmt(goal)}", at_least(rate, goal)))
     for spec, b in (d.get("build") or {}).items():
-        rows.append((f"build {spec} buckets, s (CPU)", b.get("seconds_cpu"), None, None, None))
+        limit = build_goals.get(spec)
+        wall = b.get("seconds_wall")
+        rows.append((f"build {spec} buckets on {get(d, 'machine.cpus', '?')} cores, s wall (reference: CPU s)", wall,
+                     b.get("seconds_cpu"), None if limit is None else f"<= {limit}",
+                     None if limit is None or wall is None else wall <= limit))
+        rows.append((f"build {spec} buckets projected on 64 cores, s (serial parts kept, the rest / 64)",
+                     b.get("projected_64_cores_s"), None, None, None))
+        rows.append((f"{spec} bucket tables, bytes", b.get("table_bytes"), None, None, None))
+    return rows
+
+
+def buckets_strength_rows(d: dict[str, Any]) -> list[Row]:
+    s = d.get("settings") or {}
+    new, old = s.get("new", "new"), s.get("old", "old")
+    h2h = d.get("head_to_head") or {}
+    low, high = (h2h.get("ci95") or [None, None])[:2]
+    rows: list[Row] = [
+        (f"{new} over {old} blueprint, {fmt(s.get('seconds'))} s x {fmt(s.get('workers'))} workers each: mbb/hand "
+         f"over {fmt(h2h.get('hands'))} hands (reference: 95% interval low end)", h2h.get("mbb_per_hand"), low,
+         "interval above 0", None if low is None else low > 0),
+        (f"{new} over {old}: 95% interval high end", high, None, None, None),
+    ]
+    for spec in (new, old):
+        run = (d.get("runs") or {}).get(spec) or {}
+        rows.append((f"{spec} blueprint: training iterations", run.get("iterations"), None, None, None))
+    lbr = d.get("lbr") or {}
+    lbr_new = (lbr.get(new) or {}).get("lbr_wins_mbb_per_hand")
+    lbr_old = (lbr.get(old) or {}).get("lbr_wins_mbb_per_hand")
+    rows.append((f"LBR wins against the {new} blueprint, mbb/hand (reference: against {old})", lbr_new, lbr_old,
+                 f"< against {old}", None if lbr_new is None or lbr_old is None else lbr_new < lbr_old))
     return rows
 
 
@@ -466,6 +501,8 @@ AREAS = [
     Area("Hand evaluator", "evaluator", "python -m bench.evaluator", evaluator_rows),
     Area("Abstraction: betting trees", "abstraction", "python -m bench.abstraction", abstraction_rows),
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
+    Area("Card buckets: blueprint strength at equal compute", "buckets_strength", "python -m bench.buckets_strength",
+         buckets_strength_rows),
     Area("MCCFR kernels", "mccfr", "python -m bench.mccfr", mccfr_rows),
     Area("Orchestrator", "orchestrator", "python -m bench.orchestrator", orchestrator_rows),
     Area("Training as users run it", "training", "python -m bench.training", training_rows),

@@ -102,7 +102,8 @@ class PotentialBuilder:
         return out, indexer.size(0)
 
     def opponents(self) -> tuple[np.ndarray, int]:
-        """Opponent cluster of every ordered card pair, and the number of clusters."""
+        """Opponent cluster of every ordered card pair (the preflop classes in clusters, weakest first), and the
+        number of clusters."""
         card_class, classes = self.card_classes()
         saved = self.state.load("opponents")
         if saved is None:
@@ -159,8 +160,9 @@ class PotentialBuilder:
         return max(1, CHUNK_BYTES // max(1, probe.nbytes))
 
     def fit(self, name: str, metric: int, k: int, features: Callable[[np.ndarray], np.ndarray],
-            ground: emd.Ground | None) -> np.ndarray:
-        """Centroids of a street (saved once fitted; a fit in progress is saved every half minute)."""
+            ground: emd.Ground | None, order_weights: np.ndarray | None = None) -> np.ndarray:
+        """Centroids of a street, weakest first (saved once fitted; a fit in progress is saved every half
+        minute). ``order_weights`` weigh the feature's coordinates when ordering (default: equally)."""
         saved = self.state.load(f"{name}-centroids")
         if saved is not None:
             self.quality[name] = float(saved["quality"].reshape(-1)[0])
@@ -186,7 +188,8 @@ class PotentialBuilder:
         bar = Progress(f"{name} k-means ({len(X):,} cells)", enabled=self.show)
         done = emd.lloyd(metric, X, w, start, self.spec.iterations_for(name), ground, bar.update, checkpoint)
         bar.done(f"{done.iteration} iterations")
-        cent = emd.order_weak_to_strong(metric, done.centroids, ground)
+        self.seconds["serial"] = self.seconds.get("serial", 0.0) + done.serial_s
+        cent = emd.order_weak_to_strong(metric, done.centroids, ground, order_weights)
         self.quality[name] = emd.within_over_total(metric, X, w, cent, ground)
         self.timed(f"{name}_kmeans", t0)
         self.state.save(f"{name}-centroids", {"centroids": cent, "quality": np.array(self.quality[name])})
@@ -231,7 +234,11 @@ class PotentialBuilder:
             river_features(br.reps, free, ids.astype(np.int64), card_cluster, clusters, out)
             return out
 
-        cent = self.fit("river", emd.L2, self.spec.river.buckets, features, None)
+        deck = np.array(self.game.deck)
+        a, b = np.triu_indices(len(deck), 1)
+        pairs_per_cluster = np.bincount(card_cluster[deck[a] * 64 + deck[b]], minlength=clusters)
+        cent = self.fit("river", emd.L2, self.spec.river.buckets, features, None,
+                        order_weights=pairs_per_cluster.astype(np.float64))
         return self.label("river", emd.L2, cent, features, None)
 
     def turn(self) -> tuple[StreetAbstraction, np.ndarray]:

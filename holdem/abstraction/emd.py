@@ -257,34 +257,36 @@ def _update_mean(metric: int, X: np.ndarray, w: np.ndarray, labels: np.ndarray, 
     return mass
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _seed_distances(metric: int, X: np.ndarray, cent: np.ndarray, c: int, quantiles: np.ndarray, best: np.ndarray
                     ) -> None:
     """k-means++ seeding: lower ``best`` by the distance to centroid ``c`` (``gs``: the L1 gap of embeddings)."""
     q = quantiles.shape[1]
-    emb = np.empty(q, dtype=np.float64)
     cemb = np.zeros(q, dtype=np.float64)
-    buckets = np.empty(X.shape[1], dtype=np.int64)
-    masses = np.empty(X.shape[1], dtype=np.float64)
     if metric == GS:
         for b in range(cent.shape[1]):
             cemb += cent[c, b] * quantiles[b]
-    for i in range(X.shape[0]):
-        s = 0.0
-        if metric == GS:
-            _embed(buckets, masses, _distinct(X[i], buckets, masses), quantiles, emb)
-            for j in range(q):
-                s += abs(emb[j] - cemb[j])
-            s /= q
-        elif metric == L1:
-            for j in range(X.shape[1]):
-                s += abs(X[i, j] - cent[c, j])
-        else:
-            for j in range(X.shape[1]):
-                t = X[i, j] - cent[c, j]
-                s += t * t
-        if s < best[i]:
-            best[i] = s
+    n = X.shape[0]
+    for blk in prange((n + BLOCK - 1) // BLOCK):
+        emb = np.empty(q, dtype=np.float64)
+        buckets = np.empty(X.shape[1], dtype=np.int64)
+        masses = np.empty(X.shape[1], dtype=np.float64)
+        for i in range(blk * BLOCK, min(n, (blk + 1) * BLOCK)):
+            s = 0.0
+            if metric == GS:
+                _embed(buckets, masses, _distinct(X[i], buckets, masses), quantiles, emb)
+                for j in range(q):
+                    s += abs(emb[j] - cemb[j])
+                s /= q
+            elif metric == L1:
+                for j in range(X.shape[1]):
+                    s += abs(X[i, j] - cent[c, j])
+            else:
+                for j in range(X.shape[1]):
+                    t = X[i, j] - cent[c, j]
+                    s += t * t
+            if s < best[i]:
+                best[i] = s
 
 
 def _as_centroid(metric: int, x: np.ndarray, dims: int) -> np.ndarray:
@@ -317,11 +319,13 @@ def seed_centroids(metric: int, X: np.ndarray, w: np.ndarray, k: int, rng: np.ra
 
 @dataclass
 class LloydState:
-    """Where a Lloyd run stands (what a build checkpoint saves)."""
+    """Where a Lloyd run stands (what a build checkpoint saves); ``serial_s``: seconds spent in its
+    single-threaded centroid updates."""
 
     centroids: np.ndarray
     iteration: int
     labels: np.ndarray
+    serial_s: float = 0.0
 
 
 def centroid_means(metric: int, cent: np.ndarray, ground: Ground | None) -> tuple[np.ndarray, np.ndarray]:
@@ -353,6 +357,7 @@ def lloyd(metric: int, X: np.ndarray, w: np.ndarray, state: LloydState, iteratio
     prev = state.labels
     last = time.monotonic()
     it = state.iteration
+    serial = 0.0
     while it < iterations:
         labels, dist = nearest(metric, X, cent, ground)
         it += 1
@@ -361,10 +366,12 @@ def lloyd(metric: int, X: np.ndarray, w: np.ndarray, state: LloydState, iteratio
         if len(prev) == len(labels) and np.array_equal(prev, labels):
             break
         prev = labels
+        t0 = time.perf_counter()
         if metric == L1:
             mass = _update_median(X, w, labels, cent)
         else:
             mass = _update_mean(metric, X, w, labels, cent)
+        serial += time.perf_counter() - t0
         empty = np.flatnonzero(mass <= 0)
         if len(empty):
             far = np.argsort(-dist, kind="stable")[: len(empty)]
@@ -374,12 +381,15 @@ def lloyd(metric: int, X: np.ndarray, w: np.ndarray, state: LloydState, iteratio
         if checkpoint and time.monotonic() - last >= checkpoint_s:
             checkpoint(LloydState(cent.copy(), it, prev))
             last = time.monotonic()
-    return LloydState(cent, it, prev)
+    return LloydState(cent, it, prev, serial)
 
 
-def order_weak_to_strong(metric: int, cent: np.ndarray, ground: Ground | None) -> np.ndarray:
-    """Centroids sorted by the mean of their embedding (bucket 0 = weakest)."""
-    _, means = centroid_means(metric, cent, ground)
+def order_weak_to_strong(metric: int, cent: np.ndarray, ground: Ground | None,
+                         weights: np.ndarray | None = None) -> np.ndarray:
+    """Centroids sorted by the (``weights``-weighted) mean of their embedding (bucket 0 = weakest)."""
+    emb, means = centroid_means(metric, cent, ground)
+    if weights is not None:
+        means = emb @ (weights / weights.sum())
     return np.ascontiguousarray(cent[np.argsort(means, kind="stable")])
 
 

@@ -1,0 +1,140 @@
+"""Blueprint strength at equal training compute: the potential-aware `quick` buckets against `quick-legacy`.
+
+Trains one blueprint per bucket spec from ``configs/quickstart.yaml`` through ``holdem.training.train`` with
+the same seed, workers and seconds (bucket files are built first, outside the budget), then plays them head
+to head with ``holdem eval NEW --against OLD`` (duplicate deals, 95% interval), and, where this build has
+local best response (``holdem eval RUN --against lbr``), how much LBR wins against each. Writes
+``bench/results/buckets_strength.json``; a run shorter than the acceptance budget (600 s) is marked partial.
+
+    python -m bench.buckets_strength [--seconds 600] [--workers 2] [--hands 200000] [--lbr-hands 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "buckets_strength.json"
+RUNS = ROOT / "runs" / "buckets_strength"
+ACCEPTANCE_SECONDS = 600
+QUIET = {"checkpoint_interval_seconds": 1e6, "snapshot_interval_seconds": 1e6, "progress_interval_seconds": 5.0}
+
+
+def ensure_buckets(spec: str) -> Path:
+    """The spec's bucket file, built now if missing (so its build time is not training time)."""
+    from holdem.abstraction.store import build_bucket_file, default_bucket_path
+    from holdem.games import load_game
+
+    game = load_game("hunl")
+    path = default_bucket_path(game, spec)
+    if not path.is_file():
+        build_bucket_file(spec, game, path)
+    return path
+
+
+def train_blueprint(spec: str, seconds: float, workers: int, seed: int, logdir: Path) -> dict[str, Any]:
+    """Train the quickstart configuration on ``spec`` buckets for ``seconds``; returns what the run did."""
+    from holdem.training import train
+    from holdem.training.config import build_config, load_config_file
+
+    raw = {**load_config_file("quickstart"), **QUIET, "buckets": spec, "seed": seed, "num_workers": workers,
+           "time_budget_seconds": seconds, "iterations": None}
+    t0 = time.perf_counter()
+    outcome = train(build_config(raw), logdir)
+    return {"spec": spec, "logdir": str(logdir), "iterations": outcome.iterations, "seconds": outcome.seconds,
+            "wall_s": time.perf_counter() - t0, "reason": outcome.reason, "workers": workers}
+
+
+def holdem_eval(hero: str, against: str, hands: int, seed: int, workers: int, out: Path) -> dict[str, Any]:
+    """``holdem eval HERO --against AGAINST``; the JSON report it writes."""
+    cmd = [sys.executable, "-m", "holdem.cli.main", "eval", hero, "--against", against, "--hands", str(hands),
+           "--seed", str(seed), "--workers", str(workers), "--json", str(out), "--quiet"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[2:])} failed ({proc.returncode}): {proc.stderr.strip()[-300:]}")
+    print(proc.stdout.strip(), flush=True)
+    return json.loads(out.read_text())
+
+
+# ---- LBR hook ---------------------------------------------------------------------------------------------------
+# Local best response comes with issue 15. When `holdem eval RUN --against lbr` exists, the figures below are
+# filled in; until then the JSON says `lbr_available: false` and the report shows the rows as missing.
+def lbr_available() -> bool:
+    """Whether this build's ``holdem eval`` knows an agent named ``lbr``."""
+    from holdem.evaluation.registry import AgentSpecError, load_agent
+    from holdem.games import load_game
+
+    try:
+        load_agent("lbr", load_game("hunl"))
+    except AgentSpecError as exc:
+        return "unknown agent" not in str(exc)
+    return True
+
+
+def lbr_figures(runs: dict[str, dict[str, Any]], hands: int, seed: int, workers: int,
+                tmp: Path) -> dict[str, Any]:
+    """How much LBR wins against each blueprint (mbb/hand, 95% interval): less is better."""
+    out = {}
+    for spec, run in runs.items():
+        report = holdem_eval(run["logdir"], "lbr", hands, seed, workers, tmp / f"lbr-{spec}.json")
+        low, high = report["ci95"]
+        out[spec] = {"lbr_wins_mbb_per_hand": -report["mbb_per_hand"], "ci95": [-high, -low],
+                     "hands": report["hands"]}
+    return out
+# ---- end of LBR hook ----------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--new", default="quick", help="bucket spec measured (default quick)")
+    parser.add_argument("--old", default="quick-legacy", help="bucket spec compared against (default quick-legacy)")
+    parser.add_argument("--seconds", type=float, default=ACCEPTANCE_SECONDS, help="training seconds per blueprint")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="training and eval workers")
+    parser.add_argument("--hands", type=int, default=200_000, help="head-to-head hands")
+    parser.add_argument("--lbr-hands", type=int, default=20_000, help="hands of LBR against each blueprint")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=Path, default=RUNS, help="where the two training runs go")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+
+    specs = [args.new, args.old]
+    for spec in specs:
+        print(f"bucket file for {spec}: {ensure_buckets(spec)}", flush=True)
+    runs = {}
+    for spec in specs:
+        print(f"training on {spec} for {args.seconds:.0f} s with {args.workers} worker(s)", flush=True)
+        runs[spec] = train_blueprint(spec, args.seconds, args.workers, args.seed, args.runs / spec)
+    args.runs.mkdir(parents=True, exist_ok=True)
+    report = holdem_eval(runs[args.new]["logdir"], runs[args.old]["logdir"], args.hands, args.seed, args.workers,
+                         args.runs / "head_to_head.json")
+    low, high = report["ci95"]
+    results: dict[str, Any] = {
+        "settings": {"new": args.new, "old": args.old, "seconds": args.seconds, "workers": args.workers,
+                     "seed": args.seed, "config": "configs/quickstart.yaml", "hands": args.hands},
+        "machine": {"cpus": os.cpu_count(), "load_avg": list(os.getloadavg())},
+        "partial": args.seconds < ACCEPTANCE_SECONDS,
+        "runs": runs,
+        "head_to_head": {"hero": args.new, "opponent": args.old, "mbb_per_hand": report["mbb_per_hand"],
+                         "ci95": [low, high], "hands": report["hands"], "new_wins": low > 0},
+        "lbr_available": lbr_available(),
+        "lbr": None,
+    }
+    if results["lbr_available"]:
+        results["lbr"] = lbr_figures(runs, args.lbr_hands, args.seed, args.workers, args.runs)
+    if results["partial"]:
+        results["note"] = (f"partial: {args.seconds:.0f} s of training per blueprint, not the "
+                           f"{ACCEPTANCE_SECONDS} s of the acceptance test")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
