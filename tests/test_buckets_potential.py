@@ -278,3 +278,24 @@ def test_file_round_trip_and_refusals(game, built, tmp_path):
     np.savez(tmp_path / "old.npz", **files)
     with pytest.raises(BucketFileError, match="format version 1.*rebuild"):
         CardAbstraction.load(tmp_path / "old.npz")
+
+
+def test_specs_pair_potential_aware_streets(tmp_path, game):
+    from holdem.abstraction.buckets import BucketSpecError
+    from holdem.abstraction.builder import build_abstraction
+    from holdem.abstraction.specs import load_spec
+
+    path = tmp_path / "s.yaml"
+    path.write_text("flop: {buckets: 9, feature: pa, sample: 5000}\nturn: {buckets: 9, feature: pa}\n"
+                    "river: {buckets: 9, feature: hs}\n")
+    spec = load_spec(path)
+    assert spec.potential_aware and spec.sample_for("flop") == 5000 and spec.sample_for("turn") == spec.kmeans_sample
+    with pytest.raises(BucketSpecError, match="52-card"):
+        build_abstraction(spec, game, progress=False, log=lambda msg: None)
+    for bad in ("flop: {buckets: 9, feature: pa}\nturn: {buckets: 9, feature: hist}\nriver: {buckets: 9, "
+                "feature: ochs}\n", "flop: {buckets: 9, feature: hs}\nturn: {buckets: 9, feature: hs}\n"
+                "river: {buckets: 9, feature: ochs}\n"):
+        path.write_text(bad)
+        with pytest.raises(BucketSpecError, match="potential-aware features go together"):
+            load_spec(path)
+    assert load_spec("quick").potential_aware and not load_spec("quick-legacy").potential_aware

@@ -241,6 +241,22 @@ class PotentialBuilder:
                         order_weights=pairs_per_cluster.astype(np.float64))
         return self.label("river", emd.L2, cent, features, None)
 
+    def strength_river(self) -> StreetAbstraction:
+        """The river by strength alone (the legacy river: 1-D k-means on the hand's percentile on the board)."""
+        from holdem.abstraction.legacy_builder import strength_river
+
+        saved = self.state.load("river-strength")
+        if saved is not None:
+            self.quality["river"] = float(saved["quality"].reshape(-1)[0])
+            rows = saved["rows"]
+        else:
+            t0 = time.perf_counter()
+            street, self.quality["river"] = strength_river(self.spec, self.game, self.show, self.log)
+            rows = street.rows
+            self.state.save("river-strength", {"rows": rows, "quality": np.array(self.quality["river"])})
+            self.timed("river_strength", t0)
+        return StreetAbstraction(MODE_BOARD, int(rows.max()) + 1, 3, rows=rows, board_cards=5, hole_cards=2)
+
     def turn(self) -> tuple[StreetAbstraction, np.ndarray]:
         br = self.boards("turn")
         free = br.free_cards()
@@ -278,8 +294,12 @@ class PotentialBuilder:
         self.log(f"building {self.spec.name!r} buckets for {self.game.name} (potential-aware, seed "
                  f"{self.spec.seed}, {self.threads} threads)")
         preflop = self.preflop()
-        card_cluster, clusters = self.opponents()
-        river = self.river(card_cluster, clusters)
+        clusters = 0
+        if self.spec.river.feature == "ochs":
+            card_cluster, clusters = self.opponents()
+            river = self.river(card_cluster, clusters)
+        else:
+            river = self.strength_river()
         turn, turn_centroids = self.turn()
         flop = self.flop(turn, turn_centroids)
         self.seconds["total"] = time.perf_counter() - t0
@@ -305,6 +325,8 @@ def build_abstraction(spec: BucketSpec, game: GameDef | None = None, seed: int |
         spec = BucketSpec(**{**spec.__dict__, "seed": seed})
     log = log if log is not None else _stderr
     if spec.potential_aware:
+        if spec.river.feature == "hs" and not is_holdem_deal(game):
+            raise BucketSpecError("a river by strength ('hs') needs the 52-card hold'em deal")
         if not is_holdem_like_deal(game):
             raise BucketSpecError(
                 f"clustered buckets need a hold'em deal (2 hole cards, board 3/1/1); {game.name!r} has another "

@@ -244,3 +244,19 @@ STREETS = ("flop", "turn", "river")
 def build_legacy(spec: BucketSpec, game: GameDef, progress: bool = True, log: Any = None) -> CardAbstraction:
     """Build the expectation-based abstraction of ``spec`` for the 52-card hold'em deal."""
     return _Builder(spec, game, progress, log).build()
+
+
+def strength_river(spec: BucketSpec, game: GameDef, progress: bool, log: Any) -> tuple[StreetAbstraction, float]:
+    """The legacy river (1-D k-means on the blocker-free strength percentile) as board rows, and its quality."""
+    b = _Builder(spec, game, progress, log)
+    hist, _, _ = b.strength(3, write=False)
+    c = b.cluster_levels("river", hist, spec.river.buckets)
+    boards, _ = b.canonical_boards(3)
+    rows = np.empty((len(boards), 1081), dtype=np.uint8 if c.k <= 256 else np.uint16)
+    level_bucket = c.labels.astype(np.int64)
+
+    def step(lo: int, hi: int) -> None:
+        _river_rows(boards[lo:hi], level_bucket, rows[lo:hi])
+
+    b.run_chunks("river buckets", len(boards), 100, step)
+    return StreetAbstraction(MODE_BOARD, c.k, 3, rows=rows, board_cards=5, hole_cards=2), c.ratio

@@ -15,6 +15,7 @@ SPECS_DIR = Path(__file__).resolve().parents[2] / "configs" / "buckets"
 STREET_NAMES = ("flop", "turn", "river")
 FEATURES = {"flop": ("hs", "hist", "pa"), "turn": ("hs", "hist", "pa"), "river": ("hs", "ochs")}
 POTENTIAL_AWARE = {"flop": "pa", "turn": "pa", "river": "ochs"}
+RIVER_WITH_POTENTIAL_AWARE = ("ochs", "hs")
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,9 @@ class BucketSpec:
 
     @property
     def potential_aware(self) -> bool:
-        """Flop and turn on distributions over the next round (EMD), river by OCHS (the new builder)."""
-        return all(getattr(self, st).feature == POTENTIAL_AWARE[st] for st in STREET_NAMES)
+        """Flop and turn on distributions over the next round (EMD), river by OCHS or by strength (the new
+        builder)."""
+        return self.flop.feature == "pa" and self.turn.feature == "pa"
 
     def sample_for(self, street: str) -> int:
         return getattr(self, street).sample or self.kmeans_sample
@@ -110,10 +112,10 @@ class BucketSpec:
                 extra[key] = v
             streets[st] = StreetSpec(n, f, **extra)
         chosen = {st: streets[st].feature for st in STREET_NAMES}
-        new = [st for st in STREET_NAMES if chosen[st] == POTENTIAL_AWARE[st]]
-        if new and len(new) != len(STREET_NAMES):
+        pa = chosen["flop"] == "pa" and chosen["turn"] == "pa"
+        if (chosen["flop"] == "pa") != (chosen["turn"] == "pa") or (chosen["river"] == "ochs" and not pa):
             raise BucketSpecError(f"bucket spec {name!r}: potential-aware features go together "
-                                  f"(flop: pa, turn: pa, river: ochs), got {chosen}")
+                                  f"(flop: pa, turn: pa, river: ochs or hs), got {chosen}")
         if data.get("preflop", "lossless") != "lossless":
             raise BucketSpecError(f"bucket spec {name!r}: preflop must be 'lossless' (169 classes)")
         game = data.get("game", "hunl")
