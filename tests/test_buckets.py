@@ -298,3 +298,89 @@ def test_a_missing_bucket_file_asked_for_twice_at_once_is_built_once(tmp_path, m
     first.join(60)
     second.join(60)
     assert len(builds) == 1 and path.read_bytes() == b"built once"
+
+
+def _write_v1_file(path, rng, buckets=12):
+    """A format-version-1 hold'em bucket file as that version wrote it: random index tables and river thresholds."""
+    import json
+
+    from holdem.abstraction.buckets import _hash
+    from holdem.abstraction.isomorphism import HandIndexer
+    from holdem.abstraction.legacy_file import V1_SHAPES
+    from holdem.games import format_gamedef
+
+    indexer = HandIndexer.from_shapes(13, 4, V1_SHAPES)
+    arrays = {
+        "table1": rng.integers(0, buckets, indexer.size(1)).astype(np.uint8),
+        "table2": rng.integers(0, buckets, indexer.size(2)).astype(np.uint8),
+        "thresholds3": np.sort(rng.integers(1, 7463, (indexer.size(4), buckets - 1)), axis=1).astype(np.uint16),
+    }
+    header = json.dumps({
+        "format_version": 1, "game": format_gamedef(load_game("hunl")), "game_name": "hunl",
+        "cards": {"num_ranks": 13, "num_suits": 4, "num_hole_cards": 2, "num_board_cards": [0, 3, 1, 1]},
+        "spec": {"name": "v1-test"}, "shapes": [list(s) for s in V1_SHAPES],
+        "streets": [{"mode": 0, "num_buckets": 169, "slot": 0, "board_slot": -1},
+                    {"mode": 1, "num_buckets": buckets, "slot": 1, "board_slot": -1},
+                    {"mode": 1, "num_buckets": buckets, "slot": 2, "board_slot": -1},
+                    {"mode": 2, "num_buckets": buckets, "slot": 3, "board_slot": 4}],
+    }, sort_keys=True)
+    digest = _hash(header, arrays)
+    with open(path, "wb") as fh:
+        np.savez(fh, format_version=np.array(1, dtype=np.int64), header=np.array(header), info=np.array("{}"),
+                 content_hash=np.array(digest), **arrays)
+    return indexer, arrays, digest
+
+
+def test_a_version_1_file_loads_with_the_buckets_and_hash_it_was_written_with(tmp_path):
+    """Blueprints name their bucket file by hash: a version-1 file gives every hand the bucket version 1 gave it
+    (index tables on the flop and turn, rank thresholds on the river) and keeps its recorded hash."""
+    from holdem.evaluator import eval7
+
+    rng = np.random.default_rng(11)
+    path = tmp_path / "holdem-old.npz"
+    indexer, arrays, digest = _write_v1_file(path, rng)
+    abst = CardAbstraction.load(path, load_game("hunl"))
+    assert abst.content_hash() == digest
+    for street, n in enumerate((2, 5, 6, 7)):
+        hands = np.array([rng.permutation(52)[:n] for _ in range(3000)], dtype=np.int32)
+        if street == 0:
+            want = indexer.index(0, hands)
+        elif street < 3:
+            want = arrays[f"table{street}"][indexer.index(street, hands)]
+        else:
+            thr = arrays["thresholds3"][indexer.index(4, hands[:, 2:])]
+            ranks = np.array([eval7(*map(int, h)) for h in hands])
+            want = (thr <= ranks[:, None]).sum(axis=1)
+        assert (_in_kernel(abst, street, hands) == want).all(), street
+        assert (abst.bucket(street, hands) == want).all(), street
+    data = bytearray(path.read_bytes())
+    data[-5000] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(BucketFileError, match="checksum|truncated"):
+        CardAbstraction.load(path, load_game("hunl"))
+
+
+def test_a_run_trained_on_a_version_1_file_resumes_by_its_spec_name(tmp_path, monkeypatch):
+    """A run started before the format changed (its ``--buckets tiny`` file is version 1, under the old name)
+    resumes on that file, found by the checkpoint's hash, instead of building the current spec."""
+    import holdem.abstraction.store as store
+    import holdem.training.setup as setup
+    from holdem.training import resume, train
+    from holdem.training.config import build_config
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    monkeypatch.setattr(store, "ASSETS_DIR", assets)
+    _, _, digest = _write_v1_file(assets / "holdem-tiny.npz", np.random.default_rng(3))
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the run's own bucket file is there: nothing is built")
+
+    monkeypatch.setattr(setup, "build_bucket_file", no_build)
+    settings = {"game": "hunl", "actions": "tiny", "buckets": "tiny", "num_workers": 1, "seed": 2}
+    train(build_config({**settings, "iterations": 40}), tmp_path / "run", buckets_path=str(assets / "holdem-tiny.npz"))
+    run = resume(tmp_path / "run", build_config({**settings, "iterations": 80}), tmp_path / "run")
+    try:
+        assert run.abstraction.content_hash() == digest and run.iterations_applied == 40
+    finally:
+        run.close()

@@ -28,6 +28,7 @@ import numpy as np
 
 from holdem.abstraction.boards import MAX_BOARD, MAX_HOLE, board_rows
 from holdem.abstraction.isomorphism import HandIndexer, street_shapes
+from holdem.abstraction.legacy_file import read_v1, v1_arrays
 from holdem.abstraction.lookup import (
     MODE_BOARD,
     MODE_DIRECT,
@@ -119,6 +120,7 @@ class CardAbstraction:
     shapes: list[tuple[int, ...]]
     streets: list[StreetAbstraction]
     info: dict[str, Any] = field(default_factory=dict)
+    stored_hash: str | None = None
 
     def __post_init__(self) -> None:
         self.indexer = HandIndexer.from_shapes(self.game.num_ranks, self.game.num_suits, self.shapes)
@@ -251,7 +253,10 @@ class CardAbstraction:
         return out
 
     def content_hash(self) -> str:
-        """sha256 of the header (game, spec, layout) and every table."""
+        """sha256 of the header (game, spec, layout) and every table; a converted version-1 file keeps the hash
+        it was written with (blueprints and checkpoints name it)."""
+        if self.stored_hash is not None:
+            return self.stored_hash
         return _hash(json.dumps(self._header(), sort_keys=True), self._arrays())
 
     def save(self, path: str | Path) -> str:
@@ -283,27 +288,24 @@ class CardAbstraction:
             ) from None
         try:
             version = int(files["format_version"])
-            if version != FORMAT_VERSION:
-                raise BucketFileError(
-                    f"bucket file {str(path)!r} has format version {version}, this build reads {FORMAT_VERSION}: "
-                    f"rebuild it (holdem buckets build --spec NAME --out {path})"
-                )
             header_text = str(files["header"])
             digest = str(files["content_hash"])
             info = json.loads(str(files.get("info", "{}")))
-            arrays = {k: v for k, v in files.items() if k.startswith(("table", "rows"))}
-            del files
         except (KeyError, ValueError, TypeError) as exc:
             raise BucketFileError(f"bucket file {str(path)!r} is missing a field ({exc})") from None
+        if version not in (1, FORMAT_VERSION):
+            raise BucketFileError(
+                f"bucket file {str(path)!r} has format version {version}, this build reads 1 and {FORMAT_VERSION}: "
+                f"rebuild it (holdem buckets build --spec NAME --out {path})"
+            )
+        arrays = v1_arrays(files) if version == 1 else {k: v for k, v in files.items()
+                                                         if k.startswith(("table", "rows"))}
+        del files
         if _hash(header_text, arrays) != digest:
             raise BucketFileError(f"bucket file {str(path)!r} fails its checksum (corrupt or edited)")
         try:
             header = json.loads(header_text)
-            if header.get("board_order", BOARD_ORDER) != BOARD_ORDER:
-                raise ValueError(f"board order {header['board_order']!r}")
             stored_game = parse_gamedef(header["game"])
-            shapes = [tuple(s) for s in header["shapes"]]
-            streets = [_street_from_header(st, s, arrays, stored_game) for st, s in enumerate(header["streets"])]
         except (KeyError, ValueError, TypeError, GameDefError) as exc:
             raise BucketFileError(f"bucket file {str(path)!r} has a malformed header ({exc})") from None
         if game is not None and card_signature(game) != card_signature(stored_game):
@@ -311,6 +313,15 @@ class CardAbstraction:
                 f"bucket file {str(path)!r} was built for game {stored_game.name!r} "
                 f"({_describe(stored_game)}), not {game.name!r} ({_describe(game)})"
             )
+        try:
+            if version == 1:
+                return read_v1(header, arrays, digest, info)
+            if header.get("board_order", BOARD_ORDER) != BOARD_ORDER:
+                raise ValueError(f"board order {header['board_order']!r}")
+            shapes = [tuple(s) for s in header["shapes"]]
+            streets = [_street_from_header(st, s, arrays, stored_game) for st, s in enumerate(header["streets"])]
+        except (KeyError, ValueError, TypeError, GameDefError) as exc:
+            raise BucketFileError(f"bucket file {str(path)!r} has a malformed header ({exc})") from None
         return cls(stored_game, header["spec"], shapes, streets, info=info)
 
 

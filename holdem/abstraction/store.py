@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shutil
 import sys
+import zipfile
 from pathlib import Path
+
+import numpy as np
 
 try:
     import fcntl
@@ -23,6 +26,21 @@ def default_bucket_path(game: GameDef, spec: str) -> Path:
     reads another version builds its own file instead of tripping over an old one."""
     family = "holdem" if is_holdem_deal(game) else game.name
     return ASSETS_DIR / f"{family}-{spec}.v{FORMAT_VERSION}.npz"
+
+
+def legacy_bucket_path(game: GameDef, spec: str) -> Path:
+    """Where a named spec's file was kept before the format version went into the name (format 1)."""
+    family = "holdem" if is_holdem_deal(game) else game.name
+    return ASSETS_DIR / f"{family}-{spec}.npz"
+
+
+def stored_bucket_hash(path: Path) -> str | None:
+    """The content hash a bucket file records (read alone, not verified), or None if there is no such file."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return str(npz["content_hash"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None
 
 
 def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:

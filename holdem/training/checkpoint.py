@@ -3,6 +3,8 @@ reading one back with every check a resume needs."""
 
 from __future__ import annotations
 
+import json
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,7 @@ import numpy as np
 
 from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.tree import BettingTree
-from holdem.fileformat import FileFormatError, load_arrays, save_arrays
+from holdem.fileformat import HEADER_KEY, FileFormatError, load_arrays, save_arrays
 from holdem.games import format_gamedef
 from holdem.training.errors import RunError
 
@@ -75,6 +77,15 @@ def find_checkpoint(path: Path) -> Path:
     if not path.exists():
         raise RunError(f"checkpoint {path} does not exist")
     return path
+
+
+def checkpoint_meta(path: Path) -> dict[str, Any]:
+    """A checkpoint's recorded fields alone (not verified: :func:`read_checkpoint` does that), {} if unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return dict(json.loads(npz[HEADER_KEY].tobytes().decode()).get("meta") or {})
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError):
+        return {}
 
 
 def read_checkpoint(path: Path, identity: dict[str, Any], shape: tuple[int, ...]

@@ -10,12 +10,12 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import build_bucket_file, default_bucket_path
+from holdem.abstraction.store import build_bucket_file, default_bucket_path, legacy_bucket_path, stored_bucket_hash
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, chip_unit, load_game
 from holdem.mccfr.compact import initial_scale
 from holdem.mccfr.tables import Tables
-from holdem.training.checkpoint import find_checkpoint
+from holdem.training.checkpoint import checkpoint_meta, find_checkpoint
 from holdem.training.config import TrainConfig
 from holdem.training.errors import RunError
 from holdem.training.paths import RunPaths, prepare_logdir
@@ -56,13 +56,24 @@ def resume(checkpoint: str | Path, config: TrainConfig, logdir: str | Path, *, b
     target = Path(logdir)
     if target.resolve() not in (path.parent.resolve(), path.parent.parent.resolve()):
         claim_logdir(target, overwrite=False)
-    run = _build(config, target, buckets_path, shared)
+    run = _build(config, target, buckets_path or _trained_bucket_file(path, config), shared)
     try:
         run.restore(path)
     except BaseException:
         run.close()
         raise
     return run
+
+
+def _trained_bucket_file(checkpoint: Path, config: TrainConfig) -> str | None:
+    """A spec's bucket file in the format before this one, when the checkpoint was trained on it (its hash
+    matches): a run started before the format changed resumes on the buckets it was trained with."""
+    spec = config.buckets
+    if not spec or spec == "lossless" or spec.endswith(".npz"):
+        return None
+    legacy = legacy_bucket_path(load_game(config.game), spec)
+    want = checkpoint_meta(checkpoint).get("abstraction_hash")
+    return str(legacy) if want is not None and stored_bucket_hash(legacy) == want else None
 
 
 def claim_logdir(logdir: Path, overwrite: bool) -> None:

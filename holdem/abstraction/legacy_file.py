@@ -1,0 +1,101 @@
+"""Reading bucket files of format version 1 (index tables and river rank thresholds) as board rows.
+
+Version 1 kept hold'em's flop and turn as tables over the canonical index of (hole cards, board as one set)
+and the river as a row of hand-rank thresholds per canonical board. Blueprints and checkpoints name their
+bucket file by content hash, so such a file must keep working: it is converted at load into the board rows
+the kernels read (each cell's bucket is exactly what version 1 gave that hand) and keeps its recorded hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from holdem.abstraction.boards import board_rows
+from holdem.abstraction.isomorphism import HandIndexer
+from holdem.evaluator import eval7
+from holdem.games import parse_gamedef
+
+V1_SHAPES = [(2,), (2, 3), (2, 4), (2, 5), (5,)]
+V1_IDENTITY, V1_TABLE, V1_BOARD_RANK = 0, 1, 2
+ROWS_PER_CHUNK = 2048
+
+
+def v1_arrays(files: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays a version-1 file's checksum covers."""
+    return {k: v for k, v in files.items() if k.startswith(("table", "thresholds"))}
+
+
+def read_v1(header: dict[str, Any], arrays: dict[str, np.ndarray], digest: str, info: dict[str, Any]) -> Any:
+    """A version-1 hold'em abstraction (checksum already verified) as board rows, keeping ``digest``."""
+    from holdem.abstraction import buckets as b
+
+    game = parse_gamedef(header["game"])
+    if [tuple(s) for s in header["shapes"]] != V1_SHAPES or len(header["streets"]) != 4:
+        raise ValueError(f"shapes {header['shapes']} are not version 1's hold'em layout")
+    indexer = HandIndexer.from_shapes(13, 4, V1_SHAPES)
+    streets = []
+    for st, s in enumerate(header["streets"]):
+        mode, buckets = int(s["mode"]), int(s["num_buckets"])
+        dtype = np.uint8 if buckets <= 256 else np.uint16
+        if st == 0 and mode == V1_IDENTITY:
+            streets.append(b.StreetAbstraction(b.MODE_IDENTITY, buckets, 0))
+        elif st in (1, 2) and mode == V1_TABLE:
+            rows = _table_rows(indexer, st, np.asarray(arrays[f"table{st}"]), st + 2, dtype)
+            streets.append(b.StreetAbstraction(b.MODE_BOARD, buckets, st, rows=rows, board_cards=st + 2, hole_cards=2))
+        elif st == 3 and mode == V1_BOARD_RANK:
+            rows = _river_rows(indexer, int(s["board_slot"]), np.asarray(arrays[f"thresholds{st}"]), dtype)
+            streets.append(b.StreetAbstraction(b.MODE_BOARD, buckets, st, rows=rows, board_cards=5, hole_cards=2))
+        else:
+            raise ValueError(f"street {st} has mode {mode}, which version 1 never wrote there")
+    info = {**info, "converted_from": "format version 1"}
+    return b.CardAbstraction(game, header["spec"], b.HOLDEM_SHAPES, streets, info=info, stored_hash=digest)
+
+
+def _table_rows(indexer: HandIndexer, slot: int, table: np.ndarray, k: int, dtype: type) -> np.ndarray:
+    from holdem.abstraction.buckets import board_hands
+
+    br = board_rows(13, 4, k)
+    rows = np.empty((br.num_rows, br.stride(2)), dtype=dtype)
+    if table.size != indexer.size(slot):
+        raise ValueError(f"table{slot} has {table.size} entries, not {indexer.size(slot)}")
+    for lo in range(0, br.num_rows, ROWS_PER_CHUNK):
+        ids = np.arange(lo, min(lo + ROWS_PER_CHUNK, br.num_rows))
+        hands = board_hands(13, 4, k, 2, ids)
+        rows[ids] = table[indexer.index(slot, hands, check=False)].reshape(len(ids), -1)
+    return rows
+
+
+def _river_rows(indexer: HandIndexer, board_slot: int, thresholds: np.ndarray, dtype: type) -> np.ndarray:
+    br = board_rows(13, 4, 5)
+    if thresholds.ndim != 2 or thresholds.shape[0] != indexer.size(board_slot):
+        raise ValueError(f"river thresholds are {thresholds.shape}, not one row per canonical board")
+    board_index = indexer.index(board_slot, br.reps, check=False)
+    rows = np.empty((br.num_rows, br.stride(2)), dtype=dtype)
+    _fill_river(br.reps, br.free_cards(), board_index, thresholds.astype(np.int32), rows)
+    return rows
+
+
+@njit(cache=True, parallel=True)
+def _fill_river(reps: np.ndarray, free: np.ndarray, board_index: np.ndarray, thresholds: np.ndarray,
+                rows: np.ndarray) -> None:
+    """``rows[b, colex(i, j)]`` = how many of board b's thresholds are at or below the rank of free cards i, j."""
+    n_thr = thresholds.shape[1]
+    for b in prange(reps.shape[0]):
+        thr = thresholds[board_index[b]]
+        cell = 0
+        for j in range(1, free.shape[1]):
+            for i in range(j):
+                rank = eval7(free[b, i], free[b, j], reps[b, 0], reps[b, 1], reps[b, 2], reps[b, 3], reps[b, 4])
+                lo, hi = 0, n_thr
+                while lo < hi:
+                    mid = (lo + hi) >> 1
+                    if thr[mid] <= rank:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                rows[b, cell] = lo
+                cell += 1
+
