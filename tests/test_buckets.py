@@ -90,8 +90,6 @@ def test_bad_files(tmp_path):
 
     with pytest.raises(BucketFileError, match="built for game 'leduc'"):
         CardAbstraction.load(good, load_game("hunl"))
-    for exc_msg in (str(BucketFileError("x")),):
-        assert "\n" not in exc_msg
 
 
 # Hold'em clustering on the `tiny` spec.
@@ -353,11 +351,20 @@ def test_a_version_1_file_loads_with_the_buckets_and_hash_it_was_written_with(tm
             want = (thr <= ranks[:, None]).sum(axis=1)
         assert (_in_kernel(abst, street, hands) == want).all(), street
         assert (abst.bucket(street, hands) == want).all(), street
-    data = bytearray(path.read_bytes())
-    data[-5000] ^= 0xFF
-    path.write_bytes(bytes(data))
-    with pytest.raises(BucketFileError, match="checksum|truncated"):
+    with np.load(path, allow_pickle=False) as npz:
+        files = dict(npz.items())
+    files["table2"] = files["table2"].copy()
+    files["table2"][12345] ^= 1
+    np.savez(path, **files)
+    with pytest.raises(BucketFileError, match="checksum"):
         CardAbstraction.load(path, load_game("hunl"))
+
+
+def test_lossless_buckets_keep_the_hash_blueprints_and_checkpoints_recorded():
+    """Lossless buckets are not stored in files: their hash stays version 1's, so earlier Kuhn and Leduc runs
+    resume and their blueprints load."""
+    assert lossless_for("kuhn").content_hash() == "3885df6db8fb0e519b0c53dfcf2cb31d6f5ef68bbe90552778344a5a41a1c94d"
+    assert lossless_for("leduc").content_hash() == "2be664fbf692417f5865c6a05ca87b8571bd5beca8d1f3648ab99714e257fd89"
 
 
 def test_a_run_trained_on_a_version_1_file_resumes_by_its_spec_name(tmp_path, monkeypatch):
@@ -384,3 +391,28 @@ def test_a_run_trained_on_a_version_1_file_resumes_by_its_spec_name(tmp_path, mo
         assert run.abstraction.content_hash() == digest and run.iterations_applied == 40
     finally:
         run.close()
+
+
+def test_a_file_with_a_valid_checksum_but_out_of_range_buckets_is_refused(tmp_path):
+    """A bucket above the street's count would send a kernel outside its tables: refused at load, in one line."""
+    import json
+
+    from holdem.abstraction.buckets import _hash
+
+    good = tmp_path / "good.npz"
+    lossless_for("leduc").save(good)
+    with np.load(good, allow_pickle=False) as npz:
+        files = dict(npz.items())
+    header = json.loads(str(files["header"]))
+    header["streets"][1]["num_buckets"] = 4
+    files["header"] = np.array(json.dumps(header, sort_keys=True))
+    files["content_hash"] = np.array(_hash(str(files["header"]), {"table1": files["table1"]}))
+    np.savez(tmp_path / "bad.npz", **files)
+    with pytest.raises(BucketFileError, match="holds bucket 8 of 4"):
+        CardAbstraction.load(tmp_path / "bad.npz")
+    del header["spec"]
+    files["header"] = np.array(json.dumps(header, sort_keys=True))
+    files["content_hash"] = np.array(_hash(str(files["header"]), {"table1": files["table1"]}))
+    np.savez(tmp_path / "no-spec.npz", **files)
+    with pytest.raises(BucketFileError, match="malformed header"):
+        CardAbstraction.load(tmp_path / "no-spec.npz")

@@ -274,10 +274,14 @@ def test_file_round_trip_and_refusals(game, built, tmp_path):
         CardAbstraction.load(path, load_game("hunl"))
     with np.load(path, allow_pickle=False) as npz:
         files = dict(npz.items())
+    files["format_version"] = np.array(3)
+    np.savez(tmp_path / "newer.npz", **files)
+    with pytest.raises(BucketFileError, match="format version 3.*rebuild"):
+        CardAbstraction.load(tmp_path / "newer.npz")
     files["format_version"] = np.array(1)
-    np.savez(tmp_path / "old.npz", **files)
-    with pytest.raises(BucketFileError, match="format version 1.*rebuild"):
-        CardAbstraction.load(tmp_path / "old.npz")
+    np.savez(tmp_path / "relabelled.npz", **files)
+    with pytest.raises(BucketFileError, match="checksum"):
+        CardAbstraction.load(tmp_path / "relabelled.npz")
 
 
 def test_specs_pair_potential_aware_streets(tmp_path, game):

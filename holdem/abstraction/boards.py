@@ -53,7 +53,7 @@ def perm_card(c: int, perm: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _cs(a: int, b: int) -> tuple[int, int]:
+def _compare_swap(a: int, b: int) -> tuple[int, int]:
     return min(a, b), max(a, b)
 
 
@@ -67,26 +67,26 @@ def board_key(binom: np.ndarray, bo: int, cards: np.ndarray, start: int, k: int,
     if k == 1:
         return x0
     x1 = np.int64(card_pos(np.int64(cards[start + 1]), num_suits, rank_lo))
-    x0, x1 = _cs(x0, x1)
+    x0, x1 = _compare_swap(x0, x1)
     if k == 2:
         return binom[bo + x0 * BINOM_K + 1] + binom[bo + x1 * BINOM_K + 2]
     x2 = np.int64(card_pos(np.int64(cards[start + 2]), num_suits, rank_lo))
-    x1, x2 = _cs(x1, x2)
-    x0, x1 = _cs(x0, x1)
+    x1, x2 = _compare_swap(x1, x2)
+    x0, x1 = _compare_swap(x0, x1)
     if k == 3:
         return binom[bo + x0 * BINOM_K + 1] + binom[bo + x1 * BINOM_K + 2] + binom[bo + x2 * BINOM_K + 3]
     x3 = np.int64(card_pos(np.int64(cards[start + 3]), num_suits, rank_lo))
-    x2, x3 = _cs(x2, x3)
-    x1, x2 = _cs(x1, x2)
-    x0, x1 = _cs(x0, x1)
+    x2, x3 = _compare_swap(x2, x3)
+    x1, x2 = _compare_swap(x1, x2)
+    x0, x1 = _compare_swap(x0, x1)
     if k == 4:
         return (binom[bo + x0 * BINOM_K + 1] + binom[bo + x1 * BINOM_K + 2] + binom[bo + x2 * BINOM_K + 3]
                 + binom[bo + x3 * BINOM_K + 4])
     x4 = np.int64(card_pos(np.int64(cards[start + 4]), num_suits, rank_lo))
-    x3, x4 = _cs(x3, x4)
-    x2, x3 = _cs(x2, x3)
-    x1, x2 = _cs(x1, x2)
-    x0, x1 = _cs(x0, x1)
+    x3, x4 = _compare_swap(x3, x4)
+    x2, x3 = _compare_swap(x2, x3)
+    x1, x2 = _compare_swap(x1, x2)
+    x0, x1 = _compare_swap(x0, x1)
     return (binom[bo + x0 * BINOM_K + 1] + binom[bo + x1 * BINOM_K + 2] + binom[bo + x2 * BINOM_K + 3]
             + binom[bo + x3 * BINOM_K + 4] + binom[bo + x4 * BINOM_K + 5])
 

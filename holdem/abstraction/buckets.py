@@ -28,7 +28,7 @@ import numpy as np
 
 from holdem.abstraction.boards import MAX_BOARD, MAX_HOLE, board_rows
 from holdem.abstraction.isomorphism import HandIndexer, street_shapes
-from holdem.abstraction.legacy_file import read_v1, v1_arrays
+from holdem.abstraction.legacy_file import read_v1, v1_arrays, v1_lossless_hash
 from holdem.abstraction.lookup import (
     MODE_BOARD,
     MODE_DIRECT,
@@ -169,6 +169,9 @@ class CardAbstraction:
         hole = game.num_hole_cards
         k = game.board_cards_before(st)
         deck = game.num_ranks * game.num_suits
+        if s.num_buckets > 1 << 16:
+            raise BucketError(f"{game.name} street {st} has {s.num_buckets:,} lossless classes: the kernels read "
+                              "at most 65,536 buckets a street")
         dtype = np.uint8 if s.num_buckets <= 256 else np.uint16
         one_round = sum(1 for n in game.num_board_cards[: st + 1] if n > 0) <= 1
         if 1 <= hole <= MAX_HOLE and k <= MAX_BOARD and one_round:
@@ -254,13 +257,16 @@ class CardAbstraction:
 
     def content_hash(self) -> str:
         """sha256 of the header (game, spec, layout) and every table; a converted version-1 file keeps the hash
-        it was written with (blueprints and checkpoints name it)."""
+        it was written with, and lossless buckets keep version 1's (blueprints and checkpoints name them)."""
+        if self.spec.get("name") == "lossless":
+            return v1_lossless_hash(self.game, self.spec, self.shapes, self.streets)
         if self.stored_hash is not None:
             return self.stored_hash
         return _hash(json.dumps(self._header(), sort_keys=True), self._arrays())
 
     def save(self, path: str | Path) -> str:
-        """Write the ``.npz`` file atomically; returns the content hash."""
+        """Write the ``.npz`` file atomically; returns the hash a run made on it records (the file's own checksum
+        except for lossless buckets, which keep version 1's)."""
         header = json.dumps(self._header(), sort_keys=True)
         arrays = self._arrays()
         digest = _hash(header, arrays)
@@ -271,7 +277,7 @@ class CardAbstraction:
                      **arrays)
 
         atomic_write(path, write)
-        return digest
+        return self.content_hash() if self.spec.get("name") == "lossless" else digest
 
     @classmethod
     def load(cls, path: str | Path, game: GameDef | None = None) -> CardAbstraction:
@@ -313,35 +319,52 @@ class CardAbstraction:
                 f"bucket file {str(path)!r} was built for game {stored_game.name!r} "
                 f"({_describe(stored_game)}), not {game.name!r} ({_describe(game)})"
             )
+        if not isinstance(info, dict):
+            info = {}
         try:
             if version == 1:
                 return read_v1(header, arrays, digest, info)
             if header.get("board_order", BOARD_ORDER) != BOARD_ORDER:
                 raise ValueError(f"board order {header['board_order']!r}")
-            shapes = [tuple(s) for s in header["shapes"]]
+            shapes = [tuple(int(n) for n in s) for s in header["shapes"]]
+            if len(header["streets"]) != stored_game.num_rounds or not isinstance(header["spec"], dict):
+                raise ValueError(f"{len(header['streets'])} streets for {stored_game.num_rounds} rounds")
             streets = [_street_from_header(st, s, arrays, stored_game) for st, s in enumerate(header["streets"])]
-        except (KeyError, ValueError, TypeError, GameDefError) as exc:
+            return cls(stored_game, header["spec"], shapes, streets, info=info, stored_hash=digest)
+        except (KeyError, ValueError, TypeError, AttributeError, GameDefError) as exc:
             raise BucketFileError(f"bucket file {str(path)!r} has a malformed header ({exc})") from None
-        return cls(stored_game, header["spec"], shapes, streets, info=info)
 
 
 def _street_from_header(st: int, s: dict[str, Any], arrays: dict[str, np.ndarray], game: GameDef
                         ) -> StreetAbstraction:
-    mode = int(s["mode"])
+    """One street of a file, checked so that no stored value can send a kernel outside its tables."""
+    mode, buckets, slot = int(s["mode"]), int(s["num_buckets"]), int(s["slot"])
     if mode not in MODE_NAMES:
         raise ValueError(f"street {st} has unknown mode {mode}")
-    street = StreetAbstraction(mode, int(s["num_buckets"]), int(s["slot"]), table=arrays.get(f"table{st}"))
-    if mode == MODE_BOARD:
-        rows = arrays[f"rows{st}"]
+    if slot != st or not 1 <= buckets <= 1 << 16:
+        raise ValueError(f"street {st} has slot {slot} and {buckets} buckets")
+    street = StreetAbstraction(mode, buckets, slot)
+    if mode == MODE_TABLE:
+        table = arrays.get(f"table{st}")
+        if table is None or table.ndim != 1 or table.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"street {st} has no uint8/uint16 index table")
+        street.table = table
+        values = table
+    elif mode == MODE_BOARD:
+        rows = arrays.get(f"rows{st}")
         k, hole = int(s["board_cards"]), int(s["hole_cards"])
+        if rows is None or not (0 <= k <= MAX_BOARD and 1 <= hole <= MAX_HOLE):
+            raise ValueError(f"street {st} has no rows for {k} board and {hole} hole cards")
         deck = game.num_ranks * game.num_suits
         want = (canonical_boards(game.num_ranks, game.num_suits, k), math.comb(deck - k, hole))
-        if not (0 <= k <= MAX_BOARD and 1 <= hole <= MAX_HOLE) or rows.shape != want or rows.dtype not in (
-                np.uint8, np.uint16):
+        if rows.shape != want or rows.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"street {st} rows are {rows.dtype} {rows.shape}, not one per canonical board and hole")
-        street.rows = rows
-        street.board_cards = k
-        street.hole_cards = hole
+        street.rows, street.board_cards, street.hole_cards = rows, k, hole
+        values = rows
+    else:
+        return street
+    if values.size and int(values.max()) >= buckets:
+        raise ValueError(f"street {st} holds bucket {int(values.max())} of {buckets}")
     return street
 
 

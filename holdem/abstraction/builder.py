@@ -3,8 +3,9 @@
 Potential-aware (specs ``quick``, ``mid``, ``large``; Johanson et al. 2013, Ganzfried and Sandholm 2014):
 
 - preflop: lossless (169 classes);
-- river: OCHS, each hand's equity against the opponent's preflop classes grouped in 8 clusters (by exact
-  1-D EMD over their river-equity distributions), clustered by k-means (L2);
+- river: by the hand's strength percentile on its board (1-D k-means, the legacy river: the shipped specs),
+  or OCHS (``feature: ochs``), each hand's equity against the opponent's preflop classes grouped in 8
+  clusters (by exact 1-D EMD over their river-equity distributions), clustered by k-means (L2);
 - turn: the distribution of the river equity over every river card, clustered by k-medians under the
   exact 1-D EMD;
 - flop: the distribution over the turn buckets of every turn card, clustered by k-means under EMD with
@@ -145,7 +146,7 @@ class PotentialBuilder:
         owner = np.repeat(np.arange(len(rows)), counts * per)
         parts = []
         bar = Progress(f"{name} sample ({len(rows):,} boards)", enabled=self.show)
-        step = self.chunk_rows(features, stride)
+        step = self.chunk_rows(features)
         for a in range(0, len(rows), step):
             b = min(a + step, len(rows))
             f = features(rows[a:b])
@@ -155,7 +156,8 @@ class PotentialBuilder:
         self.seconds[f"{name}_sample"] = bar.done()
         return np.ascontiguousarray(np.concatenate(parts))
 
-    def chunk_rows(self, features: Callable[[np.ndarray], np.ndarray], stride: int) -> int:
+    def chunk_rows(self, features: Callable[[np.ndarray], np.ndarray]) -> int:
+        """Boards per chunk so that one chunk's features take about ``CHUNK_BYTES``."""
         probe = features(np.zeros(1, dtype=np.int64))
         return max(1, CHUNK_BYTES // max(1, probe.nbytes))
 
@@ -202,7 +204,7 @@ class PotentialBuilder:
         stride = br.stride(2)
         k = len(cent)
         rows = np.empty((br.num_rows, stride), dtype=np.uint8 if k <= 256 else np.uint16)
-        step = self.chunk_rows(features, stride)
+        step = self.chunk_rows(features)
         bar = Progress(f"{name} buckets ({br.num_rows:,} boards)", enabled=self.show)
         t0 = time.perf_counter()
         for c, a in enumerate(range(0, br.num_rows, step)):
@@ -246,16 +248,17 @@ class PotentialBuilder:
         from holdem.abstraction.legacy_builder import strength_river
 
         saved = self.state.load("river-strength")
-        if saved is not None:
+        if saved is not None and "buckets" in saved:
             self.quality["river"] = float(saved["quality"].reshape(-1)[0])
-            rows = saved["rows"]
+            rows, buckets = saved["rows"], int(saved["buckets"].reshape(-1)[0])
         else:
             t0 = time.perf_counter()
             street, self.quality["river"] = strength_river(self.spec, self.game, self.show, self.log)
-            rows = street.rows
-            self.state.save("river-strength", {"rows": rows, "quality": np.array(self.quality["river"])})
+            rows, buckets = street.rows, street.num_buckets
+            self.state.save("river-strength", {"rows": rows, "quality": np.array(self.quality["river"]),
+                                               "buckets": np.array(buckets)})
             self.timed("river_strength", t0)
-        return StreetAbstraction(MODE_BOARD, int(rows.max()) + 1, 3, rows=rows, board_cards=5, hole_cards=2)
+        return StreetAbstraction(MODE_BOARD, buckets, 3, rows=rows, board_cards=5, hole_cards=2)
 
     def turn(self) -> tuple[StreetAbstraction, np.ndarray]:
         br = self.boards("turn")

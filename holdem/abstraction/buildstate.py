@@ -53,6 +53,7 @@ class BuildState:
             save_arrays(self._path(name), kind=STAGE_KIND, version=STAGE_VERSION, arrays=arrays,
                         meta={"fingerprint": self.fingerprint, "stage": name})
 
+
 def work_dir_for(out: str | Path) -> Path:
     """Where a build writing ``out`` keeps its finished stages until it is done."""
     out = Path(out)

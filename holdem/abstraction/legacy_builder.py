@@ -1,5 +1,5 @@
 """Expectation-based hold'em buckets (specs ``tiny``, ``quick-legacy``, ``mid-legacy``): exact strength features
-per canonical class, k-means on strength or on strength histograms (L2 on CDFs), river by strength thresholds.
+per canonical class, k-means on strength or on strength histograms (L2 on CDFs), river by strength.
 
 Kept to compare against the potential-aware builder; its output is converted to board rows like every
 clustered street."""
@@ -207,8 +207,18 @@ class _Builder:
             self.report(name, size, c, s.feature)
             streets.append(self.board_street(street, table, c.k, street))
         del turn_counts, turn_w
+        river, c = self.river()
+        self.report("river", self.indexer.size(3), c, "hs")
+        streets.append(river)
+        self.seconds["total"] = time.perf_counter() - t0
+        info = {"quality": self.quality, "seconds": self.seconds, "threads": self.threads}
+        return CardAbstraction(self.game, spec.to_dict(), HOLDEM_SHAPES, streets, info=info)
+
+    def river(self) -> tuple[StreetAbstraction, Any]:
+        """The river by strength (1-D k-means on the blocker-free strength percentile) as board rows, and its
+        clustering."""
         hist, _, _ = self.strength(3, write=False)
-        c = self.cluster_levels("river", hist, spec.river.buckets)
+        c = self.cluster_levels("river", hist, self.spec.river.buckets)
         boards, _ = self.canonical_boards(3)
         rows = np.empty((len(boards), 1081), dtype=np.uint8 if c.k <= 256 else np.uint16)
         level_bucket = c.labels.astype(np.int64)
@@ -217,11 +227,7 @@ class _Builder:
             _river_rows(boards[a:b], level_bucket, rows[a:b])
 
         self.seconds["river_rows"] = self.run_chunks("river buckets", len(boards), 100, step)
-        self.report("river", self.indexer.size(3), c, "hs")
-        streets.append(StreetAbstraction(MODE_BOARD, c.k, 3, rows=rows, board_cards=5, hole_cards=2))
-        self.seconds["total"] = time.perf_counter() - t0
-        info = {"quality": self.quality, "seconds": self.seconds, "threads": self.threads}
-        return CardAbstraction(self.game, spec.to_dict(), HOLDEM_SHAPES, streets, info=info)
+        return StreetAbstraction(MODE_BOARD, c.k, 3, rows=rows, board_cards=5, hole_cards=2), c
 
     def board_street(self, street: int, source: np.ndarray | None, k: int, slot: int) -> StreetAbstraction:
         """A flop or turn street's buckets as board rows from its table over canonical classes (preflop: the
@@ -248,15 +254,5 @@ def build_legacy(spec: BucketSpec, game: GameDef, progress: bool = True, log: An
 
 def strength_river(spec: BucketSpec, game: GameDef, progress: bool, log: Any) -> tuple[StreetAbstraction, float]:
     """The legacy river (1-D k-means on the blocker-free strength percentile) as board rows, and its quality."""
-    b = _Builder(spec, game, progress, log)
-    hist, _, _ = b.strength(3, write=False)
-    c = b.cluster_levels("river", hist, spec.river.buckets)
-    boards, _ = b.canonical_boards(3)
-    rows = np.empty((len(boards), 1081), dtype=np.uint8 if c.k <= 256 else np.uint16)
-    level_bucket = c.labels.astype(np.int64)
-
-    def step(lo: int, hi: int) -> None:
-        _river_rows(boards[lo:hi], level_bucket, rows[lo:hi])
-
-    b.run_chunks("river buckets", len(boards), 100, step)
-    return StreetAbstraction(MODE_BOARD, c.k, 3, rows=rows, board_cards=5, hole_cards=2), c.ratio
+    street, clustering = _Builder(spec, game, progress, log).river()
+    return street, clustering.ratio

@@ -8,6 +8,7 @@ the kernels read (each cell's bucket is exactly what version 1 gave that hand) a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from numba import njit, prange
 from holdem.abstraction.boards import board_rows
 from holdem.abstraction.isomorphism import HandIndexer
 from holdem.evaluator import eval7
-from holdem.games import parse_gamedef
+from holdem.games import GameDef, format_gamedef, parse_gamedef
 
 V1_SHAPES = [(2,), (2, 3), (2, 4), (2, 5), (5,)]
 V1_IDENTITY, V1_TABLE, V1_BOARD_RANK = 0, 1, 2
@@ -33,20 +34,22 @@ def read_v1(header: dict[str, Any], arrays: dict[str, np.ndarray], digest: str, 
     from holdem.abstraction import buckets as b
 
     game = parse_gamedef(header["game"])
-    if [tuple(s) for s in header["shapes"]] != V1_SHAPES or len(header["streets"]) != 4:
+    if [tuple(s) for s in header["shapes"]] != V1_SHAPES or len(header["streets"]) != 4 or (
+            game.num_ranks, game.num_suits, game.num_hole_cards) != (13, 4, 2):
         raise ValueError(f"shapes {header['shapes']} are not version 1's hold'em layout")
     indexer = HandIndexer.from_shapes(13, 4, V1_SHAPES)
     streets = []
     for st, s in enumerate(header["streets"]):
         mode, buckets = int(s["mode"]), int(s["num_buckets"])
-        dtype = np.uint8 if buckets <= 256 else np.uint16
+        if not 1 <= buckets <= 1 << 16:
+            raise ValueError(f"street {st} has {buckets} buckets")
         if st == 0 and mode == V1_IDENTITY:
             streets.append(b.StreetAbstraction(b.MODE_IDENTITY, buckets, 0))
         elif st in (1, 2) and mode == V1_TABLE:
-            rows = _table_rows(indexer, st, np.asarray(arrays[f"table{st}"]), st + 2, dtype)
+            rows = _table_rows(indexer, st, np.asarray(arrays[f"table{st}"]), st + 2, buckets)
             streets.append(b.StreetAbstraction(b.MODE_BOARD, buckets, st, rows=rows, board_cards=st + 2, hole_cards=2))
-        elif st == 3 and mode == V1_BOARD_RANK:
-            rows = _river_rows(indexer, int(s["board_slot"]), np.asarray(arrays[f"thresholds{st}"]), dtype)
+        elif st == 3 and mode == V1_BOARD_RANK and int(s["board_slot"]) == 4:
+            rows = _river_rows(indexer, 4, np.asarray(arrays[f"thresholds{st}"]), buckets)
             streets.append(b.StreetAbstraction(b.MODE_BOARD, buckets, st, rows=rows, board_cards=5, hole_cards=2))
         else:
             raise ValueError(f"street {st} has mode {mode}, which version 1 never wrote there")
@@ -54,13 +57,27 @@ def read_v1(header: dict[str, Any], arrays: dict[str, np.ndarray], digest: str, 
     return b.CardAbstraction(game, header["spec"], b.HOLDEM_SHAPES, streets, info=info, stored_hash=digest)
 
 
-def _table_rows(indexer: HandIndexer, slot: int, table: np.ndarray, k: int, dtype: type) -> np.ndarray:
+def v1_lossless_hash(game: GameDef, spec: dict[str, Any], shapes: list[tuple[int, ...]], streets: list[Any]) -> str:
+    """The content hash version 1 gave lossless buckets (same modes and tables, its header): unchanged, so
+    checkpoints and blueprints of Kuhn, Leduc and other small games still match."""
+    from holdem.abstraction.buckets import _hash, card_signature
+
+    header = {"format_version": 1, "game": format_gamedef(game), "game_name": game.name,
+              "cards": card_signature(game), "spec": spec, "shapes": [list(s) for s in shapes],
+              "streets": [{"mode": s.mode, "num_buckets": s.num_buckets, "slot": s.slot, "board_slot": -1}
+                          for s in streets]}
+    arrays = {f"table{st}": np.ascontiguousarray(s.table, dtype=np.uint8 if s.num_buckets <= 256 else np.uint16)
+              for st, s in enumerate(streets) if s.table is not None}
+    return _hash(json.dumps(header, sort_keys=True), arrays)
+
+
+def _table_rows(indexer: HandIndexer, slot: int, table: np.ndarray, k: int, buckets: int) -> np.ndarray:
     from holdem.abstraction.buckets import board_hands
 
+    if table.ndim != 1 or table.size != indexer.size(slot) or int(table.max()) >= buckets:
+        raise ValueError(f"table{slot} is not {indexer.size(slot)} buckets below {buckets}")
     br = board_rows(13, 4, k)
-    rows = np.empty((br.num_rows, br.stride(2)), dtype=dtype)
-    if table.size != indexer.size(slot):
-        raise ValueError(f"table{slot} has {table.size} entries, not {indexer.size(slot)}")
+    rows = np.empty((br.num_rows, br.stride(2)), dtype=np.uint8 if buckets <= 256 else np.uint16)
     for lo in range(0, br.num_rows, ROWS_PER_CHUNK):
         ids = np.arange(lo, min(lo + ROWS_PER_CHUNK, br.num_rows))
         hands = board_hands(13, 4, k, 2, ids)
@@ -68,12 +85,13 @@ def _table_rows(indexer: HandIndexer, slot: int, table: np.ndarray, k: int, dtyp
     return rows
 
 
-def _river_rows(indexer: HandIndexer, board_slot: int, thresholds: np.ndarray, dtype: type) -> np.ndarray:
+def _river_rows(indexer: HandIndexer, board_slot: int, thresholds: np.ndarray, buckets: int) -> np.ndarray:
+    """Each river cell's bucket: how many of its board's ``buckets - 1`` rank thresholds its hand reaches."""
     br = board_rows(13, 4, 5)
-    if thresholds.ndim != 2 or thresholds.shape[0] != indexer.size(board_slot):
-        raise ValueError(f"river thresholds are {thresholds.shape}, not one row per canonical board")
+    if thresholds.shape != (indexer.size(board_slot), buckets - 1):
+        raise ValueError(f"river thresholds are {thresholds.shape}, not one row of {buckets - 1} per canonical board")
     board_index = indexer.index(board_slot, br.reps, check=False)
-    rows = np.empty((br.num_rows, br.stride(2)), dtype=dtype)
+    rows = np.empty((br.num_rows, br.stride(2)), dtype=np.uint8 if buckets <= 256 else np.uint16)
     _fill_river(br.reps, br.free_cards(), board_index, thresholds.astype(np.int32), rows)
     return rows
 

@@ -14,8 +14,6 @@ SPECS_DIR = Path(__file__).resolve().parents[2] / "configs" / "buckets"
 
 STREET_NAMES = ("flop", "turn", "river")
 FEATURES = {"flop": ("hs", "hist", "pa"), "turn": ("hs", "hist", "pa"), "river": ("hs", "ochs")}
-POTENTIAL_AWARE = {"flop": "pa", "turn": "pa", "river": "ochs"}
-RIVER_WITH_POTENTIAL_AWARE = ("ochs", "hs")
 
 
 @dataclass(frozen=True)

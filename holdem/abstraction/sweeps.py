@@ -8,7 +8,7 @@ own hand holds (ties count half). With the pairs sorted by rank, one pass comput
 against every opponent cluster by inclusion-exclusion on the pairs sharing a card with it, in
 O(pairs x clusters) after the evaluations.
 
-- river: OCHS, the equity against each of the opponent clusters (float32 per cluster);
+- river: OCHS, the equity against each of the opponent clusters (quantised to 0..255 per cluster);
 - turn: the distribution of the river equity (against a uniform opponent) over every river card, as
   its sorted samples quantised to 0..255 (a quantile function: exact 1-D EMD is L1 on it);
 - flop: the turn bucket of every turn card (the distribution the flop is clustered on).

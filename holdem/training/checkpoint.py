@@ -84,7 +84,7 @@ def checkpoint_meta(path: Path) -> dict[str, Any]:
     try:
         with np.load(path, allow_pickle=False) as npz:
             return dict(json.loads(npz[HEADER_KEY].tobytes().decode()).get("meta") or {})
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError, UnicodeDecodeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile, EOFError):
         return {}
 
 
