@@ -3,7 +3,7 @@
 Trains one blueprint per bucket spec from ``configs/quickstart.yaml`` through ``holdem.training.train`` with
 the same seed, workers and seconds (bucket files are built first, outside the budget), then plays them head
 to head with ``holdem eval NEW --against OLD`` (duplicate deals, 95% interval), and, where this build has
-local best response (``holdem eval RUN --against lbr``), how much LBR wins against each. Writes
+local best response (``holdem eval RUN --against lbr``), how much LBR wins against each (less is better). Writes
 ``bench/results/buckets_strength.json``; a run shorter than the acceptance budget (600 s) is marked partial.
 
     python -m bench.buckets_strength [--seconds 600 | --iterations N] [--workers 2] [--hands 1000000]
@@ -68,21 +68,6 @@ def holdem_eval(hero: str, against: str, hands: int, seed: int, workers: int, ou
     return json.loads(out.read_text())
 
 
-# ---- LBR hook ---------------------------------------------------------------------------------------------------
-# Local best response comes with issue 15. When `holdem eval RUN --against lbr` exists, the figures below are
-# filled in; until then the JSON says `lbr_available: false` and the report shows the rows as missing.
-def lbr_available() -> bool:
-    """Whether this build's ``holdem eval`` knows an agent named ``lbr``."""
-    from holdem.evaluation.registry import AgentSpecError, load_agent
-    from holdem.games import load_game
-
-    try:
-        load_agent("lbr", load_game("hunl"))
-    except AgentSpecError as exc:
-        return "unknown agent" not in str(exc)
-    return True
-
-
 def lbr_figures(runs: dict[str, dict[str, Any]], hands: int, seed: int, workers: int,
                 tmp: Path) -> dict[str, Any]:
     """How much LBR wins against each blueprint (mbb/hand, 95% interval): less is better."""
@@ -93,7 +78,6 @@ def lbr_figures(runs: dict[str, dict[str, Any]], hands: int, seed: int, workers:
         out[spec] = {"lbr_wins_mbb_per_hand": -report["mbb_per_hand"], "ci95": [-high, -low],
                      "hands": report["hands"]}
     return out
-# ---- end of LBR hook ----------------------------------------------------------------------------------------------
 
 
 def main() -> None:
@@ -134,11 +118,8 @@ def main() -> None:
         "runs": runs,
         "head_to_head": {"hero": args.new, "opponent": args.old, "mbb_per_hand": report["mbb_per_hand"],
                          "ci95": [low, high], "hands": report["hands"], "new_wins": low > 0},
-        "lbr_available": lbr_available(),
-        "lbr": None,
+        "lbr": lbr_figures(runs, args.lbr_hands, args.seed, args.workers, args.runs),
     }
-    if results["lbr_available"]:
-        results["lbr"] = lbr_figures(runs, args.lbr_hands, args.seed, args.workers, args.runs)
     if results["partial"]:
         results["note"] = (f"partial: {budget} of training per blueprint, not the {ACCEPTANCE_SECONDS} s of "
                            "the acceptance test")
