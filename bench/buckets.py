@@ -32,6 +32,7 @@ from numba import njit
 from holdem.abstraction.buckets import CardAbstraction, bucket_of, deal_buckets_of, lossless_for, street_buckets_of
 from holdem.abstraction.builder import build_abstraction
 from holdem.abstraction.isomorphism import index_nb
+from holdem.abstraction.lookup import holdem_deal_cells, holdem_deal_keys, holdem_deal_values, is_holdem_kernel_data
 from holdem.abstraction.specs import load_spec
 from holdem.games import load_game
 
@@ -72,6 +73,26 @@ def deal_loop(kd: np.ndarray, deals: np.ndarray, hole: int, board_counts: np.nda
 
 
 @njit(cache=True)
+def ahead_loop(kd: np.ndarray, deals: np.ndarray, players: int, lo: int, hi: int) -> int:
+    """Rounds ``lo..hi`` of every deal as the kernels look them up: keys of deal t + 2, cells of t + 1, values of
+    t (:func:`holdem.mccfr.kernels_common.deal_ahead`, without the dealing and ranking)."""
+    n = deals.shape[0]
+    keys = np.zeros((3, 4), dtype=np.int64)
+    cells = np.zeros((3, players, 4), dtype=np.int64)
+    out = np.zeros((players, 4), dtype=np.int32)
+    total = 0
+    for t in range(-2, n):
+        if t + 2 < n:
+            holdem_deal_keys(kd, deals[t + 2], players, keys[(t + 2) % 3], lo, hi)
+        if 0 <= t + 1 < n:
+            holdem_deal_cells(kd, deals[t + 1], players, keys[(t + 1) % 3], cells[(t + 1) % 3], lo, hi)
+        if t >= 0:
+            holdem_deal_values(kd, cells[t % 3], out, lo, hi)
+            total += out[0, hi] + out[players - 1, hi]
+    return total
+
+
+@njit(cache=True)
 def index_loop(tables: tuple, street: int, deals: np.ndarray, k: int) -> int:
     total = 0
     for i in range(deals.shape[0]):
@@ -104,6 +125,7 @@ def lookups(abst: CardAbstraction, n: int, repeats: int) -> dict[str, dict[str, 
     hole = game.num_hole_cards
     board_counts = np.array([game.board_cards_before(r) for r in range(game.num_rounds)], dtype=np.int32)
     deals = deals_for(list(game.deck), SEATS * hole + int(board_counts[-1]), n, seed=1)
+    ahead = bool(is_holdem_kernel_data(kd))
     out = {}
     for st in range(game.num_rounds):
         k = int(board_counts[st])
@@ -114,16 +136,25 @@ def lookups(abst: CardAbstraction, n: int, repeats: int) -> dict[str, dict[str, 
         iwall, icpu = best_rates(lambda s=slot, d=hands, k=k: index_loop(tables, s, d, hole + k), n, repeats)
         name = STREETS[st] if game.num_rounds == 4 else f"round{st}"
         out[name] = {
-            "lookups_per_s_wall": wall, "lookups_per_s_cpu": cpu,
+            "single_deal_lookups_per_s_wall": wall, "single_deal_lookups_per_s_cpu": cpu,
             "per_hand_lookups_per_s_wall": hwall, "per_hand_lookups_per_s_cpu": hcpu,
             "index_only_per_s_cpu": icpu, "index_only_per_s_wall": iwall,
             "buckets": int(abst.num_buckets[st]), "mode": int(abst.streets[st].mode),
         }
-        print(f"  {name:<8} {cpu / 1e6:7.1f} M lookups/s (cpu, both seats of a deal)  "
+        if ahead:
+            wall, cpu = best_rates(lambda st=st: ahead_loop(kd, deals, SEATS, st, st), SEATS * n, repeats)
+        out[name].update(lookups_per_s_wall=wall, lookups_per_s_cpu=cpu, dealt_ahead=ahead)
+        how = "deals looked up ahead" if ahead else "one deal at a time"
+        print(f"  {name:<8} {cpu / 1e6:7.1f} M lookups/s (cpu, both seats, {how})"
+              f"  {out[name]['single_deal_lookups_per_s_cpu'] / 1e6:7.1f} M/s one deal at a time  "
               f"{hcpu / 1e6:7.1f} M/s one hand at a time  index alone {icpu / 1e6:6.1f} M/s")
     per_deal = SEATS * game.num_rounds
     wall, cpu = best_rates(lambda: deal_loop(kd, deals, hole, board_counts), per_deal * n, repeats)
-    out["deal"] = {"lookups_per_s_wall": wall, "lookups_per_s_cpu": cpu, "lookups_per_deal": per_deal}
+    out["deal"] = {"single_deal_lookups_per_s_wall": wall, "single_deal_lookups_per_s_cpu": cpu,
+                   "lookups_per_deal": per_deal}
+    if ahead:
+        wall, cpu = best_rates(lambda: ahead_loop(kd, deals, SEATS, 0, 3), per_deal * n, repeats)
+    out["deal"].update(lookups_per_s_wall=wall, lookups_per_s_cpu=cpu, dealt_ahead=ahead)
     print(f"  {'deal':<8} {cpu / 1e6:7.1f} M lookups/s (cpu, every street of a deal, {per_deal} lookups per deal)")
     return out
 
@@ -142,8 +173,8 @@ def warm_up() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--specs", default="tiny,quick-legacy,quick",
-                        help="comma-separated specs to build (mid, mid-legacy: minutes; large: tens of minutes)")
+    parser.add_argument("--specs", default="tiny,quick,quick-pa",
+                        help="comma-separated specs to build (mid, mid-pa: minutes; large: tens of minutes)")
     parser.add_argument("--n", type=int, default=1_000_000, help="deals per lookup run")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS)

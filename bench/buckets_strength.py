@@ -1,4 +1,4 @@
-"""Blueprint strength at equal training compute: the potential-aware `quick` buckets against `quick-legacy`.
+"""Blueprint strength at equal training compute: the potential-aware `quick-pa` buckets against `quick`.
 
 Trains one blueprint per bucket spec from ``configs/quickstart.yaml`` through ``holdem.training.train`` with
 the same seed, workers and seconds (bucket files are built first, outside the budget), then plays them head
@@ -30,15 +30,17 @@ QUIET = {"checkpoint_interval_seconds": 1e6, "snapshot_interval_seconds": 1e6, "
 def ensure_buckets(spec: str) -> Path:
     """The spec's bucket file (a named spec's, built now if missing so its build time is not training
     time, or a given ``.npz`` file)."""
-    from holdem.abstraction.store import build_bucket_file, default_bucket_path
+    from holdem.abstraction.store import build_bucket_file, default_bucket_path, spec_file
     from holdem.games import load_game
 
     if spec.endswith(".npz"):
         return Path(spec)
     game = load_game("hunl")
+    found = spec_file(game, spec)
+    if found is not None:
+        return found
     path = default_bucket_path(game, spec)
-    if not path.is_file():
-        build_bucket_file(spec, game, path)
+    build_bucket_file(spec, game, path)
     return path
 
 
@@ -82,8 +84,8 @@ def lbr_figures(runs: dict[str, dict[str, Any]], hands: int, seed: int, workers:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--new", default="quick", help="bucket spec measured (default quick)")
-    parser.add_argument("--old", default="quick-legacy", help="bucket spec compared against (default quick-legacy)")
+    parser.add_argument("--new", default="quick-pa", help="bucket spec measured (default quick-pa)")
+    parser.add_argument("--old", default="quick", help="bucket spec compared against (default quick)")
     parser.add_argument("--seconds", type=float, default=ACCEPTANCE_SECONDS, help="training seconds per blueprint")
     parser.add_argument("--iterations", type=int, default=None,
                         help="train for this many iterations instead of seconds (equal compute on a noisy machine)")

@@ -85,18 +85,19 @@ def abstraction_rows(d: dict[str, Any]) -> list[Row]:
 
 def buckets_rows(d: dict[str, Any]) -> list[Row]:
     goal = d.get("goal_lookups_per_s_per_core")
-    build_goals = {"quick": 120, "mid": 600}
+    build_goals = {"quick": 120, "mid": 600, "quick-pa": 120, "mid-pa": 600}
     rows: list[Row] = []
     for spec, streets in (d.get("lookups") or {}).items():
         for street, r in streets.items():
             rate = r.get("lookups_per_s_cpu")
+            how = "deals looked up two ahead" if r.get("dealt_ahead") else "one deal at a time"
+            single = r.get("single_deal_lookups_per_s_cpu")
             if street == "deal":
-                rows.append((f"{spec}: bucket lookups/s per core over every street of a deal, as the kernels do",
-                             rate, None, None, None))
+                rows.append((f"{spec}: bucket lookups/s per core over every street of a deal as the kernels do, {how} "
+                             "(reference: one deal at a time)", rate, single, None, None))
                 continue
-            rows.append((f"{spec} {street}: bucket lookups/s per core, both seats of a deal as the kernels do "
-                         "(reference: one hand at a time)", rate, r.get("per_hand_lookups_per_s_cpu"),
-                         f">= {fmt(goal)}", at_least(rate, goal)))
+            rows.append((f"{spec} {street}: bucket lookups/s per core, both seats of a deal as the kernels do, {how} "
+                         "(reference: one deal at a time)", rate, single, f">= {fmt(goal)}", at_least(rate, goal)))
     for spec, b in (d.get("build") or {}).items():
         limit = build_goals.get(spec)
         wall = b.get("seconds_wall")
@@ -124,10 +125,13 @@ def buckets_strength_rows(d: dict[str, Any]) -> list[Row]:
         run = (d.get("runs") or {}).get(spec) or {}
         rows.append((f"{spec} blueprint: training iterations", run.get("iterations"), None, None, None))
     lbr = d.get("lbr") or {}
-    lbr_new = (lbr.get(new) or {}).get("lbr_wins_mbb_per_hand")
-    lbr_old = (lbr.get(old) or {}).get("lbr_wins_mbb_per_hand")
-    rows.append((f"LBR wins against the {new} blueprint, mbb/hand (reference: against {old})", lbr_new, lbr_old,
-                 f"< against {old}", None if lbr_new is None or lbr_old is None else lbr_new < lbr_old))
+    new_lbr, old_lbr = lbr.get(new) or {}, lbr.get(old) or {}
+    lbr_new, lbr_old = new_lbr.get("lbr_wins_mbb_per_hand"), old_lbr.get("lbr_wins_mbb_per_hand")
+    if lbr_new is not None and lbr_old is not None:
+        (nl, nh), (ol, oh) = new_lbr["ci95"], old_lbr["ci95"]
+        rows.append((f"LBR wins against the {new} blueprint, mbb/hand over {fmt(new_lbr.get('hands'))} hands, 95% "
+                     f"interval [{fmt(nl)}, {fmt(nh)}] (reference: against {old}, [{fmt(ol)}, {fmt(oh)}])", lbr_new,
+                     lbr_old, f"< against {old}", lbr_new < lbr_old))
     return rows
 
 
@@ -502,6 +506,9 @@ AREAS = [
     Area("Abstraction: betting trees", "abstraction", "python -m bench.abstraction", abstraction_rows),
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
     Area("Card buckets: blueprint strength at equal compute", "buckets_strength", "python -m bench.buckets_strength",
+         buckets_strength_rows),
+    Area("Card buckets: the OCHS river against quick at equal compute", "buckets_strength_quick_ochs",
+         "python -m bench.buckets_strength --new quick-ochs --out bench/results/buckets_strength_quick_ochs.json",
          buckets_strength_rows),
     Area("MCCFR kernels", "mccfr", "python -m bench.mccfr", mccfr_rows),
     Area("Orchestrator", "orchestrator", "python -m bench.orchestrator", orchestrator_rows),

@@ -148,6 +148,26 @@ def test_tiny_deal_buckets_as_the_kernels_compute_them(tiny):
                     assert out[seat, st] == _in_kernel(tiny, st, cards[None])[0]
 
 
+def test_deals_looked_up_ahead_get_the_buckets_and_ranks_of_deals_looked_up_one_at_a_time(tiny):
+    """The kernels' deal ring (keys of deal t + 2, bucket offsets of t + 1, buckets of t) changes no result: each
+    iteration's buckets and showdown ranks are those of dealing it alone, from any first iteration."""
+    from holdem.mccfr.kernels_common import deal_ahead, deal_from_deck, deal_layout, new_deal_ring, rng_for
+
+    kd = tiny.kernel_data()
+    for players, game in ((2, "hunl"), (6, "6max")):
+        layout, deck = deal_layout(load_game(game)), np.array(load_game(game).deck, dtype=np.int32)
+        ring_cards, ring_keys, ring_cells = new_deal_ring(len(deck), players)
+        scratch, hand, cards = (np.empty(len(deck), dtype=np.int32) for _ in range(3))
+        ahead_buckets, alone_buckets = (np.empty((players, 4), dtype=np.int32) for _ in range(2))
+        ahead_ranks, alone_ranks = (np.empty(players, dtype=np.int32) for _ in range(2))
+        for t in range(1000, 1200):
+            deal_ahead(deck, layout, kd, 9, t, t == 1000, ring_cards, ring_keys, ring_cells, scratch, hand,
+                       ahead_buckets, ahead_ranks)
+            deal_from_deck(deck, layout, kd, np.uint64(rng_for(9, t, 0)), cards, scratch, hand, alone_buckets,
+                           alone_ranks)
+            assert np.array_equal(ahead_buckets, alone_buckets) and np.array_equal(ahead_ranks, alone_ranks), t
+
+
 def _p2_on_board(board):
     """Doubled percentile of every hole pair on a board, by brute force with the evaluator."""
     from holdem.evaluator import rank_hands
@@ -298,7 +318,7 @@ def test_a_missing_bucket_file_asked_for_twice_at_once_is_built_once(tmp_path, m
     assert len(builds) == 1 and path.read_bytes() == b"built once"
 
 
-def _write_v1_file(path, rng, buckets=12):
+def _write_v1_file(path, rng, buckets=12, spec=None):
     """A format-version-1 hold'em bucket file as that version wrote it: random index tables and river thresholds."""
     import json
 
@@ -316,7 +336,7 @@ def _write_v1_file(path, rng, buckets=12):
     header = json.dumps({
         "format_version": 1, "game": format_gamedef(load_game("hunl")), "game_name": "hunl",
         "cards": {"num_ranks": 13, "num_suits": 4, "num_hole_cards": 2, "num_board_cards": [0, 3, 1, 1]},
-        "spec": {"name": "v1-test"}, "shapes": [list(s) for s in V1_SHAPES],
+        "spec": spec or {"name": "v1-test"}, "shapes": [list(s) for s in V1_SHAPES],
         "streets": [{"mode": 0, "num_buckets": 169, "slot": 0, "board_slot": -1},
                     {"mode": 1, "num_buckets": buckets, "slot": 1, "board_slot": -1},
                     {"mode": 1, "num_buckets": buckets, "slot": 2, "board_slot": -1},
@@ -416,3 +436,28 @@ def test_a_file_with_a_valid_checksum_but_out_of_range_buckets_is_refused(tmp_pa
     np.savez(tmp_path / "no-spec.npz", **files)
     with pytest.raises(BucketFileError, match="malformed header"):
         CardAbstraction.load(tmp_path / "no-spec.npz")
+
+
+def test_a_version_1_file_of_the_same_spec_is_used_instead_of_building_the_spec_again(tmp_path, monkeypatch):
+    """quick and mid are built as before: a version-1 file recording the same spec holds their buckets, so a run
+    asking for the spec reads it (converted) instead of building a new file; another spec's file is not used."""
+    import holdem.abstraction.store as store
+    import holdem.training.setup as setup
+    from holdem.abstraction.specs import load_spec
+    from holdem.training.config import build_config
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    monkeypatch.setattr(store, "ASSETS_DIR", assets)
+    built = []
+    monkeypatch.setattr(setup, "build_bucket_file", lambda spec, game, path: built.append(spec))
+    _, _, digest = _write_v1_file(assets / "holdem-quick.npz", np.random.default_rng(1), buckets=50,
+                                  spec=load_spec("quick").to_dict())
+    config = build_config({"game": "hunl", "actions": "tiny", "buckets": "quick", "iterations": 10})
+    abstraction, path = setup.card_abstraction(config, load_game("hunl"), None)
+    assert path == assets / "holdem-quick.npz" and abstraction.content_hash() == digest and built == []
+    (assets / "holdem-quick.npz").rename(assets / "holdem-quick-pa.npz")
+    other = build_config({"game": "hunl", "actions": "tiny", "buckets": "quick-pa", "iterations": 10})
+    with pytest.raises(setup.RunError, match="does not exist"):
+        setup.card_abstraction(other, load_game("hunl"), None)
+    assert built == ["quick-pa"]

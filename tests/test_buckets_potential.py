@@ -11,8 +11,8 @@ import pytest
 from numba import njit
 
 from holdem.abstraction import emd
-from holdem.abstraction.boards import binomials, board_key, board_mask, board_rows, hole_key
-from holdem.abstraction.buckets import BucketFileError, CardAbstraction, deal_buckets_of, hole_combos
+from holdem.abstraction.boards import binomials, board_key, board_mask, board_rows, hole_combos, hole_key
+from holdem.abstraction.buckets import BucketFileError, CardAbstraction, deal_buckets_of
 from holdem.abstraction.isomorphism import HandIndexer
 from holdem.abstraction.specs import BucketSpec, StreetSpec
 from holdem.evaluator import rank_hands
@@ -302,4 +302,4 @@ def test_specs_pair_potential_aware_streets(tmp_path, game):
         path.write_text(bad)
         with pytest.raises(BucketSpecError, match="potential-aware features go together"):
             load_spec(path)
-    assert load_spec("quick").potential_aware and not load_spec("quick-legacy").potential_aware
+    assert load_spec("quick-pa").potential_aware and not load_spec("quick").potential_aware

@@ -235,3 +235,22 @@ def board_rows(num_ranks: int, num_suits: int, k: int) -> BoardRows:
     for a in (reps, weights, table):
         a.setflags(write=False)
     return BoardRows(num_ranks, num_suits, k, reps, weights, table)
+
+
+def hole_combos(free: int, hole: int) -> np.ndarray:
+    """Hole-card combinations of ``free`` positions in colex order (the column order of board rows)."""
+    if hole == 1:
+        return np.arange(free, dtype=np.int64)[:, None]
+    hi, lo = np.tril_indices(free, -1)
+    return np.stack([lo, hi], axis=1).astype(np.int64)
+
+
+def board_hands(num_ranks: int, num_suits: int, k: int, hole: int, row_ids: np.ndarray) -> np.ndarray:
+    """Every cell of the given board rows as a hand (hole cards then the representative board): int32
+    ``(len(row_ids) * stride, hole + k)``, cells in row-major order."""
+    br = board_rows(num_ranks, num_suits, k)
+    free = br.free_cards()[row_ids]
+    combos = hole_combos(free.shape[1], hole)
+    holes = free[:, combos]
+    boards = np.broadcast_to(br.reps[row_ids][:, None, :], (len(row_ids), len(combos), k))
+    return np.ascontiguousarray(np.concatenate([holes, boards], axis=2).reshape(-1, hole + k))

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from holdem.abstraction.boards import MAX_BOARD, MAX_HOLE, board_rows
+from holdem.abstraction.boards import MAX_BOARD, MAX_HOLE, board_hands, board_rows
 from holdem.abstraction.isomorphism import HandIndexer, street_shapes
-from holdem.abstraction.legacy_file import read_v1, v1_arrays, v1_lossless_hash
+from holdem.abstraction.legacy_file import v1_arrays, v1_lossless_header, v1_streets
 from holdem.abstraction.lookup import (
     MODE_BOARD,
     MODE_DIRECT,
@@ -90,25 +90,6 @@ class StreetAbstraction:
     rows: np.ndarray | None = None
     board_cards: int = 0
     hole_cards: int = 0
-
-
-def hole_combos(free: int, hole: int) -> np.ndarray:
-    """Hole-card combinations of ``free`` positions in colex order (the column order of board rows)."""
-    if hole == 1:
-        return np.arange(free, dtype=np.int64)[:, None]
-    hi, lo = np.tril_indices(free, -1)
-    return np.stack([lo, hi], axis=1).astype(np.int64)
-
-
-def board_hands(num_ranks: int, num_suits: int, k: int, hole: int, row_ids: np.ndarray) -> np.ndarray:
-    """Every cell of the given board rows as a hand (hole cards then the representative board): int32
-    ``(len(row_ids) * stride, hole + k)``, cells in row-major order."""
-    br = board_rows(num_ranks, num_suits, k)
-    free = br.free_cards()[row_ids]
-    combos = hole_combos(free.shape[1], hole)
-    holes = free[:, combos]
-    boards = np.broadcast_to(br.reps[row_ids][:, None, :], (len(row_ids), len(combos), k))
-    return np.ascontiguousarray(np.concatenate([holes, boards], axis=2).reshape(-1, hole + k))
 
 
 @dataclass
@@ -259,7 +240,9 @@ class CardAbstraction:
         """sha256 of the header (game, spec, layout) and every table; a converted version-1 file keeps the hash
         it was written with, and lossless buckets keep version 1's (blueprints and checkpoints name them)."""
         if self.spec.get("name") == "lossless":
-            return v1_lossless_hash(self.game, self.spec, self.shapes, self.streets)
+            header = v1_lossless_header(self.game, card_signature(self.game), self.spec, self.shapes,
+                                        [(s.mode, s.num_buckets, s.slot) for s in self.streets])
+            return _hash(header, self._arrays())
         if self.stored_hash is not None:
             return self.stored_hash
         return _hash(json.dumps(self._header(), sort_keys=True), self._arrays())
@@ -323,7 +306,7 @@ class CardAbstraction:
             info = {}
         try:
             if version == 1:
-                return read_v1(header, arrays, digest, info)
+                return _from_v1(header, arrays, digest, info)
             if header.get("board_order", BOARD_ORDER) != BOARD_ORDER:
                 raise ValueError(f"board order {header['board_order']!r}")
             shapes = [tuple(int(n) for n in s) for s in header["shapes"]]
@@ -333,6 +316,17 @@ class CardAbstraction:
             return cls(stored_game, header["spec"], shapes, streets, info=info, stored_hash=digest)
         except (KeyError, ValueError, TypeError, AttributeError, GameDefError) as exc:
             raise BucketFileError(f"bucket file {str(path)!r} has a malformed header ({exc})") from None
+
+
+def _from_v1(header: dict[str, Any], arrays: dict[str, np.ndarray], digest: str, info: dict[str, Any]
+             ) -> CardAbstraction:
+    """A version-1 hold'em file as board rows, keeping the hash it was written with."""
+    game, converted = v1_streets(header, arrays)
+    streets = [StreetAbstraction(MODE_IDENTITY, s.num_buckets, 0) if s.rows is None else
+               StreetAbstraction(MODE_BOARD, s.num_buckets, st, rows=s.rows, board_cards=s.board_cards, hole_cards=2)
+               for st, s in enumerate(converted)]
+    return CardAbstraction(game, header["spec"], HOLDEM_SHAPES, streets,
+                           info={**info, "converted_from": "format version 1"}, stored_hash=digest)
 
 
 def _street_from_header(st: int, s: dict[str, Any], arrays: dict[str, np.ndarray], game: GameDef

@@ -28,14 +28,13 @@ import numba
 import numpy as np
 
 from holdem.abstraction import emd
-from holdem.abstraction.boards import BoardRows, binomials, board_rows
+from holdem.abstraction.boards import BoardRows, binomials, board_hands, board_rows
 from holdem.abstraction.buckets import (
     HOLDEM_SHAPES,
     MODE_BOARD,
     BucketSpecError,
     CardAbstraction,
     StreetAbstraction,
-    board_hands,
     is_holdem_deal,
     is_holdem_like_deal,
 )

@@ -1,4 +1,4 @@
-"""Expectation-based hold'em buckets (specs ``tiny``, ``quick-legacy``, ``mid-legacy``): exact strength features
+"""Expectation-based hold'em buckets (specs ``tiny``, ``quick``, ``mid``): exact strength features
 per canonical class, k-means on strength or on strength histograms (L2 on CDFs), river by strength.
 
 Kept to compare against the potential-aware builder; its output is converted to board rows like every
@@ -15,13 +15,12 @@ import numpy as np
 from numba import njit, prange
 
 from holdem.abstraction import features as F
-from holdem.abstraction.boards import board_rows
+from holdem.abstraction.boards import board_rows, hole_combos
 from holdem.abstraction.buckets import (
     HOLDEM_SHAPES,
     MODE_BOARD,
     CardAbstraction,
     StreetAbstraction,
-    hole_combos,
 )
 from holdem.abstraction.isomorphism import HandIndexer, index_at
 from holdem.abstraction.kmeans import Clustering, kmeans, kmeans_1d

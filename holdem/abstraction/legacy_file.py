@@ -9,17 +9,26 @@ the kernels read (each cell's bucket is exactly what version 1 gave that hand) a
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
-from holdem.abstraction.boards import board_rows
+from holdem.abstraction.boards import board_hands, board_rows
 from holdem.abstraction.isomorphism import HandIndexer
 from holdem.evaluator import eval7
 from holdem.games import GameDef, format_gamedef, parse_gamedef
 
 V1_SHAPES = [(2,), (2, 3), (2, 4), (2, 5), (5,)]
+
+
+class V1Street(NamedTuple):
+    """A version-1 street converted: its bucket count, board rows (None: the lossless preflop), board cards."""
+
+    num_buckets: int
+    rows: np.ndarray | None
+    board_cards: int
+
 V1_IDENTITY, V1_TABLE, V1_BOARD_RANK = 0, 1, 2
 ROWS_PER_CHUNK = 2048
 
@@ -29,10 +38,9 @@ def v1_arrays(files: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: v for k, v in files.items() if k.startswith(("table", "thresholds"))}
 
 
-def read_v1(header: dict[str, Any], arrays: dict[str, np.ndarray], digest: str, info: dict[str, Any]) -> Any:
-    """A version-1 hold'em abstraction (checksum already verified) as board rows, keeping ``digest``."""
-    from holdem.abstraction import buckets as b
-
+def v1_streets(header: dict[str, Any], arrays: dict[str, np.ndarray]) -> tuple[GameDef, list[V1Street]]:
+    """A version-1 hold'em file's game and streets as board rows (checksum already verified): each street's
+    bucket count and rows (None for the lossless preflop), every hand keeping its version-1 bucket."""
     game = parse_gamedef(header["game"])
     if [tuple(s) for s in header["shapes"]] != V1_SHAPES or len(header["streets"]) != 4 or (
             game.num_ranks, game.num_suits, game.num_hole_cards) != (13, 4, 2):
@@ -44,36 +52,29 @@ def read_v1(header: dict[str, Any], arrays: dict[str, np.ndarray], digest: str, 
         if not 1 <= buckets <= 1 << 16:
             raise ValueError(f"street {st} has {buckets} buckets")
         if st == 0 and mode == V1_IDENTITY:
-            streets.append(b.StreetAbstraction(b.MODE_IDENTITY, buckets, 0))
+            streets.append(V1Street(buckets, None, 0))
         elif st in (1, 2) and mode == V1_TABLE:
             rows = _table_rows(indexer, st, np.asarray(arrays[f"table{st}"]), st + 2, buckets)
-            streets.append(b.StreetAbstraction(b.MODE_BOARD, buckets, st, rows=rows, board_cards=st + 2, hole_cards=2))
+            streets.append(V1Street(buckets, rows, st + 2))
         elif st == 3 and mode == V1_BOARD_RANK and int(s["board_slot"]) == 4:
             rows = _river_rows(indexer, 4, np.asarray(arrays[f"thresholds{st}"]), buckets)
-            streets.append(b.StreetAbstraction(b.MODE_BOARD, buckets, st, rows=rows, board_cards=5, hole_cards=2))
+            streets.append(V1Street(buckets, rows, 5))
         else:
             raise ValueError(f"street {st} has mode {mode}, which version 1 never wrote there")
-    info = {**info, "converted_from": "format version 1"}
-    return b.CardAbstraction(game, header["spec"], b.HOLDEM_SHAPES, streets, info=info, stored_hash=digest)
+    return game, streets
 
 
-def v1_lossless_hash(game: GameDef, spec: dict[str, Any], shapes: list[tuple[int, ...]], streets: list[Any]) -> str:
-    """The content hash version 1 gave lossless buckets (same modes and tables, its header): unchanged, so
-    checkpoints and blueprints of Kuhn, Leduc and other small games still match."""
-    from holdem.abstraction.buckets import _hash, card_signature
-
-    header = {"format_version": 1, "game": format_gamedef(game), "game_name": game.name,
-              "cards": card_signature(game), "spec": spec, "shapes": [list(s) for s in shapes],
-              "streets": [{"mode": s.mode, "num_buckets": s.num_buckets, "slot": s.slot, "board_slot": -1}
-                          for s in streets]}
-    arrays = {f"table{st}": np.ascontiguousarray(s.table, dtype=np.uint8 if s.num_buckets <= 256 else np.uint16)
-              for st, s in enumerate(streets) if s.table is not None}
-    return _hash(json.dumps(header, sort_keys=True), arrays)
+def v1_lossless_header(game: GameDef, cards: dict[str, Any], spec: dict[str, Any], shapes: list[tuple[int, ...]],
+                       streets: list[tuple[int, int, int]]) -> str:
+    """The header version 1 wrote for lossless buckets (``streets``: mode, bucket count, slot), which their
+    content hash covers: kept, so checkpoints and blueprints of Kuhn, Leduc and other small games still match."""
+    return json.dumps({"format_version": 1, "game": format_gamedef(game), "game_name": game.name, "cards": cards,
+                       "spec": spec, "shapes": [list(s) for s in shapes],
+                       "streets": [{"mode": mode, "num_buckets": n, "slot": slot, "board_slot": -1}
+                                   for mode, n, slot in streets]}, sort_keys=True)
 
 
 def _table_rows(indexer: HandIndexer, slot: int, table: np.ndarray, k: int, buckets: int) -> np.ndarray:
-    from holdem.abstraction.buckets import board_hands
-
     if table.ndim != 1 or table.size != indexer.size(slot) or int(table.max()) >= buckets:
         raise ValueError(f"table{slot} is not {indexer.size(slot)} buckets below {buckets}")
     br = board_rows(13, 4, k)

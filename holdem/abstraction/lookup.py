@@ -24,6 +24,7 @@ import numpy as np
 from numba import njit
 
 from holdem.abstraction.boards import IDENTITY_PERM, binomials, board_key, board_mask, card_pos, hole_key
+from holdem.prefetch import prefetch_read
 
 MODE_DIRECT, MODE_BOARD, MODE_HOLDEM = 2, 3, 4
 M_MODE, M_HOLE, M_SUITS, M_RANK_LO, M_DECK, M_BOARD_OFF, M_ROWS_OFF, M_STRIDE, M_WIDE, M_BINOM = range(10)
@@ -123,8 +124,9 @@ def street_buckets_of(kernel_data: np.ndarray, street: int, cards: np.ndarray, p
 
 
 @njit(cache=True, inline="always")
-def _holdem_seats(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, players: int, k: int, out: np.ndarray,
+def _holdem_cells(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, players: int, k: int, out: np.ndarray,
                   col: int) -> None:
+    """``out[p, col]`` = byte offset of seat p's bucket on a hold'em street whose board entry is ``entry``."""
     start = players * 2
     perm = entry & 0xFF
     used = board_mask(cards, start, k, perm, 4, 0)
@@ -132,8 +134,16 @@ def _holdem_seats(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, players
     rows = kd[b + M_ROWS_OFF]
     wide = kd[b + M_WIDE]
     for p in range(players):
-        cell = base + hole_key(cards, p * 2, 2, perm, used, 4, 0)
-        out[p, col] = _value(kd, rows + (cell << wide), wide)
+        out[p, col] = rows + ((base + hole_key(cards, p * 2, 2, perm, used, 4, 0)) << wide)
+
+
+@njit(cache=True, inline="always")
+def _holdem_seats(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, players: int, k: int, out: np.ndarray,
+                  col: int) -> None:
+    _holdem_cells(kd, b, entry, cards, players, k, out, col)
+    wide = kd[b + M_WIDE]
+    for p in range(players):
+        out[p, col] = _value(kd, out[p, col], wide)
 
 
 @njit(cache=True)
@@ -155,6 +165,57 @@ def deal_buckets_of(kernel_data: np.ndarray, cards: np.ndarray, players: int, ho
         return
     for r in range(rounds):
         street_buckets_of(kernel_data, r, cards, players, hole, board_counts[r], hand, out, r)
+
+
+@njit(cache=True, inline="always")
+def holdem_deal_keys(kernel_data: np.ndarray, cards: np.ndarray, players: int, keys: np.ndarray, lo: int = 0,
+                     hi: int = 3) -> None:
+    """First of three steps that look a hold'em deal's buckets up (rounds ``lo..hi``) without waiting on memory:
+    each postflop round's board key into ``keys[r]``, its board entry asked of the memory system (a prefetch).
+    The second step (:func:`holdem_deal_cells`) and the third (:func:`holdem_deal_values`) follow on later
+    deals' turns: run for deal t + 2, t + 1 and t, each lookup finds its lines in the cache (the kernels' deal
+    ring, :func:`holdem.mccfr.kernels_common.deal_ahead`)."""
+    kd = kernel_data
+    start = players * 2
+    for r in range(max(lo, 1), hi + 1):
+        b = HDR + r * M_BLK
+        key = board_key(kd, kd[b + M_BINOM], cards, start, r + 2, 4, 0)
+        keys[r] = key
+        prefetch_read(kd, kd[b + M_BOARD_OFF] + (key >> 1))
+
+
+@njit(cache=True, inline="always")
+def holdem_deal_cells(kernel_data: np.ndarray, cards: np.ndarray, players: int, keys: np.ndarray,
+                      cells: np.ndarray, lo: int = 0, hi: int = 3) -> None:
+    """Second step: from the board entries of ``keys``, ``cells[p, r]`` = byte offset of seat p's bucket in round
+    r, each asked of the memory system."""
+    kd = kernel_data
+    for r in range(lo, hi + 1):
+        b = HDR + r * M_BLK
+        entry = IDENTITY_PERM
+        if r > 0:
+            key = keys[r]
+            entry = (kd[kd[b + M_BOARD_OFF] + (key >> 1)] >> ((key & 1) << 5)) & 0xFFFFFFFF
+        _holdem_cells(kd, b, entry, cards, players, 0 if r == 0 else r + 2, cells, r)
+        for p in range(players):
+            prefetch_read(kd, cells[p, r] >> 3)
+
+
+@njit(cache=True, inline="always")
+def holdem_deal_values(kernel_data: np.ndarray, cells: np.ndarray, out: np.ndarray, lo: int = 0,
+                       hi: int = 3) -> None:
+    """Third step: ``out[p, r]`` = the bucket at ``cells[p, r]``."""
+    kd = kernel_data
+    for r in range(lo, hi + 1):
+        wide = kd[HDR + r * M_BLK + M_WIDE]
+        for p in range(cells.shape[0]):
+            out[p, r] = _value(kd, cells[p, r], wide)
+
+
+@njit(cache=True, inline="always")
+def is_holdem_kernel_data(kernel_data: np.ndarray) -> bool:
+    """Whether :func:`holdem_deal_keys` and the steps after it apply (the four hold'em streets in board mode)."""
+    return kernel_data[H_ALL_HOLDEM] != 0
 
 
 @njit(cache=True)

@@ -134,7 +134,7 @@ def builtin_specs() -> list[str]:
 
 
 def load_spec(name_or_path: str | Path) -> BucketSpec:
-    """A shipped spec by name (``tiny``, ``quick``, ``mid``, ``large``, ``quick-legacy``...) or a YAML file by path."""
+    """A shipped spec by name (``tiny``, ``quick``, ``mid``, ``quick-pa``, ``large``...) or a YAML file by path."""
     path = Path(name_or_path)
     if not (path.suffix in (".yaml", ".yml") and path.is_file()):
         path = SPECS_DIR / f"{name_or_path}.yaml"

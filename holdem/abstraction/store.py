@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import zipfile
@@ -40,6 +41,23 @@ def stored_bucket_hash(path: Path) -> str | None:
         with np.load(path, allow_pickle=False) as npz:
             return str(npz["content_hash"])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None
+
+
+def spec_file(game: GameDef, spec: str) -> Path | None:
+    """The file holding a named spec's buckets, if there is one: its own, or a version-1 file built from the same
+    spec before the format changed (its buckets are the same; it is read converted)."""
+    path = default_bucket_path(game, spec)
+    if path.is_file():
+        return path
+    legacy = legacy_bucket_path(game, spec)
+    try:
+        with np.load(legacy, allow_pickle=False) as npz:
+            recorded = json.loads(str(npz["header"])).get("spec")
+        from holdem.abstraction.specs import load_spec
+
+        return legacy if recorded == load_spec(spec).to_dict() else None
+    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile, EOFError):
         return None
 
 

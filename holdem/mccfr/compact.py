@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from holdem.mccfr.prefetch import prefetch_row
+from holdem.prefetch import prefetch_row
 
 REGRET_DTYPES = ("float32", "int32", "int16")
 PREFETCH_DISTANCE = 16

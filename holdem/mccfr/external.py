@@ -24,8 +24,11 @@ from holdem.mccfr.kernels_common import (
     LAYOUT_ROUNDS,
     STAT_ITERATIONS,
     STAT_NODES,
+    deal_ahead,
     deal_from_deck,
     draw_tabled_deal,
+    lookahead_deals,
+    new_deal_ring,
     next_float,
     rng_for,
     showdown_value,
@@ -80,6 +83,8 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
     cards = np.empty(deck.shape[0], dtype=np.int32)
     scratch = np.empty(deck.shape[0], dtype=np.int32)
     hand = np.empty(deck.shape[0], dtype=np.int32)
+    ring_cards, ring_keys, ring_cells = new_deal_ring(deck.shape[0], players)
+    ahead = lookahead_deals(num_deals, kernel_data)
     buckets = np.empty((players, rounds), dtype=np.int32)
     ranks = np.empty(players, dtype=np.int32)
     frame_node = np.empty(depth, dtype=np.int32)
@@ -99,6 +104,9 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
         state = rng_for(seed, t, 0)
         if num_deals > 0:
             draw_tabled_deal(layout, num_deals, deal_ranks, deal_buckets, state, buckets, ranks)
+        elif ahead:
+            deal_ahead(deck, layout, kernel_data, seed, t, i == 0, ring_cards, ring_keys, ring_cells, scratch, hand,
+                       buckets, ranks)
         else:
             deal_from_deck(deck, layout, kernel_data, state, cards, scratch, hand, buckets, ranks)
         coins = rng_for(seed, t, PRUNING_STREAM)

@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit
 
 from holdem.abstraction.buckets import CardAbstraction, deal_buckets_of
+from holdem.abstraction.lookup import holdem_deal_cells, holdem_deal_keys, holdem_deal_values, is_holdem_kernel_data
 from holdem.abstraction.tree import CHANCE, DECISION, FOLD, SHOWDOWN, BettingTree
 from holdem.games import GameDef
 from holdem.showdown import hand_rank_nb
@@ -358,6 +359,47 @@ def deal_from_deck(deck: np.ndarray, layout: np.ndarray, kernel_data: Any, state
     deal_buckets(layout, kernel_data, cards, hand, buckets)
     deal_ranks(cards, layout, ranks, hand)
     return state
+
+
+DEAL_RING = 3
+"""Deals in flight in a kernel: iteration t's buckets are read while t + 1's are asked of memory and t + 2's
+board entries are (the hold'em tables are far larger than the cache)."""
+
+
+@njit(cache=True)
+def new_deal_ring(deck_size: int, players: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cards, board keys and bucket offsets of the deals in flight (see :func:`deal_ahead`)."""
+    return (np.zeros((DEAL_RING, deck_size), dtype=np.int32), np.zeros((DEAL_RING, 4), dtype=np.int64),
+            np.zeros((DEAL_RING, players, 4), dtype=np.int64))
+
+
+@njit(cache=True, inline="always")
+def lookahead_deals(num_deals: int, kernel_data: Any) -> bool:
+    """Whether a kernel deals ahead (:func:`deal_ahead`): hold'em from the deck, every street in board rows."""
+    return num_deals == 0 and is_holdem_kernel_data(kernel_data)
+
+
+@njit(cache=True)
+def deal_ahead(deck: np.ndarray, layout: np.ndarray, kernel_data: Any, seed: int, t: int, first: bool,
+               ring_cards: np.ndarray, ring_keys: np.ndarray, ring_cells: np.ndarray, scratch: np.ndarray,
+               hand: np.ndarray, buckets: np.ndarray, ranks: np.ndarray) -> None:
+    """Iteration t's hold'em deal, bucketed and ranked, exactly as :func:`deal_from_deck` gives it, with the deals
+    of t + 1 and t + 2 started (``first``: the batch's first iteration, whose own ring is filled first). Each
+    bucket lookup then finds its board entry and its row in the cache instead of waiting on memory twice."""
+    players = layout[LAYOUT_PLAYERS]
+    dealt = players * 2 + layout[LAYOUT_BOARD + 3]
+    start = 0 if first else 2
+    for ahead in range(start, 3):
+        slot = (t + ahead) % DEAL_RING
+        deal_cards(deck, scratch, ring_cards[slot], dealt, rng_for(seed, t + ahead, 0))
+        holdem_deal_keys(kernel_data, ring_cards[slot], players, ring_keys[slot], 0, 3)
+        if ahead == 0:
+            holdem_deal_cells(kernel_data, ring_cards[slot], players, ring_keys[slot], ring_cells[slot], 0, 3)
+    slot = (t + 1) % DEAL_RING
+    holdem_deal_cells(kernel_data, ring_cards[slot], players, ring_keys[slot], ring_cells[slot], 0, 3)
+    slot = t % DEAL_RING
+    holdem_deal_values(kernel_data, ring_cells[slot], buckets, 0, 3)
+    deal_ranks(ring_cards[slot], layout, ranks, hand)
 
 
 @njit(cache=True, inline="always")

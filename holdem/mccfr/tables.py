@@ -16,7 +16,7 @@ from numba import njit
 
 from holdem.abstraction.tree import DECISION, BettingTree
 from holdem.mccfr.memory import large_full, large_zeros
-from holdem.mccfr.prefetch import prefetch_row
+from holdem.prefetch import prefetch_row
 
 TABLE_DTYPE = np.float32
 DELTA_DTYPE = np.float64

@@ -10,7 +10,13 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import build_bucket_file, default_bucket_path, legacy_bucket_path, stored_bucket_hash
+from holdem.abstraction.store import (
+    build_bucket_file,
+    default_bucket_path,
+    legacy_bucket_path,
+    spec_file,
+    stored_bucket_hash,
+)
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, chip_unit, load_game
 from holdem.mccfr.compact import initial_scale
@@ -120,8 +126,9 @@ def card_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | Non
                        f"any code; pass a bucket spec name instead, such as --buckets mid (built once into "
                        f"{default_bucket_path(game, 'mid')}), or a .npz file from holdem buckets build")
     if path.suffix != ".npz":
-        path = default_bucket_path(game, source)
-        if not path.is_file():
+        found = spec_file(game, source)
+        path = found or default_bucket_path(game, source)
+        if found is None:
             try:
                 build_bucket_file(source, game, path)
             except BucketError as exc:
