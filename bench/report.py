@@ -131,7 +131,7 @@ def buckets_strength_rows(d: dict[str, Any]) -> list[Row]:
         (nl, nh), (ol, oh) = new_lbr["ci95"], old_lbr["ci95"]
         rows.append((f"LBR wins against the {new} blueprint, mbb/hand over {fmt(new_lbr.get('hands'))} hands, 95% "
                      f"interval [{fmt(nl)}, {fmt(nh)}] (reference: against {old}, [{fmt(ol)}, {fmt(oh)}])", lbr_new,
-                     lbr_old, f"< against {old}", lbr_new < lbr_old))
+                     lbr_old, f"< against {old}, intervals apart", nh < ol))
     return rows
 
 
