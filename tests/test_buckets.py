@@ -461,3 +461,7 @@ def test_a_version_1_file_of_the_same_spec_is_used_instead_of_building_the_spec_
     with pytest.raises(setup.RunError, match="does not exist"):
         setup.card_abstraction(other, load_game("hunl"), None)
     assert built == ["quick-pa"]
+    _write_v1_file(store.default_bucket_path(load_game("hunl"), "quick"), np.random.default_rng(2), buckets=50,
+                   spec={**load_spec("quick").to_dict(), "kmeans_iterations": 3})
+    with pytest.raises(setup.RunError, match="built from another 'quick' spec"):
+        setup.card_abstraction(config, load_game("hunl"), None)

@@ -31,7 +31,8 @@ def p2_levels(board_cards: int) -> int:
 
 
 @njit(cache=True, inline="always")
-def _rank(buf: np.ndarray, n: int) -> int:
+def rank_cards(buf: np.ndarray, n: int) -> int:
+    """Evaluator rank of the first ``n`` (5, 6 or 7) cards of ``buf``."""
     if n == 7:
         return eval7(buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6])
     if n == 6:
@@ -68,7 +69,7 @@ def _sweep(buf: np.ndarray, nb: int, avail: np.ndarray, na: int, skip: int, rank
             else:
                 buf[nb] = ci
                 buf[nb + 1] = cj
-                r = _rank(buf, nb + 2)
+                r = rank_cards(buf, nb + 2)
                 ranks[k] = r
                 cnt[r] += 1
                 lo = min(lo, r)

@@ -15,7 +15,7 @@ try:
 except ImportError:
     fcntl = None  # type: ignore[assignment]
 
-from holdem.abstraction.buckets import FORMAT_VERSION, is_holdem_deal
+from holdem.abstraction.buckets import FORMAT_VERSION, BucketFileError, is_holdem_deal
 from holdem.games import GameDef
 
 ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "buckets"
@@ -46,19 +46,30 @@ def stored_bucket_hash(path: Path) -> str | None:
 
 def spec_file(game: GameDef, spec: str) -> Path | None:
     """The file holding a named spec's buckets, if there is one: its own, or a version-1 file built from the same
-    spec before the format changed (its buckets are the same; it is read converted)."""
+    spec before the format changed (its buckets are the same; it is read converted). A file of the spec's name
+    built from another version of the spec is refused: its buckets are not the spec's."""
+    from holdem.abstraction.specs import load_spec
+
+    wanted = load_spec(spec).to_dict()
     path = default_bucket_path(game, spec)
     if path.is_file():
+        recorded = recorded_spec(path)
+        if recorded is not None and recorded != wanted:
+            raise BucketFileError(f"{path} was built from another {spec!r} spec than configs/buckets/{spec}.yaml "
+                                  f"holds now: delete it to build the spec again, or pass it with --buckets FILE")
         return path
     legacy = legacy_bucket_path(game, spec)
-    try:
-        with np.load(legacy, allow_pickle=False) as npz:
-            recorded = json.loads(str(npz["header"])).get("spec")
-        from holdem.abstraction.specs import load_spec
+    return legacy if legacy.is_file() and recorded_spec(legacy) == wanted else None
 
-        return legacy if recorded == load_spec(spec).to_dict() else None
+
+def recorded_spec(path: Path) -> dict | None:
+    """The spec a bucket file records (read alone, not verified), or None if it cannot be read."""
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            spec = json.loads(str(npz["header"])).get("spec")
     except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile, EOFError):
         return None
+    return spec if isinstance(spec, dict) else None
 
 
 def build_bucket_file(spec_name: str, game: GameDef, path: Path) -> None:

@@ -21,18 +21,10 @@ import numpy as np
 from numba import njit, prange
 
 from holdem.abstraction.boards import board_key, board_mask, hole_key
-from holdem.evaluator import N_HAND_RANKS, eval5, eval6, eval7
+from holdem.abstraction.features import rank_cards
+from holdem.evaluator import N_HAND_RANKS
 
 QUANT = 255
-
-
-@njit(cache=True, inline="always")
-def _rank(buf: np.ndarray, n: int) -> int:
-    if n == 7:
-        return eval7(buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6])
-    if n == 6:
-        return eval6(buf[0], buf[1], buf[2], buf[3], buf[4], buf[5])
-    return eval5(buf[0], buf[1], buf[2], buf[3], buf[4])
 
 
 @njit(cache=True)
@@ -62,7 +54,7 @@ def _ranks(board: np.ndarray, nb: int, free: np.ndarray, pairs: np.ndarray, skip
         else:
             buf[nb] = free[a]
             buf[nb + 1] = free[b]
-            ranks[q] = _rank(buf, nb + 2)
+            ranks[q] = rank_cards(buf, nb + 2)
 
 
 @njit(cache=True)

@@ -126,13 +126,13 @@ def card_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | Non
                        f"any code; pass a bucket spec name instead, such as --buckets mid (built once into "
                        f"{default_bucket_path(game, 'mid')}), or a .npz file from holdem buckets build")
     if path.suffix != ".npz":
-        found = spec_file(game, source)
-        path = found or default_bucket_path(game, source)
-        if found is None:
-            try:
+        try:
+            found = spec_file(game, source)
+            path = found or default_bucket_path(game, source)
+            if found is None:
                 build_bucket_file(source, game, path)
-            except BucketError as exc:
-                raise RunError(str(exc).splitlines()[0]) from None
+        except BucketError as exc:
+            raise RunError(str(exc).splitlines()[0]) from None
     elif not path.is_file():
         raise RunError(f"bucket file {path} does not exist (build it with: holdem buckets build)")
     try:
