@@ -16,6 +16,7 @@ from numba.extending import intrinsic
 
 
 def _prefetch(write: int) -> Any:
+    """Code generation of an ``llvm.prefetch`` of an array element, for reading (0) or writing (1)."""
     def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
         array_type, row_type = sig.args
         data = context.make_array(array_type)(context, builder, args[0])

@@ -35,11 +35,21 @@ def legacy_bucket_path(game: GameDef, spec: str) -> Path:
     return ASSETS_DIR / f"{family}-{spec}.npz"
 
 
-def stored_bucket_hash(path: Path) -> str | None:
-    """The content hash a bucket file records (read alone, not verified), or None if there is no such file."""
+def spec_paths(game: GameDef, spec: str) -> list[Path]:
+    """Where a named spec's file may be: its own name, then the name before the format version (format 1)."""
+    return [default_bucket_path(game, spec), legacy_bucket_path(game, spec)]
+
+
+def file_with_hash(paths: list[Path], want: str | None) -> Path | None:
+    """The first of ``paths`` that records content hash ``want`` (read alone; loading verifies it)."""
+    return next((p for p in paths if want is not None and _recorded(p, "content_hash") == want), None)
+
+
+def _recorded(path: Path, name: str) -> str | None:
+    """One field a bucket file records, read alone and not verified; None if there is no such readable file."""
     try:
         with np.load(path, allow_pickle=False) as npz:
-            return str(npz["content_hash"])
+            return str(npz[name])
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
         return None
 
@@ -51,23 +61,21 @@ def spec_file(game: GameDef, spec: str) -> Path | None:
     from holdem.abstraction.specs import load_spec
 
     wanted = load_spec(spec).to_dict()
-    path = default_bucket_path(game, spec)
+    path, legacy = spec_paths(game, spec)
     if path.is_file():
         recorded = recorded_spec(path)
         if recorded is not None and recorded != wanted:
             raise BucketFileError(f"{path} was built from another {spec!r} spec than configs/buckets/{spec}.yaml "
                                   f"holds now: delete it to build the spec again, or pass it with --buckets FILE")
         return path
-    legacy = legacy_bucket_path(game, spec)
     return legacy if legacy.is_file() and recorded_spec(legacy) == wanted else None
 
 
 def recorded_spec(path: Path) -> dict | None:
     """The spec a bucket file records (read alone, not verified), or None if it cannot be read."""
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            spec = json.loads(str(npz["header"])).get("spec")
-    except (OSError, ValueError, KeyError, AttributeError, zipfile.BadZipFile, EOFError):
+        spec = json.loads(_recorded(path, "header") or "{}").get("spec")
+    except (ValueError, AttributeError):
         return None
     return spec if isinstance(spec, dict) else None
 

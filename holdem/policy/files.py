@@ -17,7 +17,7 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import default_bucket_path, legacy_bucket_path, stored_bucket_hash
+from holdem.abstraction.store import file_with_hash, spec_paths
 from holdem.abstraction.tree import BettingTree, TreeFileError, build_tree
 from holdem.fileformat import HEADER_KEY, FileFormatError, load_arrays, save_arrays
 from holdem.games import GameDef, GameDefError, format_gamedef, parse_gamedef
@@ -217,9 +217,9 @@ def _abstraction_for(meta: dict[str, Any], game: GameDef, file: Path, override: 
         if meta.get("buckets_path"):
             candidates.append(Path(meta["buckets_path"]))
         if spec.get("name"):
-            candidates += [default_bucket_path(game, str(spec["name"])), legacy_bucket_path(game, str(spec["name"]))]
+            candidates += spec_paths(game, str(spec["name"]))
     existing = [c for c in candidates if c.is_file()]
-    found = next((c for c in existing if stored_bucket_hash(c) == want), existing[0] if existing else None)
+    found = file_with_hash(existing, want) or (existing[0] if existing else None)
     if found is None:
         where = candidates[0] if candidates else "(none recorded)"
         raise PolicyError(f"{file}: its bucket file {where} does not exist (pass the file with --buckets)")

@@ -10,13 +10,7 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import (
-    build_bucket_file,
-    default_bucket_path,
-    legacy_bucket_path,
-    spec_file,
-    stored_bucket_hash,
-)
+from holdem.abstraction.store import build_bucket_file, default_bucket_path, file_with_hash, spec_file, spec_paths
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, chip_unit, load_game
 from holdem.mccfr.compact import initial_scale
@@ -72,14 +66,14 @@ def resume(checkpoint: str | Path, config: TrainConfig, logdir: str | Path, *, b
 
 
 def _trained_bucket_file(checkpoint: Path, config: TrainConfig) -> str | None:
-    """A spec's bucket file in the format before this one, when the checkpoint was trained on it (its hash
-    matches): a run started before the format changed resumes on the buckets it was trained with."""
+    """The spec's bucket file the checkpoint was trained on (its hash matches), in either format: a run started
+    before the format changed, or before its spec was edited, resumes on the buckets it was trained with."""
     spec = config.buckets
     if not spec or spec == "lossless" or spec.endswith(".npz"):
         return None
-    legacy = legacy_bucket_path(load_game(config.game), spec)
     want = checkpoint_meta(checkpoint).get("abstraction_hash")
-    return str(legacy) if want is not None and stored_bucket_hash(legacy) == want else None
+    found = file_with_hash(spec_paths(load_game(config.game), spec), want)
+    return None if found is None else str(found)
 
 
 def claim_logdir(logdir: Path, overwrite: bool) -> None:
