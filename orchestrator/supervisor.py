@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 from .arena import ENV_ARENA, ArenaReader, create_arena, remove_stale_arenas
@@ -47,6 +48,7 @@ class Supervisor:
         self._transport = transport or SubprocessTransport(self.config.max_frame_bytes)
         self._intensity = RestartIntensity(self.config.restart)
         self._lag = LoopLagMonitor(self.config.lag_interval_s)
+        self._hungry: dict[int, None] = {}
         self._sampler = ProcessSampler()
         self._report_offset = 0
         self._packer = make_packer()
@@ -375,6 +377,7 @@ class Supervisor:
             self.events.emit("requeue", batch=batch_id, worker=info.worker_id, reason=reason)
             self._call_job(self.job.on_requeue, batch_id, reason)
         self._workers.pop(info.worker_id, None)
+        self._hungry.pop(info.worker_id, None)
         if info.pid:
             self._sampler.forget(info.pid)
         self._check_drained()
@@ -507,13 +510,14 @@ class Supervisor:
             self._fail("job_error", f"{getattr(fn, '__qualname__', fn)} raised {type(exc).__name__}: {exc}")
             return None
 
-    def _pump(self, only: WorkerState | None = None) -> None:
-        """Fill every ready worker (or ``only`` this one) up to ``credits`` unfinished tasks, round-robin (a task
-        reported ``done`` no longer counts, though its result is still in flight)."""
+    def _pump(self, only: WorkerState | None = None, among: Iterable[WorkerState] | None = None) -> None:
+        """Fill every ready worker (or ``only`` this one, or those ``among``) up to ``credits`` unfinished tasks,
+        round-robin (a task reported ``done`` no longer counts, though its result is still in flight). Workers
+        left short because the job had nothing to issue are remembered as hungry."""
         if not self._issuing or self._loop is None:
             return
         credits, now = self.credits, self._now()
-        candidates = self._workers.values() if only is None else (only,)
+        candidates = (only,) if only is not None else self._workers.values() if among is None else among
         ready = [w for w in candidates if w.info.state == "ready" and not w.dead.done()]
         for level in range(credits):
             for w in ready:
@@ -521,11 +525,11 @@ class Supervisor:
                     continue
                 batch = self.ledger.next_pending()
                 if batch is None:
-                    if self._call_job(self.job.finished):
-                        self._check_finished()
-                        return
-                    payload = self._call_job(self.job.next_task, self.ledger.new_batch_id())
+                    payload = None
+                    if not self._call_job(self.job.finished):
+                        payload = self._call_job(self.job.next_task, self.ledger.new_batch_id())
                     if payload is None or not self._issuing:
+                        self._hungry.update((x.info.worker_id, None) for x in ready if x.unfinished < credits)
                         self._check_finished()
                         return
                     batch = self.ledger.add(payload)
@@ -533,14 +537,18 @@ class Supervisor:
                 w.unfinished += 1
                 w.handle.write(encode(MessageType.TASK, self._packer, batch_id=batch.batch_id,  # type: ignore
                                       payload=batch.payload))
+        for w in ready:
+            self._hungry.pop(w.info.worker_id, None)
 
     def _after_result(self) -> None:
-        """A result was settled (or a plain job failed on one): stop if need be, fill credits, maybe finish."""
+        """A result was settled (or a plain job failed on one): stop if need be, fill the credits of workers the
+        job left short (the others are filled as they report), maybe finish."""
         if self._results.failure is not None:
             self._fail("job_error", self._results.failure)
             return
         self._check_drained()
-        self._pump()
+        if self._hungry:
+            self._pump(among=[self._workers[i] for i in list(self._hungry) if i in self._workers])
         self._check_finished()
 
     def _check_finished(self) -> None:

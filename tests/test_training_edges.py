@@ -37,6 +37,10 @@ class FakeDelivery:
         self.pinned = False
         self.outcome: str | None = None
 
+    @property
+    def settled(self) -> bool:
+        return self.outcome is not None
+
     def pin(self) -> None:
         self.pinned = True
 

@@ -26,6 +26,9 @@ from orchestrator import EventLog
 from orchestrator.job import Delivery
 from orchestrator.priority import helper_pool
 
+MAX_DETACHED = 4
+"""At most this many results behind a gap may leave their arena slot (each is copied on the loop): past it
+the merger is behind anyway, and workers waiting for a slot is the back-pressure that keeps it so."""
 MERGE_NICE = 10
 """The merge threads run this far below the event loop (as workers do), and off its CPU: a loop thread that
 wakes must not wait behind a merge."""
@@ -55,8 +58,9 @@ class Merger:
         self._thread = helper_pool(1, "merge", MERGE_NICE)
         self._parts_pool = helper_pool(self.parts, "merge-part", MERGE_NICE) if self.parts > 1 else None
         self._waiting: list[Unit] = []
+        self._loose: list[Unit] = []
         self._received: IterationRanges | None = None
-        self.detach_limit = max(2, run.config.workers)
+        self.detach_limit = min(MAX_DETACHED, max(2, run.config.workers))
         self._reissued: list[int] = []
         self._pinned_below = 0
         self._wake = asyncio.Event()
@@ -85,17 +89,23 @@ class Merger:
             self._received = IterationRanges(self.run.applied.to_list())
         _receive(self._received, unit)
         heapq.heappush(self._waiting, unit)
+        if not unit.delivery.pinned:
+            self._loose.append(unit)
         in_line = self._received.prefix_end()
         if in_line > self._pinned_below:
             self._pinned_below = in_line
-            for waiting in self._waiting:
+            for waiting in self._loose:
                 if waiting.first < in_line:
                     waiting.delivery.pin()
         self._reissued = [first for first in self._reissued if first >= in_line]
-        if not unit.delivery.pinned and not self._reissued and (
-                sum(not w.delivery.pinned for w in self._waiting) > self.detach_limit):
+        if not unit.delivery.pinned and not self._reissued and self._detachable_over(self.detach_limit):
             unit.delivery.pin()
         self._wake.set()
+
+    def _detachable_over(self, limit: int) -> bool:
+        """Whether more than ``limit`` waiting results may be detached (only those left unpinned are counted)."""
+        self._loose = [u for u in self._loose if not u.delivery.pinned and not u.delivery.settled]
+        return len(self._loose) > limit
 
     def reopen(self, first_iteration: int | None = None) -> None:
         """A batch goes out again (its worker died or its result was rejected): every result behind it may be
@@ -103,9 +113,9 @@ class Merger:
         get a slot."""
         if first_iteration is not None:
             self._reissued.append(first_iteration)
-        for waiting in self._waiting:
-            if waiting.first >= self._pinned_below:
-                waiting.delivery.unpin()
+        self._loose = [waiting for waiting in self._waiting if waiting.first >= self._pinned_below]
+        for waiting in self._loose:
+            waiting.delivery.unpin()
 
     def _recount_received(self) -> None:
         """After a rejected result (its batches go out again): results behind the reopened gap are unpinned,
@@ -130,7 +140,7 @@ class Merger:
 
     def abandon(self) -> list[Unit]:
         """Results that will never merge (their predecessors were lost at a stop); their arena slots freed."""
-        left, self._waiting = self._waiting, []
+        left, self._waiting, self._loose = self._waiting, [], []
         for unit in left:
             unit.delivery.payload = {}
         return left

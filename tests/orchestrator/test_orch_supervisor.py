@@ -93,6 +93,25 @@ async def test_a_job_can_raise_the_credits_so_short_tasks_queue_deeper() -> None
     assert [e["credits"] for e in deeper.named("credits")] == [6, 2, 6]
 
 
+class GatedJob(ExactSumJob):
+    """Has a next task only once every earlier one's result is in (a job that plans from its results)."""
+
+    def next_task(self, batch_id: int) -> dict | None:
+        if len(self.issued) > sum(self.seen.values()):
+            return None
+        return super().next_task(batch_id)
+
+
+async def test_workers_left_without_a_task_get_one_as_soon_as_a_result_makes_one() -> None:
+    h = Harness(GatedJob(24, size=64, work_s=0.002), num_workers=2, heartbeat_interval_s=20.0,
+                heartbeat_timeout_s=120.0)
+    async with asyncio.timeout(60):
+        summary = await h.run()
+    assert summary.ok and summary.reason == "completed" and summary.batches_done == 24
+    assert_exact(h.job)
+    assert len(h.job.issued) == 24
+
+
 class NiceJob(ExactSumJob):
     """Records, at its first result, the workers' niceness and the interpreter's GIL switch interval."""
 
