@@ -29,6 +29,7 @@ NUM_PARAMS = 5
 DEFAULT_PRUNING_THRESHOLD = -300_000_000.0
 """Pluribus' fixed threshold, used when neither pruning_threshold nor the per-big-blind form is set."""
 """Layout of the float64 parameter vector a kernel batch reads (see :meth:`MCCFRConfig.kernel_params`)."""
+NO_BOUNDARY = int(np.iinfo(np.int64).max)
 
 
 class ConfigError(ValueError):
@@ -165,7 +166,7 @@ class MCCFRConfig:
             stops += [start for start, _ in self.epsilon_schedule if start > iteration]
         if self.enable_pruning and self.pruning_warmup > iteration:
             stops.append(self.pruning_warmup)
-        return min(stops) if stops else int(np.iinfo(np.int64).max)
+        return min(stops) if stops else NO_BOUNDARY
 
     def _discount_key(self) -> tuple:
         return (self.discount_mode, self.discount_interval, self.regret_discount_alpha, self.dcfr_beta,
