@@ -119,6 +119,35 @@ def test_the_same_results_merged_in_every_order_give_bitwise_equal_tables(leduc)
     assert len(set(tables)) == 1, "merge order changed the tables"
 
 
+def test_results_merged_together_in_one_hand_off_give_the_tables_of_merging_them_one_by_one(leduc):
+    config = MCCFRConfig(seed=4, regret_floor_bb_per_iteration=-0.002)
+    results = _results(*leduc, config, [[0], [1, 2], [3], [4], [5]])
+    reference = BlueprintRun.in_memory(*leduc, config)
+    for tasks, payload in results:
+        assert reference.merge(payload) is None
+        reference.record(tasks, payload)
+    hand_offs = []
+    run = BlueprintRun.in_memory(*leduc, config)
+    original = Merger._timed_merge
+
+    def counted(self, payloads):
+        hand_offs.append(len(payloads))
+        return original(self, payloads)
+
+    Merger._timed_merge = counted
+    try:
+        deliveries = _merge_all(run, results, [4, 3, 2, 1, 0])
+    finally:
+        Merger._timed_merge = original
+    assert all(d.outcome == "complete" for d in deliveries)
+    assert hand_offs == [5], "every result waited for the first one, then all merged in one hand-off"
+    assert run.applied.to_list() == [[0, 6 * BATCH]]
+    assert run.tables.regret.tobytes() == reference.tables.regret.tobytes(), "a later result used a stale floor"
+    assert run.tables.strategy_sum.tobytes() == reference.tables.strategy_sum.tobytes()
+    floor = config.thresholds(reference.big_blind, 5 * BATCH)[1]
+    assert (reference.tables.regret == np.float32(floor)).any(), "the floor clamped something: the test can fail"
+
+
 def test_a_discount_applies_only_once_every_iteration_below_its_boundary_is_in(leduc):
     config = _config()
     results = _results(*leduc, config, [[0], [1], [2]])

@@ -29,6 +29,8 @@ from orchestrator.priority import helper_pool
 MAX_DETACHED = 4
 """At most this many results behind a gap may leave their arena slot (each is copied on the loop): past it
 the merger is behind anyway, and workers waiting for a slot is the back-pressure that keeps it so."""
+MAX_GROUP = 8
+"""At most this many results in one hand-off to the merge thread (the loop records them together after)."""
 MERGE_NICE = 10
 """The merge threads run this far below the event loop (as workers do), and off its CPU: a loop thread that
 wakes must not wait behind a merge."""
@@ -149,7 +151,7 @@ class Merger:
         try:
             while True:
                 while self._waiting and not self._force and self.run.mergeable(self._waiting[0].first):
-                    await self._merge(heapq.heappop(self._waiting))
+                    await self._merge(self._next_group())
                     await self._discounts()
                     await self._maybe_checkpoint()
                 if self._stopping:
@@ -164,35 +166,64 @@ class Merger:
     async def _offload(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
-    async def _merge(self, unit: Unit) -> None:
-        delivery = unit.delivery
-        delivery.pin()
+    def _next_group(self) -> list[tuple[Unit, int]]:
+        """The waiting results that merge next, in order, each with the iterations applied before it (its regret
+        floor depends on them): every one whose predecessors are in or in the group, up to ``MAX_GROUP``, and
+        none past a discount that falls due. One hand-off to the merge thread then merges them all."""
+        run = self.run
+        applied = IterationRanges(run.applied.to_list())
+        interval = run.config.mccfr.discount_interval if run.config.mccfr.discount_mode != "none" else None
+        group: list[tuple[Unit, int]] = []
+        while self._waiting and len(group) < MAX_GROUP and self._waiting[0].first <= applied.prefix_end():
+            unit = heapq.heappop(self._waiting)
+            group.append((unit, applied.prefix_end()))
+            for task in unit.tasks:
+                first = int(task["first_iteration"])
+                applied.add(first, first + int(task["iterations"]))
+            if interval is not None and applied.prefix_end() >= (run.discounts_done + 1) * interval:
+                break
+        return group
+
+    async def _merge(self, group: list[tuple[Unit, int]]) -> None:
+        """Merge a group on the merge thread, then record each result merged; the first one refused is rejected
+        and those after it wait again."""
+        for unit, _ in group:
+            unit.delivery.pin()
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            problem, cpu = await self._offload(self._timed_merge, delivery.payload)
+            merged, problem, cpu = await self._offload(self._timed_merge, [(u.delivery.payload, p) for u, p in group])
         finally:
-            delivery.unpin()
+            for unit, _ in group:
+                unit.delivery.unpin()
         self.merge_cpu_seconds += cpu
         self.merge_seconds += loop.time() - started
-        if problem is not None:
-            if self.restore is not None:
-                self.restore(unit)
-            delivery.reject(problem)
-            self._recount_received()
+        for unit, _ in group[:merged]:
+            try:
+                self.run.record(unit.tasks, unit.delivery.payload)
+            except OverlapError as exc:
+                raise RuntimeError(f"batches {unit.delivery.batch_ids} were merged twice: {exc}") from None
+            unit.delivery.complete()
+            self.merged_units += 1
+        if problem is None:
             return
-        try:
-            self.run.record(unit.tasks, delivery.payload)
-        except OverlapError as exc:
-            raise RuntimeError(f"batches {delivery.batch_ids} were merged twice: {exc}") from None
-        delivery.complete()
-        self.merged_units += 1
+        refused = group[merged][0]
+        for unit, _ in group[merged + 1:]:
+            heapq.heappush(self._waiting, unit)
+        if self.restore is not None:
+            self.restore(refused)
+        refused.delivery.reject(problem)
+        self._recount_received()
 
-    def _timed_merge(self, payload: dict[str, Any]) -> tuple[str | None, float]:
-        """Merge on the merge thread; also return the thread CPU seconds it took."""
+    def _timed_merge(self, payloads: list[tuple[dict[str, Any], int]]) -> tuple[int, str | None, float]:
+        """Merge on the merge thread, in order, until one is refused: how many merged, why the next was refused
+        (or None), and the thread CPU seconds it took."""
         started = time.thread_time()
-        problem = self.run.merge(payload, parts=self.parts, executor=self._parts_pool)
-        return problem, time.thread_time() - started
+        for merged, (payload, applied_before) in enumerate(payloads):
+            problem = self.run.merge(payload, parts=self.parts, executor=self._parts_pool, applied=applied_before)
+            if problem is not None:
+                return merged, problem, time.thread_time() - started
+        return len(payloads), None, time.thread_time() - started
 
     async def _discounts(self) -> None:
         for factors in self.run.due_discounts():

@@ -166,13 +166,16 @@ class BlueprintRun:
             return f"result reports {iterations} iterations, its batches hold {want}"
         return None
 
-    def merge(self, payload: dict[str, Any], *, parts: int = 1, executor: Executor | None = None) -> str | None:
-        """Check a result's deltas against the tables and add them (GIL released); why not, or None."""
+    def merge(self, payload: dict[str, Any], *, parts: int = 1, executor: Executor | None = None,
+              applied: int | None = None) -> str | None:
+        """Check a result's deltas against the tables and add them (GIL released); why not, or None. The regret
+        floor is the one after ``applied`` iterations (default: those recorded so far)."""
         deltas = PackedDeltas(payload["rows"], payload["regret"], payload["strategy"])
         problem = check_deltas(deltas, self.row_actions)
         if problem is not None:
             return problem
-        floor = self.config.mccfr.thresholds(self.big_blind, self.applied.prefix_end())[1]
+        floor = self.config.mccfr.thresholds(self.big_blind,
+                                             self.applied.prefix_end() if applied is None else applied)[1]
         if self.tables.compact:
             apply_compact(self.tables.regret, self.tables.regret_scale, self.tables.strategy_sum, deltas.rows,
                           deltas.regret, deltas.strategy, self.row_actions, floor)
