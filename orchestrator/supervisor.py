@@ -13,9 +13,9 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from collections.abc import Iterable
 from typing import Any
 
 from .arena import ENV_ARENA, ArenaReader, create_arena, remove_stale_arenas
