@@ -220,6 +220,12 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
         rows.append((f"{label}: node visits per worker CPU-s", r.get("node_visits_per_worker_cpu_s"), None, None,
                      None))
         rows.append((f"{label}: each worker's CPU %, lowest", min(cpu) if cpu else None, None, None, None))
+        split = r.get("worker_cpu_split")
+        if split:
+            parts = " / ".join(f"{part} {100 * share:.1f}%" for part, share in split.items())
+            rows.append((f"{label}: where worker CPU went ({'/'.join(split)})", parts, None, None, None))
+            rows.append((f"{label}: node visits per kernel CPU-s inside the run (reference: bare kernel, final "
+                         "tables)", r.get("node_visits_per_kernel_cpu_s"), final, None, None))
         if r.get("rounds"):
             spread = sorted(x["node_visits_per_s"] for x in r["rounds"])
             rows.append((f"{label}: node visits/s over {len(spread)} rounds, lowest to highest",

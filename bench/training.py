@@ -198,6 +198,12 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         "batch_size_end": last.get("batch_size"),
         "result_seconds_end": last.get("result_seconds"),
     }
+    split = {part: (last.get(f"worker_{part}_cpu_s") or 0.0) - (first.get(f"worker_{part}_cpu_s") or 0.0)
+             for part in ("kernel", "pack", "merge")}
+    if worker_cpu > 0 and split["kernel"] > 0:
+        shares = {part: round(seconds / worker_cpu, 4) for part, seconds in split.items() if seconds > 0}
+        result["worker_cpu_split"] = shares | {"other": round(1.0 - sum(shares.values()), 4)}
+        result["node_visits_per_kernel_cpu_s"] = round(nodes / split["kernel"], 1)
     results_merged = (last.get("results_merged") or 0) - (first.get("results_merged") or 0)
     if supervisor_cpu is not None and results_merged > 0:
         result["results_merged"] = results_merged

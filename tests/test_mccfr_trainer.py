@@ -62,6 +62,8 @@ def test_cli_train_writes_events_and_a_checksummed_policy(tmp_path):
     assert events[0]["event"] == "run_start" and events[-1]["event"] == "run_end"
     assert events[-1]["iterations"] == 300000 and events[-1]["exploitability"] < 0.01
     assert all({"ts", "event"} <= set(e) for e in events)
+    last = [e for e in events if e["event"] == "progress"][-1]
+    assert last["worker_kernel_cpu_s"] > 0 and last["worker_merge_cpu_s"] > 0, "where the CPU went"
     arrays, meta = load_arrays(tmp_path / "blueprint.npz", kind=POLICY_KIND)
     assert arrays["policy"].shape[0] == 12 and meta["iterations"] == 300000
 

@@ -342,6 +342,7 @@ def test_a_worker_holds_results_until_a_boundary_and_sends_one_result_for_severa
         assert handler.flush_due(tasks[2]), "the next task lies past a discount boundary"
         payload = handler.flush(lambda dtype, shape: np.empty(shape, dtype=dtype))
         assert payload["iterations"] == 2 * BATCH
+        assert payload["kernel_cpu_s"] > 0 and payload["pack_cpu_s"] >= 0, "where the worker's CPU went"
         assert run.check_result(tasks[:2], payload) is None and run.merge(payload) is None
     finally:
         run.close()

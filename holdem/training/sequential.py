@@ -8,6 +8,7 @@ at every schedule boundary), and what tests and benchmarks drive directly with :
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from holdem.abstraction.buckets import CardAbstraction, lossless_for
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, load_game
-from holdem.mccfr.batch import BatchResult, BatchRunner
+from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator
 from holdem.mccfr.tables import Tables, discount_chunks
@@ -45,7 +46,8 @@ class SequentialTrainer:
         self.run = run
         self.batch_size = max(1, int(batch_size or run.config.batch_size or sequential_batch(run.tree.num_rows)))
         self.runner = BatchRunner(run.tree, run.abstraction, run.config.mccfr.algorithm)
-        self.kernel_seconds = 0.0
+        self.kernel_cpu_s = 0.0
+        self.merge_cpu_s = 0.0
 
     @classmethod
     def for_tree(cls, tree: BettingTree, abstraction: CardAbstraction, mccfr: MCCFRConfig, *,
@@ -62,24 +64,30 @@ class SequentialTrainer:
         tree = build_tree(gamedef, menu, [int(x) for x in abstraction.num_buckets])
         return cls.for_tree(tree, abstraction, mccfr, batch_size=batch_size)
 
-    def run_batch(self, size: int) -> BatchResult:
-        """Plan the next batch of at most ``size`` iterations, run it, merge it, apply discounts that fall due."""
+    def run_batch(self, size: int) -> int:
+        """Plan the next batch of at most ``size`` iterations, run it, merge it, apply discounts that fall due;
+        returns its node visits. Counts the kernel's CPU seconds apart from packing and merging."""
         run = self.run
         task = run.plan_batch(size)
-        result = self.runner.run(run.tables.regret, task["first_iteration"], task["iterations"], task["seed"],
-                                 np.asarray(task["params"], dtype=np.float64), run.tables.regret_scale)
-        payload = {"iterations": result.iterations, "nodes": result.nodes, "rows": result.deltas.rows,
-                   "regret": result.deltas.regret, "strategy": result.deltas.strategy}
+        started_cpu = time.thread_time()
+        iterations, nodes = self.runner.accumulate(run.tables.regret, task["first_iteration"], task["iterations"],
+                                                   task["seed"], np.asarray(task["params"], dtype=np.float64),
+                                                   run.tables.regret_scale)
+        kernel_done_cpu = time.thread_time()
+        deltas = self.runner.pack()
+        payload = {"iterations": iterations, "nodes": nodes, "rows": deltas.rows, "regret": deltas.regret,
+                   "strategy": deltas.strategy}
         problem = run.merge(payload)
         if problem is not None:
             raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")
+        self.kernel_cpu_s += kernel_done_cpu - started_cpu
+        self.merge_cpu_s += time.thread_time() - kernel_done_cpu
         run.record([task], payload)
-        self.kernel_seconds += result.seconds
         for factors in run.due_discounts():
             for start, stop in discount_chunks(run.tree.num_rows):
                 run.discount_chunk(factors, start, stop)
             run.discount_done()
-        return result
+        return nodes
 
     def step(self, iterations: int) -> int:
         """Run exactly ``iterations`` more iterations; returns the iteration count reached."""
@@ -139,6 +147,8 @@ def train_sequential(run: BlueprintRun, events: EventLog, on_progress: ProgressC
                 before = run.iterations_applied
                 trainer.run_batch(trainer.batch_size)
                 extra["worker_iterations"]["0"] += run.iterations_applied - before
+                extra["worker_kernel_cpu_s"] = round(trainer.kernel_cpu_s, 4)
+                extra["worker_merge_cpu_s"] = round(trainer.merge_cpu_s, 4)
                 if keeper.checkpoint_due():
                     loop.run_until_complete(keeper.checkpoint())
                 loop.run_until_complete(keeper.maybe_progress(extra))

@@ -105,11 +105,12 @@ class BatchHandler:
         if self.private is not None:
             self._catch_up_discounts(int(task.get("discount_epoch", 0)))
             view, scale = self.private, UNIT_SCALE
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         iterations, nodes = self.runner.accumulate(view, int(task["first_iteration"]), int(task["iterations"]),
                                                    int(task["seed"]), params, scale)
         held = self._held
         held.seconds += time.perf_counter() - started
+        held.kernel_cpu_s += time.thread_time() - started_cpu
         held.iterations += iterations
         held.nodes += nodes
         held.group = (task.get("interval", 0), task.get("discount_epoch", 0))
@@ -126,12 +127,15 @@ class BatchHandler:
         return max(0.0, min(PATIENCE_S, self._held.target_s - self._held.seconds))
 
     def flush(self, allocate: Any) -> dict[str, Any]:
-        """The held deltas packed into ``allocate``'d arrays (the result arena), and the counts."""
+        """The held deltas packed into ``allocate``'d arrays (the result arena), and the counts: iterations, node
+        visits, kernel seconds (wall, for sizing tasks), and the CPU seconds of the kernel and of packing."""
+        started_cpu = time.thread_time()
         deltas = self.runner.pack(allocate)
         held, self._held = self._held, _Held()
         if self.private is not None:
             add_regret_deltas(self.private, deltas.rows, deltas.regret, self.runner.num_actions, held.floor)
         return {"iterations": held.iterations, "nodes": held.nodes, "kernel_seconds": held.seconds,
+                "kernel_cpu_s": held.kernel_cpu_s, "pack_cpu_s": time.thread_time() - started_cpu,
                 "rows": deltas.rows, "regret": deltas.regret, "strategy": deltas.strategy}
 
 
@@ -142,6 +146,7 @@ class _Held:
         self.iterations = 0
         self.nodes = 0
         self.seconds = 0.0
+        self.kernel_cpu_s = 0.0
         self.group: tuple[int, int] = (0, 0)
         self.floor = -np.inf
         self.target_s = 0.0
