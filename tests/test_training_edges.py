@@ -148,6 +148,52 @@ def test_results_merged_together_in_one_hand_off_give_the_tables_of_merging_them
     assert (reference.tables.regret == np.float32(floor)).any(), "the floor clamped something: the test can fail"
 
 
+def test_a_bad_result_in_a_hand_off_is_rejected_alone_and_those_after_it_wait_for_its_batch_again(leduc):
+    config = MCCFRConfig(seed=4)
+    results = _results(*leduc, config, [[0], [1], [2]])
+    reference = BlueprintRun.in_memory(*leduc, config)
+    for tasks, payload in results:
+        assert reference.merge(payload) is None
+        reference.record(tasks, payload)
+    bad_tasks, good_payload = results[1]
+    bad_payload = {**good_payload, "regret": np.full_like(good_payload["regret"], np.nan)}
+    run = BlueprintRun.in_memory(*leduc, config)
+    hand_offs: list[int] = []
+    original = Merger._timed_merge
+
+    def counted(self, payloads):
+        hand_offs.append(len(payloads))
+        return original(self, payloads)
+
+    async def go() -> list[FakeDelivery]:
+        merger = Merger(run, Housekeeping(run, EventLog(None), None, TrainingClock(0.0)), EventLog(None),
+                        fail=pytest.fail)
+        merger.start()
+        deliveries = [FakeDelivery([2], results[2][1]), FakeDelivery([1], bad_payload),
+                      FakeDelivery([0], results[0][1])]
+        for delivery, tasks in zip(deliveries, (results[2][0], bad_tasks, results[0][0])):
+            merger.add(Unit(tasks[0]["first_iteration"], tasks, delivery))  # type: ignore[arg-type]
+        async with asyncio.timeout(30):
+            while deliveries[1].outcome is None:
+                await asyncio.sleep(0.001)
+        assert run.applied.to_list() == [[0, BATCH]] and deliveries[0].outcome is None, "2 waits for 1 again"
+        again = FakeDelivery([1], good_payload)
+        merger.add(Unit(BATCH, bad_tasks, again))  # type: ignore[arg-type]
+        await merger.finish(force=False)
+        return [*deliveries, again]
+
+    Merger._timed_merge = counted
+    try:
+        deliveries = asyncio.run(go())
+    finally:
+        Merger._timed_merge = original
+    assert [d.outcome for d in deliveries] == ["complete", "rejected: a value is not finite", "complete", "complete"]
+    assert hand_offs == [3, 2]
+    assert run.applied.to_list() == [[0, 3 * BATCH]]
+    assert run.tables.regret.tobytes() == reference.tables.regret.tobytes()
+    assert run.tables.strategy_sum.tobytes() == reference.tables.strategy_sum.tobytes()
+
+
 def test_a_discount_applies_only_once_every_iteration_below_its_boundary_is_in(leduc):
     config = _config()
     results = _results(*leduc, config, [[0], [1], [2]])
