@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(PY) -m bench.mccfr
 	$(PY) -m bench.orchestrator
 	$(PY) -m bench.training
+	$(PY) -m bench.kernel_sharing
 	$(PY) -m bench.scaling --quick
 	$(PY) -m bench.eval
 	$(PY) -m bench.policy

@@ -296,6 +296,18 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def kernel_sharing_rows(d: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for game, v in (d.get("games") or {}).items():
+        alone, paired = v.get("alone_node_visits_per_cpu_s") or [], v.get("paired_node_visits_per_cpu_s") or []
+        rows.append((f"{game}: bare kernel node visits per CPU-s, two at once (reference: one alone), mean",
+                     sum(paired) / len(paired) if paired else None, sum(alone) / len(alone) if alone else None,
+                     None, None))
+        rows.append((f"{game}: each of two kernels at once over one alone", v.get("paired_over_alone"), None, None,
+                     None))
+    return rows
+
+
 def policy_rows(d: dict[str, Any]) -> list[Row]:
     goal_ms = d.get("goal_query_ms")
     goal_us = None if goal_ms is None else 1000.0 * goal_ms
@@ -520,6 +532,8 @@ AREAS = [
     Area("Orchestrator", "orchestrator", "python -m bench.orchestrator", orchestrator_rows),
     Area("Training as users run it", "training", "python -m bench.training", training_rows),
     Area("Supervisor capacity (replay workers)", "capacity", "python -m bench.capacity", capacity_rows),
+    Area("The bare kernel alone and two at once (what sharing the machine costs)", "kernel_sharing",
+         "python -m bench.kernel_sharing", kernel_sharing_rows),
     Area("Scaling and CPU flatness against a queue-polling pool", "scaling", "python -m bench.scaling",
          scaling_rows),
     Area("Evaluation (holdem eval)", "eval", "python -m bench.eval", eval_rows),
