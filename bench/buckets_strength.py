@@ -30,17 +30,15 @@ QUIET = {"checkpoint_interval_seconds": 1e6, "snapshot_interval_seconds": 1e6, "
 def ensure_buckets(spec: str) -> Path:
     """The spec's bucket file (a named spec's, built now if missing so its build time is not training
     time, or a given ``.npz`` file)."""
-    from holdem.abstraction.store import build_bucket_file, default_bucket_path, spec_file
+    from holdem.abstraction.store import build_bucket_file, spec_path
     from holdem.games import load_game
 
     if spec.endswith(".npz"):
         return Path(spec)
     game = load_game("hunl")
-    found = spec_file(game, spec)
-    if found is not None:
-        return found
-    path = default_bucket_path(game, spec)
-    build_bucket_file(spec, game, path)
+    path = spec_path(game, spec)
+    if not path.is_file():
+        build_bucket_file(spec, game, path)
     return path
 
 

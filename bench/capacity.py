@@ -31,7 +31,7 @@ import psutil
 from bench.frames import kernel_frames
 from holdem.abstraction.actions import load_menu
 from holdem.abstraction.buckets import CardAbstraction
-from holdem.abstraction.store import default_bucket_path, spec_file
+from holdem.abstraction.store import spec_path
 from holdem.abstraction.tree import build_tree
 from holdem.games import load_game
 from holdem.mccfr import MCCFRConfig
@@ -52,7 +52,7 @@ def record(spec: str, result_seconds: float, frames: int, warmup_s: float, out: 
     ``.npy`` files in the folder ``out`` (replay workers map them, so N workers share one copy)."""
     menu, buckets = SPECS[spec]
     game = load_game("hunl")
-    abstraction = CardAbstraction.load(spec_file(game, buckets) or default_bucket_path(game, buckets), game)
+    abstraction = CardAbstraction.load(spec_path(game, buckets), game)
     tree = build_tree(game, load_menu(menu), [int(x) for x in abstraction.num_buckets])
     trainer = SequentialTrainer.for_tree(tree, abstraction, MCCFRConfig(seed=1), batch_size=2000)
     started = time.process_time()

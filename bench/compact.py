@@ -42,12 +42,12 @@ QUIET = {"checkpoint_interval_seconds": 1e6, "snapshot_interval_seconds": 1e6, "
 def tree_for(game_name: str, menu: str, buckets: str) -> Any:
     from holdem.abstraction.actions import load_menu
     from holdem.abstraction.buckets import CardAbstraction
-    from holdem.abstraction.store import default_bucket_path, spec_file
+    from holdem.abstraction.store import spec_path
     from holdem.abstraction.tree import build_tree
     from holdem.games import load_game
 
     game = load_game(game_name)
-    abstraction = CardAbstraction.load(spec_file(game, buckets) or default_bucket_path(game, buckets), game)
+    abstraction = CardAbstraction.load(spec_path(game, buckets), game)
     return build_tree(game, load_menu(menu), [int(x) for x in abstraction.num_buckets]), abstraction
 
 

@@ -460,7 +460,7 @@ class Supervisor:
             return
         if w.queued > self.config.max_buffered_results:
             self._pause(w)
-        self._pump(only=w)
+        self._pump((w,))
 
     def on_protocol_error(self, handle: WorkerHandle, error: ProtocolError) -> None:
         """The worker's stream is corrupt: kill it, its in-flight batches will be re-issued."""
@@ -510,14 +510,14 @@ class Supervisor:
             self._fail("job_error", f"{getattr(fn, '__qualname__', fn)} raised {type(exc).__name__}: {exc}")
             return None
 
-    def _pump(self, only: WorkerState | None = None, among: Iterable[WorkerState] | None = None) -> None:
-        """Fill every ready worker (or ``only`` this one, or those ``among``) up to ``credits`` unfinished tasks,
+    def _pump(self, among: Iterable[WorkerState] | None = None) -> None:
+        """Fill every ready worker (or those ``among``) up to ``credits`` unfinished tasks,
         round-robin (a task reported ``done`` no longer counts, though its result is still in flight). Workers
         left short because the job had nothing to issue are remembered as hungry."""
         if not self._issuing or self._loop is None:
             return
         credits, now = self.credits, self._now()
-        candidates = (only,) if only is not None else self._workers.values() if among is None else among
+        candidates = self._workers.values() if among is None else among
         ready = [w for w in candidates if w.info.state == "ready" and not w.dead.done()]
         for level in range(credits):
             for w in ready:
@@ -548,7 +548,7 @@ class Supervisor:
             return
         self._check_drained()
         if self._hungry:
-            self._pump(among=[self._workers[i] for i in list(self._hungry) if i in self._workers])
+            self._pump([self._workers[i] for i in list(self._hungry) if i in self._workers])
         self._check_finished()
 
     def _check_finished(self) -> None:

@@ -20,6 +20,8 @@ from holdem.evaluator import eval7
 from holdem.games import GameDef, format_gamedef, parse_gamedef
 
 V1_SHAPES = [(2,), (2, 3), (2, 4), (2, 5), (5,)]
+V1_IDENTITY, V1_TABLE, V1_BOARD_RANK = 0, 1, 2
+ROWS_PER_CHUNK = 2048
 
 
 class V1Street(NamedTuple):
@@ -28,9 +30,6 @@ class V1Street(NamedTuple):
     num_buckets: int
     rows: np.ndarray | None
     board_cards: int
-
-V1_IDENTITY, V1_TABLE, V1_BOARD_RANK = 0, 1, 2
-ROWS_PER_CHUNK = 2048
 
 
 def v1_arrays(files: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

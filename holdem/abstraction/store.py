@@ -54,10 +54,10 @@ def _recorded(path: Path, name: str) -> str | None:
         return None
 
 
-def spec_file(game: GameDef, spec: str) -> Path | None:
-    """The file holding a named spec's buckets, if there is one: its own, or a version-1 file built from the same
-    spec before the format changed (its buckets are the same; it is read converted). A file of the spec's name
-    built from another version of the spec is refused: its buckets are not the spec's."""
+def spec_path(game: GameDef, spec: str) -> Path:
+    """Where a named spec's buckets are read from: its own file, or a version-1 file built from the same spec before
+    the format changed (its buckets are the same; it is read converted), else where its file is to be built. A file
+    of the spec's name built from another version of the spec is refused: its buckets are not the spec's."""
     from holdem.abstraction.specs import load_spec
 
     wanted = load_spec(spec).to_dict()
@@ -68,7 +68,7 @@ def spec_file(game: GameDef, spec: str) -> Path | None:
             raise BucketFileError(f"{path} was built from another {spec!r} spec than configs/buckets/{spec}.yaml "
                                   f"holds now: delete it to build the spec again, or pass it with --buckets FILE")
         return path
-    return legacy if legacy.is_file() and recorded_spec(legacy) == wanted else None
+    return legacy if legacy.is_file() and recorded_spec(legacy) == wanted else path
 
 
 def recorded_spec(path: Path) -> dict | None:

@@ -118,7 +118,7 @@ class BlueprintJob:
         payload = delivery.payload
         slot = delivery.worker.slot
         self.worker_iterations[slot] = self.worker_iterations.get(slot, 0) + int(payload["iterations"])
-        for key in ("kernel_cpu_s", "pack_cpu_s"):
+        for key in self.worker_cpu_split:
             self.worker_cpu_split[key] += float(payload.get(key) or 0.0)
         seconds = float(payload.get("kernel_seconds") or 0.0)
         if seconds > 0:

@@ -10,7 +10,7 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import build_bucket_file, default_bucket_path, file_with_hash, spec_file, spec_paths
+from holdem.abstraction.store import build_bucket_file, default_bucket_path, file_with_hash, spec_path, spec_paths
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, chip_unit, load_game
 from holdem.mccfr.compact import initial_scale
@@ -121,9 +121,8 @@ def card_abstraction(config: TrainConfig, game: GameDef, buckets_path: str | Non
                        f"{default_bucket_path(game, 'mid')}), or a .npz file from holdem buckets build")
     if path.suffix != ".npz":
         try:
-            found = spec_file(game, source)
-            path = found or default_bucket_path(game, source)
-            if found is None:
+            path = spec_path(game, source)
+            if not path.is_file():
                 build_bucket_file(source, game, path)
         except BucketError as exc:
             raise RunError(str(exc).splitlines()[0]) from None
