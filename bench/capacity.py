@@ -89,7 +89,8 @@ class ReplayJob(BlueprintJob):
 
 async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any], result_seconds: float,
                seconds: float, logdir: Path) -> dict[str, Any]:
-    """N replay workers into one supervisor for ``seconds`` once all are ready."""
+    """N replay workers into one supervisor for ``seconds``, from a second after all are ready and as many
+    results are in as there are workers (tasks are sized from the first results: before them they are tiny)."""
     menu, buckets = SPECS[spec]
     config = TrainConfig(game="hunl", actions=menu, buckets=buckets, num_workers=workers,
                          progress_interval_seconds=1e6, checkpoint_interval_seconds=1e6,
@@ -109,7 +110,7 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
         job.supervisor = supervisor
         running = asyncio.get_running_loop().create_task(supervisor.run())
         async with asyncio.timeout(600):
-            while len(readies) < workers:
+            while len(readies) < workers or job.frames < workers:
                 await asyncio.sleep(0.05)
         await asyncio.sleep(1.0)
         supervisor.reset_loop_lag()

@@ -83,6 +83,16 @@ def test_auto_batches_grow_with_the_pace_to_a_quarter_of_a_result(leduc_run):
     assert job.task_seconds() == pytest.approx(0.5)
 
 
+def test_auto_batches_size_from_a_long_result_of_tiny_tasks_in_one_step_but_not_from_one_tiny_task(leduc_run):
+    job = BlueprintJob(leduc_run, EventLog(None), None)
+    first = job.batch_size
+    job._size_tasks(first, 1e-6)
+    assert job.batch_size == 8 * first, "one tiny task's timing is noise: at most 8x"
+    job.pacer.seconds = 4.0
+    job._size_tasks(4_000_000, 4.0)
+    assert job.batch_size == 1_000_000, "4 s of work measured over 4 M iterations: a 1 s task at once"
+
+
 def test_a_shared_run_sends_the_pace_with_every_task_and_a_worker_holds_that_long(leduc_run):
     job = BlueprintJob(leduc_run, EventLog(None), None)
     assert job.pacer is not None

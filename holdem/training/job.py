@@ -130,7 +130,9 @@ class BlueprintJob:
         self._maybe_progress()
 
     def _size_tasks(self, iterations: int, seconds: float) -> None:
-        """Size the next tasks from measured kernel speed: auto batches to :meth:`task_seconds`; a fixed batch
+        """Size the next tasks from measured kernel speed: auto batches to :meth:`task_seconds` (growing at most
+        8x past the larger of the last size and the iterations measured, so one noisy first task cannot
+        oversize them, yet a long result made of tiny tasks sizes them in one step); a fixed batch
         size whose batches take under a quarter of that goes out several batches to a task, about as long as an
         auto one (said once), so the loop is not busy handing out 5 ms tasks; credits to queue about
         ``batch_target_seconds`` of work per worker."""
@@ -138,7 +140,7 @@ class BlueprintJob:
         per_iteration = self._iteration_seconds.value
         if self.auto:
             target = int(iterations / seconds * self.task_seconds())
-            self.batch_size = max(1, min(MAX_BATCH, target, self.batch_size * 8))
+            self.batch_size = max(1, min(MAX_BATCH, target, max(self.batch_size, iterations) * 8))
         else:
             batch_seconds = self.batch_size * per_iteration
             task_seconds = self.task_seconds()
