@@ -110,20 +110,43 @@ class Delivery:
         """Not consumed (a bad result): its batches are issued again and the worker that sent it restarted."""
         self._owner.settle(self, reason)
 
+    def detachable(self) -> bool:
+        """Whether its arrays may leave the arena now: leased, not settled, and no other thread reading them."""
+        return not self.pinned and self.slot is not None and not self.settled
+
     def detach(self) -> bool:
         """Copy arena arrays into private memory and free the slot; False while pinned or already private."""
-        if self.pinned or self.slot is None or self.settled:
+        if not self.detachable():
             return False
-        self.payload = _private_copy(self.payload)
+        return self.adopt(private_copy(self.payload))
+
+    def adopt(self, private: dict) -> bool:
+        """Take ``private`` (a copy of the payload made elsewhere, e.g. on a thread) and free the slot; False,
+        keeping the arena payload, when it is no longer detachable (it was settled or pinned meanwhile)."""
+        if not self.detachable():
+            return False
+        self.payload = private
         self._owner.release_slot(self)
         return True
 
 
-def _private_copy(value: Any) -> Any:
+def view_bytes(value: Any) -> int:
+    """Bytes of the arrays in ``value`` that are views (of an arena): what :func:`private_copy` would copy."""
     if isinstance(value, dict):
-        return {k: _private_copy(v) for k, v in value.items()}
+        return sum(view_bytes(v) for v in value.values())
     if isinstance(value, list):
-        return [_private_copy(v) for v in value]
+        return sum(view_bytes(v) for v in value)
+    if isinstance(value, np.ndarray) and not value.flags.owndata:
+        return int(value.nbytes)
+    return 0
+
+
+def private_copy(value: Any) -> Any:
+    """``value`` with every array that is a view (of an arena) copied into memory of its own."""
+    if isinstance(value, dict):
+        return {k: private_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [private_copy(v) for v in value]
     if isinstance(value, np.ndarray) and not value.flags.owndata:
         return np.array(value)
     return value

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from .events import EventLog
-from .job import Delivery, Job
+from .job import Delivery, Job, private_copy, view_bytes
 from .ledger import Batch, BatchLedger, LedgerError
+from .priority import helper_pool
 from .protocol import MessageType, ProtocolError, encode, make_packer
 from .transport import WorkerHandle
 from .worker_state import WorkerState
+
+COPY_ON_LOOP_BYTES = 1 << 20
+"""A result smaller than this leaves its arena slot by a copy on the loop (well under a millisecond); a larger
+one is copied on a thread."""
 
 
 class ResultDesk:
@@ -42,6 +48,8 @@ class ResultDesk:
         self.closed = False
         self.deliver_s = 0.0
         self.failure: str | None = None
+        self._copier: ThreadPoolExecutor | None = None
+        self._copying: set[asyncio.Task] = set()
 
     async def delivered(self) -> None:
         """Wait until every result queued for a plain job has been handed over."""
@@ -112,15 +120,53 @@ class ResultDesk:
         if w is None or w.leases.get(slot) is not delivery:
             return
         del w.leases[slot]
+        w.needs_slot = False
         if w.handle is not None and not w.dead.done():
             w.handle.write(encode(MessageType.RELEASE, self._packer, slot=slot))
 
     def free_a_slot(self, w: WorkerState) -> None:
-        """The worker has no free slot: detach the oldest lease the job is not reading right now."""
+        """The worker has no free slot: detach the oldest lease the job is not reading right now. A large result
+        is copied out on a thread (the loop must not spend milliseconds copying); if it was settled or pinned
+        meanwhile the copy is dropped, and another lease is tried while the worker still waits."""
+        w.needs_slot = True
+        if w.detaching:
+            return
         for delivery in list(w.leases.values()):
-            if delivery.detach():
+            if not delivery.detachable():
+                continue
+            if view_bytes(delivery.payload) < COPY_ON_LOOP_BYTES:
+                delivery.detach()
                 self.events.emit("detach", worker=w.info.worker_id, batches=delivery.batch_ids)
-                return
+            else:
+                w.detaching = True
+                self._copying.add(asyncio.get_running_loop().create_task(self._detach_off_loop(w, delivery)))
+            return
+
+    async def _detach_off_loop(self, w: WorkerState, delivery: Delivery) -> None:
+        try:
+            if self._copier is None:
+                self._copier = helper_pool(1, "detach")
+            private = await asyncio.get_running_loop().run_in_executor(self._copier, private_copy, delivery.payload)
+        finally:
+            w.detaching = False
+            self._copying.discard(asyncio.current_task())  # type: ignore[arg-type]
+        if not w.needs_slot or self.closed:
+            return
+        if delivery.adopt(private):
+            self.events.emit("detach", worker=w.info.worker_id, batches=delivery.batch_ids)
+        else:
+            self.free_a_slot(w)
+
+    async def close(self) -> None:
+        """The supervisor is done: copies under way are dropped (the arena views they read stay mapped until
+        their thread lets go of them)."""
+        self.closed = True
+        copying = list(self._copying)
+        for task in copying:
+            task.cancel()
+        await asyncio.gather(*copying, return_exceptions=True)
+        if self._copier is not None:
+            self._copier.shutdown(wait=False, cancel_futures=True)
 
     async def deliver_forever(self) -> None:
         """Hand a plain job its results one at a time, in arrival order; stops at the first job failure."""

@@ -179,7 +179,7 @@ class Supervisor:
                 loop.remove_signal_handler(sig)
             sys.setswitchinterval(switch_interval)
             unpin_loop_thread(pinned)
-            self._results.closed = True
+            await self._results.close()
         summary = Summary(
             reason=self._stop_reason or "unknown", error=self._error, batches_done=self.ledger.done,
             requeued=self.ledger.requeued, restarts=self._intensity.total, abandoned=self.ledger.unfinished(),

@@ -27,6 +27,8 @@ class WorkerState:
         self.done_ids: set[int] = set()
         self.arena: ArenaSpec | None = None
         self.leases: dict[int, Delivery] = {}
+        self.needs_slot = False
+        self.detaching = False
         self.paused_since: float | None = None
         self.bytes_mark = 0
         self.returncode: int | None = None

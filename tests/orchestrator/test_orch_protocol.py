@@ -112,3 +112,46 @@ def test_unknown_type_wrong_version_and_non_map() -> None:
 def test_object_arrays_refuse_to_encode() -> None:
     with pytest.raises(TypeError):
         encode("result", payload={"a": np.array([object()])})
+
+
+class _Owner:
+    """A delivery's owner that records the slots it was asked to release."""
+
+    def __init__(self) -> None:
+        self.released: list[int | None] = []
+
+    def settle(self, delivery: object, reason: str | None) -> None:
+        delivery.settled = True  # type: ignore[attr-defined]
+
+    def release_slot(self, delivery: object) -> None:
+        self.released.append(delivery.slot)  # type: ignore[attr-defined]
+        delivery.slot = None  # type: ignore[attr-defined]
+
+
+def _arena_delivery(owner: _Owner) -> tuple[object, np.ndarray]:
+    from orchestrator.job import Delivery, WorkerInfo
+
+    arena = np.arange(10.0)
+    payload = {"values": arena[2:8], "nested": [arena[:2]], "count": 3}
+    return Delivery(owner, WorkerInfo(worker_id=1, slot=0), [5], payload, {}, 0, slot=1), arena
+
+
+def test_a_copy_made_elsewhere_is_adopted_only_while_the_delivery_is_still_detachable() -> None:
+    from orchestrator.job import private_copy, view_bytes
+
+    owner = _Owner()
+    delivery, arena = _arena_delivery(owner)
+    assert view_bytes(delivery.payload) == 8 * 8, "the arena views, not the plain count"
+    copy = private_copy(delivery.payload)
+    delivery.pin()
+    assert not delivery.adopt(copy) and owner.released == [], "a thread reads the arena: the slot stays leased"
+    assert np.shares_memory(delivery.payload["values"], arena)
+    delivery.unpin()
+    assert delivery.adopt(copy) and owner.released == [1]
+    arena[:] = -1
+    assert delivery.payload["values"].tolist() == [2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    assert delivery.payload["nested"][0].tolist() == [0.0, 1.0] and view_bytes(delivery.payload) == 0
+
+    settled, _ = _arena_delivery(owner)
+    settled.complete()
+    assert not settled.adopt(private_copy(settled.payload)), "settled meanwhile: the copy is dropped"

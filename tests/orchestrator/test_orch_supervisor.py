@@ -17,6 +17,7 @@ from orchestrator.config import SupervisorConfig
 from orchestrator.events import EventLog
 from orchestrator.job import Summary
 from orchestrator.policy import RestartPolicy
+from orchestrator.results import COPY_ON_LOOP_BYTES
 from orchestrator.supervisor import Supervisor
 from orchestrator.testing.jobs import ExactSumAcceptJob, ExactSumJob, echo_spec
 
@@ -326,11 +327,13 @@ async def test_stop_requested_before_run_returns_at_once() -> None:
     assert summary.reason == "budget already spent" and summary.batches_done == 0
 
 
-async def test_results_carrying_several_batches_in_arenas_are_exact_through_kills() -> None:
+@pytest.mark.parametrize("size", [4096, (COPY_ON_LOOP_BYTES // 8) * 9 // 8], ids=["copied-on-loop", "copied-on-thread"])
+async def test_results_carrying_several_batches_in_arenas_are_exact_through_kills(size: int) -> None:
     """A batching worker acknowledges several batch ids per result, its arrays in a shared-memory arena;
-    a job settling late forces slot detaches; kills after every 20th result lose and double nothing."""
-    job = ExactSumAcceptJob(240, size=4096, work_s=0.002, hold=4)
-    h = Harness(job, "--batching", "4", arena_slots=2, arena_slot_bytes=4096 * 8 + 4096, credits=3)
+    a job settling late forces slot detaches (large results are copied out on a thread); kills after every
+    20th result lose and double nothing."""
+    job = ExactSumAcceptJob(240, size=size, work_s=0.002, hold=4)
+    h = Harness(job, "--batching", "4", arena_slots=2, arena_slot_bytes=size * 8 + 4096, credits=3)
     async with asyncio.timeout(120):
         killing = asyncio.create_task(kill_busy_workers_after(h, (20, 40, 60)))
         summary = await h.run()
