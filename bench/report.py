@@ -226,6 +226,10 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
             rows.append((f"{label}: where worker CPU went ({'/'.join(split)})", parts, None, None, None))
             rows.append((f"{label}: node visits per kernel CPU-s inside the run (reference: bare kernel, final "
                          "tables)", r.get("node_visits_per_kernel_cpu_s"), final, None, None))
+        waits = r.get("worker_wait_share")
+        if waits:
+            rows.append((f"{label}: share of each worker's time waiting for a task / for an arena slot",
+                         f"{100 * waits['task']:.1f}% / {100 * waits['slot']:.1f}%", None, None, None))
         if r.get("rounds"):
             spread = sorted(x["node_visits_per_s"] for x in r["rounds"])
             rows.append((f"{label}: node visits/s over {len(spread)} rounds, lowest to highest",

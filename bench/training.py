@@ -204,6 +204,10 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         shares = {part: round(seconds / worker_cpu, 4) for part, seconds in split.items() if seconds > 0}
         result["worker_cpu_split"] = shares | {"other": round(1.0 - sum(shares.values()), 4)}
         result["node_visits_per_kernel_cpu_s"] = round(nodes / split["kernel"], 1)
+    waits = {part: (last.get(f"worker_wait_{part}_s") or 0.0) - (first.get(f"worker_wait_{part}_s") or 0.0)
+             for part in ("task", "slot")}
+    if mode != "inprocess" and workers:
+        result["worker_wait_share"] = {part: round(seconds / (span * workers), 4) for part, seconds in waits.items()}
     results_merged = (last.get("results_merged") or 0) - (first.get("results_merged") or 0)
     if supervisor_cpu is not None and results_merged > 0:
         result["results_merged"] = results_merged

@@ -214,31 +214,39 @@ def _serve_one_by_one(handle_task: Callable[[dict], dict], tasks: TaskQueue, cha
 
 def _serve_batching(handler: BatchingHandler, tasks: TaskQueue, channel: Channel,
                     arena: ArenaWriter | None) -> NoReturn:
+    """Run tasks and send what is held when the handler says so. Each result's stats say how long this worker
+    waited since the last one: for a task (``wait_task_s``) and for a free arena slot (``wait_slot_s``)."""
     held: list[int] = []
-    seconds = 0.0
+    seconds = wait_task_s = wait_slot_s = 0.0
     while True:
+        asked = time.perf_counter()
         msg = tasks.get()
         batch_id = msg["batch_id"]
         start = time.perf_counter()
+        wait_task_s += start - asked
         try:
             handler.run(msg["payload"])
             held.append(batch_id)
+            peeked = time.perf_counter()
             upcoming = tasks.peek(handler.patience_s())
+            wait_task_s += time.perf_counter() - peeked
             if upcoming is not None and not handler.flush_due(upcoming["payload"]):
                 seconds += time.perf_counter() - start
                 channel.send(MessageType.DONE, batch_id=batch_id)
                 continue
             placed = None
             if arena is not None:
+                acquiring = time.perf_counter()
                 placed = arena.allocator(arena.acquire(lambda: channel.send(MessageType.NEED_SLOT)))
+                wait_slot_s += time.perf_counter() - acquiring
             payload = handler.flush(placed if placed is not None else _private_array)
         except Exception as exc:  # noqa: BLE001 - reported to the supervisor, then this worker exits
             _fail(channel, batch_id, exc)
         seconds += time.perf_counter() - start
         extra = {} if placed is None else {"slot": placed.slot}
-        channel.send(MessageType.RESULT, placed=placed, batch_ids=held, payload=payload, stats=_stats(seconds),
-                     **extra)
-        held, seconds = [], 0.0
+        stats = _stats(seconds) | {"wait_task_s": wait_task_s, "wait_slot_s": wait_slot_s}
+        channel.send(MessageType.RESULT, placed=placed, batch_ids=held, payload=payload, stats=stats, **extra)
+        held, seconds, wait_task_s, wait_slot_s = [], 0.0, 0.0, 0.0
 
 
 def _private_array(dtype: Any, shape: tuple[int, ...]) -> np.ndarray:

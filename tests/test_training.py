@@ -43,6 +43,8 @@ def test_parallel_run_applies_every_iteration_once_and_logs_progress(tmp_path):
     progress = [e for e in events if e["event"] == "progress"]
     assert progress and {"iterations", "it_per_s", "nodes_per_s", "exploitability", "table_fill",
                          "workers", "loop_lag"} <= set(progress[-1])
+    waited = progress[-1]["worker_wait_task_s"]
+    assert waited > 0 and progress[-1]["worker_wait_slot_s"] >= 0, "where the workers' idle time went"
     assert events[-1]["event"] == "run_end" and events[-1]["iterations"] == 400_000
     _, meta = load_arrays(outcome.checkpoint, kind="checkpoint")
     assert meta["iterations"] == 400_000 and meta["batches_applied"] == 80

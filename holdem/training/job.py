@@ -77,6 +77,7 @@ class BlueprintJob:
         self.error: str | None = None
         self.worker_iterations: dict[int, int] = {}
         self.worker_cpu_split = {"kernel_cpu_s": 0.0, "pack_cpu_s": 0.0}
+        self.worker_waits = {"wait_task_s": 0.0, "wait_slot_s": 0.0}
         self._progress: asyncio.Task | None = None
         self.supervisor_settings = {"arena_slots": ARENA_SLOTS, "arena_slot_bytes": result_slot_bytes(run)}
         self._iteration_seconds = Average()
@@ -120,6 +121,8 @@ class BlueprintJob:
         self.worker_iterations[slot] = self.worker_iterations.get(slot, 0) + int(payload["iterations"])
         for key in self.worker_cpu_split:
             self.worker_cpu_split[key] += float(payload.get(key) or 0.0)
+        for key in self.worker_waits:
+            self.worker_waits[key] += float(delivery.stats.get(key) or 0.0)
         seconds = float(payload.get("kernel_seconds") or 0.0)
         if seconds > 0:
             self._size_tasks(int(payload["iterations"]), seconds)
@@ -235,7 +238,7 @@ class BlueprintJob:
                  "batches_applied": self.run.batches_applied,
                  "result_seconds": None if self.pacer is None else round(self.pacer.seconds, 4),
                  "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
-                 **{f"worker_{k}": round(v, 4) for k, v in self.worker_cpu_split.items()},
+                 **{f"worker_{k}": round(v, 4) for k, v in (self.worker_cpu_split | self.worker_waits).items()},
                  **({"notices": notices} if notices else {}), **self.progress_extra()}
         if await self.housekeeping.maybe_progress(extra, force=force):
             del self.notices[:len(notices)]

@@ -27,8 +27,8 @@ from orchestrator.job import Delivery
 from orchestrator.priority import helper_pool
 
 MAX_DETACHED = 4
-"""At most this many results behind a gap may leave their arena slot (each is copied on the loop): past it
-the merger is behind anyway, and workers waiting for a slot is the back-pressure that keeps it so."""
+"""At most this many results behind a gap may leave their arena slot (each is copied into private memory):
+past it the merger is behind anyway, and workers waiting for a slot is the back-pressure that keeps it so."""
 MAX_GROUP = 8
 """At most this many results in one hand-off to the merge thread (the loop records them together after)."""
 MERGE_NICE = 10

@@ -91,9 +91,11 @@ class ExactSumAcceptJob(ExactSumJob):
         self.multi_batch_results = 0
         self.arena_results = 0
         self.received = 0
+        self.wait_slot_s = 0.0
 
     def accept(self, delivery: Any) -> None:
         payload = delivery.payload
+        self.wait_slot_s += float(delivery.stats.get("wait_slot_s") or 0.0)
         if sorted(payload.get("batch_ids", [])) != sorted(delivery.batch_ids):
             delivery.reject(f"payload names batches {payload.get('batch_ids')}, frame {delivery.batch_ids}")
             return

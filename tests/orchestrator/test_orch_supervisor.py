@@ -341,6 +341,7 @@ async def test_results_carrying_several_batches_in_arenas_are_exact_through_kill
     assert summary.ok and summary.batches_done == 240 and kills == 3
     assert job.multi_batch_results > 0 and job.arena_results > 0
     assert h.named("detach"), "a job holding results must not starve a worker of arena slots"
+    assert job.wait_slot_s > 0, "workers say how long they waited for a slot"
     assert_exact(job)
 
 
