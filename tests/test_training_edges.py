@@ -32,6 +32,7 @@ class FakeDelivery:
 
     def __init__(self, batch_ids: list[int], payload: dict) -> None:
         self.batch_ids, self.payload = batch_ids, payload
+        self.stats: dict = {}
         self.worker = WorkerInfo(worker_id=0, slot=0)
         self.slot = None
         self.pinned = False
