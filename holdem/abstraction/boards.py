@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 from numba import njit, prange
 
-from holdem.abstraction.isomorphism import HandIndexer, index_at, popcount
+from holdem.abstraction.isomorphism import HandIndexer, index_of, popcount
 from holdem.cards import NUM_RANKS
 
 IDENTITY_PERM = 0b11100100
@@ -153,7 +153,7 @@ def _fill_board_table(binom: np.ndarray, tables: tuple, k: int, num_suits: int, 
             for i in range(k):
                 cards[i] = 4 * (pos[i] // num_suits + rank_lo) + pos[i] % num_suits
                 have[cards[i] & 3] |= np.int64(1) << (cards[i] >> 2)
-            row = index_at(tables, 0, cards, 0, k)
+            row = index_of(tables, 0, cards, 0, k)
             for i in range(k):
                 want[reps[row, i] & 3] |= np.int64(1) << (reps[row, i] >> 2)
             perm = 0

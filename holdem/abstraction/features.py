@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from holdem.abstraction.isomorphism import index_at
+from holdem.abstraction.isomorphism import index_at, index_of
 from holdem.evaluator import N_HAND_RANKS, eval5, eval6, eval7
 
 DECK = 52
@@ -114,7 +114,7 @@ def strength_stage(boards: np.ndarray, weights: np.ndarray, tables: tuple, slot:
                 if write:
                     hand[0] = avail[i]
                     hand[1] = avail[j]
-                    idx = index_at(tables, slot, hand, 0, nb + 2)
+                    idx = index_of(tables, slot, hand, 0, nb + 2)
                     out_p2[idx] = p2[k]
                     class_w[idx] += w
                 k += 1
@@ -151,7 +151,7 @@ def turn_hist_stage(boards: np.ndarray, weights: np.ndarray, tables: tuple, slot
             for j in range(i + 1, na):
                 hand[0] = avail[i]
                 hand[1] = avail[j]
-                idx = index_at(tables, slot, hand, 0, 6)
+                idx = index_of(tables, slot, hand, 0, 6)
                 for b in range(bins):
                     out_counts[idx, b] = local[k, b]
                 class_w[idx] += w
@@ -175,7 +175,7 @@ def flop_hist_stage(boards: np.ndarray, weights: np.ndarray, tables: tuple, slot
             for j in range(i + 1, na):
                 hand[0] = avail[i]
                 hand[1] = avail[j]
-                idx = index_at(tables, slot3, hand, 0, 5)
+                idx = index_of(tables, slot3, hand, 0, 5)
                 acc[:] = 0
                 for t in range(na):
                     if t == i or t == j:

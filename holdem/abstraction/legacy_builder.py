@@ -22,7 +22,7 @@ from holdem.abstraction.buckets import (
     CardAbstraction,
     StreetAbstraction,
 )
-from holdem.abstraction.isomorphism import HandIndexer, index_at
+from holdem.abstraction.isomorphism import HandIndexer, index_of
 from holdem.abstraction.kmeans import Clustering, kmeans, kmeans_1d
 from holdem.abstraction.progress import Progress
 from holdem.abstraction.specs import BucketSpec
@@ -57,7 +57,7 @@ def _rows_from_classes(reps: np.ndarray, free: np.ndarray, pairs: np.ndarray, ta
         for q in range(pairs.shape[0]):
             hand[0] = free[j, pairs[q, 0]]
             hand[1] = free[j, pairs[q, 1]]
-            out[j, q] = class_bucket[index_at(tables, slot, hand, 0, 2 + k)]
+            out[j, q] = class_bucket[index_of(tables, slot, hand, 0, 2 + k)]
 
 
 @njit(cache=True, parallel=True)
