@@ -10,6 +10,7 @@ from holdem.mccfr.tables import (
     Tables,
     allocate_tables,
     apply_deltas,
+    check_deltas,
     dcfr_factors,
     discount,
     discount_chunks,
@@ -135,6 +136,18 @@ def test_apply_refuses_duplicate_unsorted_or_out_of_range_rows():
     bad[2] = np.nan
     with pytest.raises(TableError, match="not finite"):
         apply_deltas(tables, PackedDeltas(np.array([1, 2], dtype=np.int32), bad, ones), actions)
+    rows = np.array([1, 2], dtype=np.int32)
+    for dtype, value in ((np.float32, np.inf), (np.float32, -np.inf), (np.float64, np.nan), (np.float64, -np.inf)):
+        bad = np.ones(4, dtype=dtype)
+        bad[3] = value
+        with pytest.raises(TableError, match="not finite"):
+            apply_deltas(tables, PackedDeltas(rows, np.ones(4, dtype=dtype), bad), actions)
+    big = np.full(4, np.finfo(np.float32).max, dtype=np.float32)
+    assert check_deltas(PackedDeltas(rows, big, -big), actions) is None, "the largest finite values pass"
+    with pytest.raises(TableError, match="disagree"):
+        apply_deltas(tables, PackedDeltas(rows, ones, ones[:3]), actions)
+    with pytest.raises(TableError, match="not both float32 or float64"):
+        apply_deltas(tables, PackedDeltas(rows, ones.astype(np.int32), ones.astype(np.int32)), actions)
     assert not tables.regret.any()
 
 
