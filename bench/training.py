@@ -198,24 +198,25 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         "batch_size_end": last.get("batch_size"),
         "result_seconds_end": last.get("result_seconds"),
     }
-    split = {part: (last.get(f"worker_{part}_cpu_s") or 0.0) - (first.get(f"worker_{part}_cpu_s") or 0.0)
-             for part in ("kernel", "pack", "merge")}
+
+    def grew(key: str) -> float:
+        """How much a progress counter grew over the window (0 where the run does not report it)."""
+        return (last.get(key) or 0) - (first.get(key) or 0)
+
+    split = {part: grew(f"worker_{part}_cpu_s") for part in ("kernel", "pack", "merge")}
     if worker_cpu > 0 and split["kernel"] > 0:
         shares = {part: round(seconds / worker_cpu, 4) for part, seconds in split.items() if seconds > 0}
         result["worker_cpu_split"] = shares | {"other": round(1.0 - sum(shares.values()), 4)}
         result["node_visits_per_kernel_cpu_s"] = round(nodes / split["kernel"], 1)
-    waits = {part: (last.get(f"worker_wait_{part}_s") or 0.0) - (first.get(f"worker_wait_{part}_s") or 0.0)
-             for part in ("task", "slot")}
+    waits = {part: grew(f"worker_wait_{part}_s") for part in ("task", "slot")}
     if mode != "inprocess" and workers:
         result["worker_wait_share"] = {part: round(seconds / (span * workers), 4) for part, seconds in waits.items()}
-    results_merged = (last.get("results_merged") or 0) - (first.get("results_merged") or 0)
+    results_merged = grew("results_merged")
     if supervisor_cpu is not None and results_merged > 0:
         result["results_merged"] = results_merged
-        result["batches_per_result"] = round(((last.get("batches_applied") or 0) - (first.get("batches_applied") or 0))
-                                             / results_merged, 2)
+        result["batches_per_result"] = round(grew("batches_applied") / results_merged, 2)
         result["supervisor_cpu_ms_per_result"] = round(1e3 * supervisor_cpu / results_merged, 3)
-        merge_cpu = (last.get("merge_cpu_s") or 0.0) - (first.get("merge_cpu_s") or 0.0)
-        result["merge_cpu_ms_per_result"] = round(1e3 * merge_cpu / results_merged, 3)
+        result["merge_cpu_ms_per_result"] = round(1e3 * grew("merge_cpu_s") / results_merged, 3)
     if supervisor_cpu is not None:
         result["supervisor_cpu_cores"] = round(supervisor_cpu / span, 4)
         result["supervisor_cpu_share"] = round(supervisor_cpu / max(1e-9, supervisor_cpu + worker_cpu), 4)

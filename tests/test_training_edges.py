@@ -107,6 +107,28 @@ def _merge_all(run: BlueprintRun, results: list[tuple[list[dict], dict]], order:
     return asyncio.run(go())
 
 
+def _merged_one_by_one(leduc, config: MCCFRConfig, results: list[tuple[list[dict], dict]]) -> BlueprintRun:
+    """The reference: every result merged and recorded in iteration order, one at a time."""
+    reference = BlueprintRun.in_memory(*leduc, config)
+    for tasks, payload in results:
+        assert reference.merge(payload) is None
+        reference.record(tasks, payload)
+    return reference
+
+
+def _count_hand_offs(monkeypatch) -> list[int]:
+    """The number of results in each hand-off to the merge thread, from now on."""
+    hand_offs: list[int] = []
+    original = Merger._timed_merge
+
+    def counted(self, payloads):
+        hand_offs.append(len(payloads))
+        return original(self, payloads)
+
+    monkeypatch.setattr(Merger, "_timed_merge", counted)
+    return hand_offs
+
+
 def test_the_same_results_merged_in_every_order_give_bitwise_equal_tables(leduc):
     config = _config()
     results = _results(*leduc, config, [[0], [1], [2], [3], [4]])
@@ -120,26 +142,13 @@ def test_the_same_results_merged_in_every_order_give_bitwise_equal_tables(leduc)
     assert len(set(tables)) == 1, "merge order changed the tables"
 
 
-def test_results_merged_together_in_one_hand_off_give_the_tables_of_merging_them_one_by_one(leduc):
+def test_results_merged_together_in_one_hand_off_give_the_tables_of_merging_them_one_by_one(leduc, monkeypatch):
     config = MCCFRConfig(seed=4, regret_floor_bb_per_iteration=-0.002)
     results = _results(*leduc, config, [[0], [1, 2], [3], [4], [5]])
-    reference = BlueprintRun.in_memory(*leduc, config)
-    for tasks, payload in results:
-        assert reference.merge(payload) is None
-        reference.record(tasks, payload)
-    hand_offs = []
+    reference = _merged_one_by_one(leduc, config, results)
+    hand_offs = _count_hand_offs(monkeypatch)
     run = BlueprintRun.in_memory(*leduc, config)
-    original = Merger._timed_merge
-
-    def counted(self, payloads):
-        hand_offs.append(len(payloads))
-        return original(self, payloads)
-
-    Merger._timed_merge = counted
-    try:
-        deliveries = _merge_all(run, results, [4, 3, 2, 1, 0])
-    finally:
-        Merger._timed_merge = original
+    deliveries = _merge_all(run, results, [4, 3, 2, 1, 0])
     assert all(d.outcome == "complete" for d in deliveries)
     assert hand_offs == [5], "every result waited for the first one, then all merged in one hand-off"
     assert run.applied.to_list() == [[0, 6 * BATCH]]
@@ -149,22 +158,15 @@ def test_results_merged_together_in_one_hand_off_give_the_tables_of_merging_them
     assert (reference.tables.regret == np.float32(floor)).any(), "the floor clamped something: the test can fail"
 
 
-def test_a_bad_result_in_a_hand_off_is_rejected_alone_and_those_after_it_wait_for_its_batch_again(leduc):
+def test_a_bad_result_in_a_hand_off_is_rejected_alone_and_those_after_it_wait_for_its_batch_again(leduc,
+                                                                                                 monkeypatch):
     config = MCCFRConfig(seed=4)
     results = _results(*leduc, config, [[0], [1], [2]])
-    reference = BlueprintRun.in_memory(*leduc, config)
-    for tasks, payload in results:
-        assert reference.merge(payload) is None
-        reference.record(tasks, payload)
+    reference = _merged_one_by_one(leduc, config, results)
     bad_tasks, good_payload = results[1]
     bad_payload = {**good_payload, "regret": np.full_like(good_payload["regret"], np.nan)}
     run = BlueprintRun.in_memory(*leduc, config)
-    hand_offs: list[int] = []
-    original = Merger._timed_merge
-
-    def counted(self, payloads):
-        hand_offs.append(len(payloads))
-        return original(self, payloads)
+    hand_offs = _count_hand_offs(monkeypatch)
 
     async def go() -> list[FakeDelivery]:
         merger = Merger(run, Housekeeping(run, EventLog(None), None, TrainingClock(0.0)), EventLog(None),
@@ -183,11 +185,7 @@ def test_a_bad_result_in_a_hand_off_is_rejected_alone_and_those_after_it_wait_fo
         await merger.finish(force=False)
         return [*deliveries, again]
 
-    Merger._timed_merge = counted
-    try:
-        deliveries = asyncio.run(go())
-    finally:
-        Merger._timed_merge = original
+    deliveries = asyncio.run(go())
     assert [d.outcome for d in deliveries] == ["complete", "rejected: a value is not finite", "complete", "complete"]
     assert hand_offs == [3, 2]
     assert run.applied.to_list() == [[0, 3 * BATCH]]
