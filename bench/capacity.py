@@ -34,7 +34,7 @@ from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.store import spec_path
 from holdem.abstraction.tree import build_tree
 from holdem.games import load_game
-from holdem.mccfr import MCCFRConfig
+from holdem.mccfr import MCCFRConfig, PackedDeltas
 from holdem.training import TrainConfig, create
 from holdem.training.job import ARENA_SLOTS, BlueprintJob, supervisor_config
 from holdem.training.sequential import SequentialTrainer
@@ -59,18 +59,18 @@ def record(spec: str, result_seconds: float, frames: int, warmup_s: float, out: 
     while time.process_time() - started < warmup_s:
         trainer.run_batch(2000)
     recorded = kernel_frames(trainer, frames, result_seconds, 500)
-    parts = {name: [getattr(f.deltas, name) for f in recorded] for name in ("rows", "regret", "strategy")}
     nodes, iterations, seconds = ([getattr(f, k) for f in recorded] for k in ("nodes", "iterations", "seconds"))
-    offsets = np.cumsum([0] + [len(r) for r in parts["rows"]])
-    value_offsets = np.cumsum([0] + [len(r) for r in parts["regret"]])
+    arrays: dict[str, np.ndarray] = {"nodes": np.asarray(nodes, dtype=np.int64)}
+    for name in PackedDeltas.FIELDS:
+        parts = [getattr(f.deltas, name) for f in recorded]
+        arrays[name] = np.concatenate(parts)
+        arrays[f"{name}_offsets"] = np.cumsum([0] + [len(part) for part in parts])
     out.mkdir(parents=True, exist_ok=True)
-    arrays = {"rows": np.concatenate(parts["rows"]), "regret": np.concatenate(parts["regret"]),
-              "strategy": np.concatenate(parts["strategy"]), "offsets": offsets, "value_offsets": value_offsets,
-              "nodes": np.asarray(nodes, dtype=np.int64)}
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", array)
-    return {"rows": tree.num_rows, "frame_rows_mean": float(np.mean(np.diff(offsets))),
-            "frame_bytes_mean": float(np.mean(np.diff(offsets)) * 4 + np.mean(np.diff(value_offsets)) * 8),
+    rows = [np.union1d(f.deltas.regret_rows, f.deltas.strategy_rows).shape[0] for f in recorded]
+    return {"rows": tree.num_rows, "frame_rows_mean": float(np.mean(rows)),
+            "frame_bytes_mean": float(np.mean([f.deltas.nbytes for f in recorded])),
             "iterations_per_frame": float(np.mean(iterations)), "kernel_seconds_per_frame": float(np.mean(seconds)),
             "real_frames_per_worker_per_s": float(1.0 / np.mean(seconds))}
 

@@ -39,8 +39,8 @@ CAPACITY_SPEC = {"hunl-quick": "quick", "hunl-mid": "mid", "6max-200": "mid"}
 def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> dict[str, Any]:
     """A worker's results on this spec: rows, bytes and kernel seconds each; merge CPU per result per table kind."""
     from holdem.mccfr import MCCFRConfig
-    from holdem.mccfr.compact import apply_compact, initial_scale
-    from holdem.mccfr.tables import Tables, apply_deltas, memory_report, packed_bytes, row_num_actions
+    from holdem.mccfr.compact import initial_scale
+    from holdem.mccfr.tables import Tables, apply_deltas, memory_report, row_num_actions
     from holdem.training.sequential import SequentialTrainer
 
     tree, abstraction = tree_for(*SPECS[name])
@@ -51,6 +51,7 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
     run = trainer.run
     recorded = kernel_frames(trainer, frames, result_seconds, 100)
     results = [f.deltas for f in recorded]
+    result_rows = [np.union1d(r.regret_rows, r.strategy_rows).shape[0] for r in results]
     seconds, iterations, nodes = ([getattr(f, k) for f in recorded] for k in ("seconds", "iterations", "nodes"))
     merge = {}
     for dtype in ("float32", "int16"):
@@ -61,11 +62,7 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
         cpu = []
         for deltas in results * 2:
             t0 = time.thread_time()
-            if dtype == "float32":
-                apply_deltas(tables, deltas, run.row_actions, None, checked=True)
-            else:
-                apply_compact(tables.regret, tables.regret_scale, tables.strategy_sum, deltas.rows, deltas.regret,
-                              deltas.strategy, run.row_actions, -np.inf)
+            apply_deltas(tables, deltas, run.row_actions, None, checked=True)
             cpu.append(time.thread_time() - t0)
         merge[dtype] = float(np.median(cpu[len(results):]))
     legal = int(row_num_actions(tree).sum())
@@ -77,9 +74,9 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
                          "int16": tree.num_rows * (tree.max_actions * 2 + 4)},
         "delta_buffer_bytes_max": memory_report(tree.num_rows, tree.max_actions)["delta_buffer_bytes_per_worker_max"],
         "delta_buffer_bytes": delta_buffer_bytes(tree.num_rows, tree.max_actions,
-                                                 float(np.mean([r.num_rows for r in results]))),
-        "result_rows_mean": float(np.mean([r.num_rows for r in results])),
-        "result_bytes_mean": float(np.mean([packed_bytes(r.num_rows, r.regret.shape[0]) for r in results])),
+                                                 float(np.mean(result_rows))),
+        "result_rows_mean": float(np.mean(result_rows)),
+        "result_bytes_mean": float(np.mean([r.nbytes for r in results])),
         "kernel_s_per_result": float(np.mean(seconds)),
         "iterations_per_result": float(np.mean(iterations)),
         "nodes_per_kernel_s": float(np.sum(nodes) / np.sum(seconds)),

@@ -67,7 +67,7 @@ def speed(frames: int = 12) -> dict[str, Any]:
     """Record heads-up quick results (0.1 s of kernel each, after a warm-up) and merge them into each table; also
     the kernel's node visits per CPU second reading the same regrets from a float32 and from an int16 table."""
     from holdem.mccfr import MCCFRConfig
-    from holdem.mccfr.compact import UNIT_SCALE, apply_compact, encode_into, initial_scale
+    from holdem.mccfr.compact import UNIT_SCALE, encode_into, initial_scale
     from holdem.mccfr.tables import Tables, apply_deltas
     from holdem.training.sequential import SequentialTrainer
 
@@ -112,11 +112,7 @@ def speed(frames: int = 12) -> dict[str, Any]:
         for _ in range(3):
             for deltas in results:
                 t0 = time.thread_time()
-                if dtype == "float32":
-                    apply_deltas(tables, deltas, actions, None, checked=True)
-                else:
-                    apply_compact(tables.regret, tables.regret_scale, tables.strategy_sum, deltas.rows, deltas.regret,
-                                  deltas.strategy, actions, -np.inf)
+                apply_deltas(tables, deltas, actions, None, checked=True)
                 cpu.append(time.thread_time() - t0)
         out[dtype] = {"merge_cpu_ms_per_result": round(1e3 * float(np.median(cpu[len(results):])), 3)}
     return out

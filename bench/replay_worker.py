@@ -27,7 +27,8 @@ class ReplayHandler:
     def __init__(self, recording: dict[str, np.ndarray], seconds_per_iteration: float,
                  result_seconds: float) -> None:
         self.recording = recording
-        self.count = int(recording["offsets"].shape[0]) - 1
+        self.fields = sorted(name.removesuffix("_offsets") for name in recording if name.endswith("_offsets"))
+        self.count = int(recording["nodes"].shape[0])
         self.seconds_per_iteration = seconds_per_iteration
         self.result_seconds = result_seconds
         self.index = 0
@@ -63,16 +64,12 @@ class ReplayHandler:
         i = self.index % self.count
         self.index += 1
         rec = self.recording
-        lo, hi = int(rec["offsets"][i]), int(rec["offsets"][i + 1])
-        vlo, vhi = int(rec["value_offsets"][i]), int(rec["value_offsets"][i + 1])
-        rows = allocate(np.int32, (hi - lo,))
-        regret = allocate(np.float32, (vhi - vlo,))
-        strategy = allocate(np.float32, (vhi - vlo,))
-        rows[:] = rec["rows"][lo:hi]
-        regret[:] = rec["regret"][vlo:vhi]
-        strategy[:] = rec["strategy"][vlo:vhi]
-        payload = {"iterations": self.iterations, "nodes": int(rec["nodes"][i]), "kernel_seconds": self.held_s,
-                   "rows": rows, "regret": regret, "strategy": strategy, "replay_late_s": self.late_s}
+        payload: dict[str, Any] = {"iterations": self.iterations, "nodes": int(rec["nodes"][i]),
+                                   "kernel_seconds": self.held_s, "replay_late_s": self.late_s}
+        for name in self.fields:
+            lo, hi = int(rec[f"{name}_offsets"][i]), int(rec[f"{name}_offsets"][i + 1])
+            payload[name] = allocate(rec[name].dtype, (hi - lo,))
+            payload[name][:] = rec[name][lo:hi]
         self.iterations, self.held_s, self.late_s = 0, 0.0, 0.0
         self.due = max(self.due, time.monotonic())
         return payload

@@ -16,14 +16,13 @@ from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.compact import (
     I16_MAX,
     UNIT_SCALE,
-    apply_compact,
     decode,
     discount_compact,
     encode_into,
     initial_scale,
 )
 from holdem.mccfr.config import MCCFRConfig
-from holdem.mccfr.tables import DeltaBuffer, memory_report, row_num_actions
+from holdem.mccfr.tables import DeltaBuffer, PackedDeltas, Tables, apply_deltas, memory_report, row_num_actions
 from holdem.training import train
 from holdem.training.config import build_config
 from holdem.training.setup import master_tables
@@ -82,7 +81,7 @@ def test_merge_and_discount_match_float_arithmetic_within_rounding(dtype):
         exact[row, :n] = np.maximum(exact[row, :n] + d_regret[at:at + n], floor)
         expected_strategy[row, :n] += d_strategy[at:at + n]
         at += n
-    apply_compact(values, scale, strategy, rows, d_regret, d_strategy, num_actions, floor)
+    apply_deltas(Tables(values, strategy, scale), PackedDeltas.both(rows, d_regret, d_strategy), num_actions, floor)
     assert np.all(np.abs(decode(values, scale) - exact) <= _bound(values, scale) + 1e-5 * np.abs(exact))
     np.testing.assert_array_equal(strategy, expected_strategy)
     exact = decode(values, scale).astype(np.float64)
@@ -109,9 +108,7 @@ def test_kernels_read_a_compact_table_as_its_decoded_floats(dtype):
     params = MCCFRConfig(seed=5).kernel_params(0)
     compact = runner.run(values, 0, 200, 5, params, scale).deltas
     plain = runner.run(floats, 0, 200, 5, params, UNIT_SCALE).deltas
-    np.testing.assert_array_equal(compact.rows, plain.rows)
-    np.testing.assert_array_equal(compact.regret, plain.regret)
-    np.testing.assert_array_equal(compact.strategy, plain.strategy)
+    _assert_same_deltas(compact, plain)
 
 
 def test_a_growing_delta_buffer_gives_the_same_deltas_as_a_table_sized_one():
@@ -123,9 +120,12 @@ def test_a_growing_delta_buffer_gives_the_same_deltas_as_a_table_sized_one():
     a = full.run(regret, 0, 300, 2, params).deltas
     b = small.run(regret, 0, 300, 2, params).deltas
     assert small.buffer.capacity > 40 and not small._spilled
-    np.testing.assert_array_equal(a.rows, b.rows)
-    np.testing.assert_array_equal(a.regret, b.regret)
-    np.testing.assert_array_equal(a.strategy, b.strategy)
+    _assert_same_deltas(a, b)
+
+
+def _assert_same_deltas(a: PackedDeltas, b: PackedDeltas) -> None:
+    for name in PackedDeltas.FIELDS:
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
 
 
 def test_memory_report_counts_bytes_per_entry_and_per_legal_action():

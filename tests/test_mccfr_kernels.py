@@ -10,6 +10,7 @@ from holdem.games import load_game
 from holdem.mccfr import MCCFRConfig
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.exploitability import ExactEvaluator
+from holdem.mccfr.tables import REGRET_HALF, STRATEGY_HALF
 from holdem.training.sequential import SequentialTrainer
 
 KUHN_VALUE = -1.0 / 18.0
@@ -58,7 +59,7 @@ def _single_iteration_samples(tree, abstraction, algorithm, regret, count):
     strategies = np.zeros((count, *regret.shape))
     for t in range(count):
         deltas = runner.run(regret, t, 1, 11, params).deltas
-        regrets[t, deltas.rows], strategies[t, deltas.rows] = deltas.dense(runner.num_actions, regret.shape[1])
+        rows, regrets[t, rows], strategies[t, rows] = deltas.dense(runner.num_actions, regret.shape[1])
     return regrets, strategies
 
 
@@ -87,10 +88,34 @@ def test_linear_weighting_scales_an_iterations_deltas_by_t(leduc):
     plain = BatchRunner(tree, abstraction).run(regret, t, 1, 5, MCCFRConfig().kernel_params(t)).deltas
     linear_params = MCCFRConfig(use_linear_weighting=True).kernel_params(t)
     linear = BatchRunner(tree, abstraction).run(regret, t, 1, 5, linear_params).deltas
-    np.testing.assert_array_equal(linear.rows, plain.rows)
+    np.testing.assert_array_equal(linear.regret_rows, plain.regret_rows)
+    np.testing.assert_array_equal(linear.strategy_rows, plain.strategy_rows)
     assert np.abs(plain.strategy).sum() > 0
     np.testing.assert_allclose(linear.strategy, (t + 1) * plain.strategy.astype(np.float64), rtol=1e-6)
     np.testing.assert_allclose(linear.regret, (t + 1) * plain.regret.astype(np.float64), rtol=1e-6)
+
+
+@pytest.mark.parametrize("algorithm", ["external", "outcome"])
+def test_kernels_flag_every_half_they_write(leduc, algorithm):
+    """A slot's nonzero regret (strategy) deltas always carry the regret (strategy) flag, so packing never
+    drops one; and many rows are written in one half only, which is what the flags save."""
+    tree, abstraction = leduc
+    runner = BatchRunner(tree, abstraction, algorithm)
+    regret = np.zeros((tree.num_rows, tree.max_actions), np.float32)
+    regret[:, 0] = 1.0
+    runner.accumulate(regret, 0, 30, 3, MCCFRConfig(algorithm=algorithm).kernel_params(0))
+    buffer = runner.buffer
+    count = buffer.count
+    halves = buffer.halves[:count].copy()
+    wrote_regret = (buffer.regret[:count] != 0).any(axis=1)
+    wrote_strategy = (buffer.strategy[:count] != 0).any(axis=1)
+    assert ((halves & REGRET_HALF) != 0)[wrote_regret].all()
+    assert ((halves & STRATEGY_HALF) != 0)[wrote_strategy].all()
+    assert (halves == REGRET_HALF).any() and (halves == STRATEGY_HALF).any()
+    assert halves.all(), "a slot is claimed only to write into it"
+    packed = runner.pack()
+    assert len(packed.regret_rows) == int(((halves & REGRET_HALF) != 0).sum())
+    assert len(packed.strategy_rows) == int(((halves & STRATEGY_HALF) != 0).sum())
 
 
 def test_pruning_skips_work_except_on_the_last_street(leduc, kuhn):

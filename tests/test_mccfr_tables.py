@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from holdem.mccfr.tables import (
+    REGRET_HALF,
+    STRATEGY_HALF,
     DeltaBuffer,
     PackedDeltas,
     TableError,
@@ -32,6 +34,7 @@ def _fill(buffer: DeltaBuffer, rows: list[int], rng: np.random.Generator) -> dic
         values = rng.normal(size=buffer.max_actions)
         buffer.regret[slot] += values
         buffer.strategy[slot] += 2 * values
+        buffer.halves[slot] = REGRET_HALF | STRATEGY_HALF
         expected[row] = expected.get(row, 0) + values
     return expected
 
@@ -44,10 +47,10 @@ def test_pack_round_trip_sorted_unique_and_buffer_reset():
     buffer = DeltaBuffer(num_rows=50, max_actions=3)
     expected = _fill(buffer, [7, 3, 41, 3, 0, 7, 7], rng)
     packed = pack_deltas(buffer, NUM_ACTIONS, dtype=np.float64)
-    assert packed.rows.tolist() == [0, 3, 7, 41]
-    assert packed.rows.dtype == np.int32 and packed.regret.shape == (3 + 2 + 2 + 2,)
+    assert packed.regret_rows.tolist() == packed.strategy_rows.tolist() == [0, 3, 7, 41]
+    assert packed.regret_rows.dtype == np.int32 and packed.regret.shape == packed.strategy.shape == (3 + 2 + 2 + 2,)
     at = 0
-    for row in packed.rows:
+    for row in packed.regret_rows:
         n = int(NUM_ACTIONS[row])
         np.testing.assert_allclose(packed.regret[at:at + n], expected[int(row)][:n])
         np.testing.assert_allclose(packed.strategy[at:at + n], 2 * expected[int(row)][:n])
@@ -56,7 +59,7 @@ def test_pack_round_trip_sorted_unique_and_buffer_reset():
     assert (buffer.slot_of_row == -1).all()
     assert not buffer.regret.any() and not buffer.strategy.any()
     tables = allocate_tables(50, 3)
-    single = PackedDeltas(packed.rows, packed.regret.astype(np.float32), packed.strategy.astype(np.float32))
+    single = PackedDeltas.both(packed.regret_rows, packed.regret.astype(np.float32), packed.strategy.astype(np.float32))
     apply_deltas(tables, single, NUM_ACTIONS)
     apply_deltas(tables, single, NUM_ACTIONS)
     np.testing.assert_allclose(tables.regret[7, :2], 2 * expected[7][:2], rtol=1e-6)
@@ -79,17 +82,58 @@ def test_pack_by_scan_and_by_sort_and_after_growth():
             _fill(grown, rows[at:at + 8], rng)
         assert grown.capacity > 8 or touched <= 8
         packed, again = pack_deltas(whole, actions, dtype=np.float64), pack_deltas(grown, actions, dtype=np.float64)
-        assert packed.rows.tolist() == sorted(expected)
+        assert packed.regret_rows.tolist() == packed.strategy_rows.tolist() == sorted(expected)
         assert packed.regret.tobytes() == again.regret.tobytes()
         assert packed.strategy.tobytes() == again.strategy.tobytes()
         at = 0
-        for row in packed.rows:
+        for row in packed.regret_rows:
             n = int(actions[row])
             np.testing.assert_allclose(packed.regret[at:at + n], expected[int(row)][:n])
             at += n
         for buffer in (whole, grown):
-            assert buffer.count == 0 and (buffer.slot_of_row == -1).all()
+            assert buffer.count == 0 and (buffer.slot_of_row == -1).all() and not buffer.halves.any()
             assert not buffer.regret.any() and not buffer.strategy.any()
+
+
+def test_rows_travel_only_in_the_halves_whose_table_they_change():
+    """A row the batch wrote no regret (or strategy) deltas for is left out of that half, and the packed deltas
+    change the tables exactly as the full ones would; a half-only row in a spilled and merged result too."""
+    from holdem.mccfr.batch import merge_deltas
+
+    num_rows = 2_000
+    actions = np.random.default_rng(2).integers(1, 4, size=num_rows).astype(np.int32)
+    for touched in (1_500, 30):
+        rng = np.random.default_rng(touched)
+        buffer = DeltaBuffer(num_rows, 3)
+        rows = rng.choice(num_rows, size=touched, replace=False)
+        _fill(buffer, rows.tolist(), rng)
+        kind = rng.integers(0, 3, size=touched)
+        for row, k in zip(rows, kind):
+            slot = buffer.slot_of_row[row]
+            if k == 1:
+                buffer.regret[slot] = 0.0
+                buffer.halves[slot] = STRATEGY_HALF
+            elif k == 2:
+                buffer.strategy[slot] = 0.0
+                buffer.halves[slot] = REGRET_HALF
+        full_regret, full_strategy = buffer.regret.copy(), buffer.strategy.copy()
+        slots = buffer.slot_of_row.copy()
+        packed = pack_deltas(buffer, actions, dtype=np.float64)
+        assert packed.regret_rows.tolist() == sorted(rows[kind != 1].tolist())
+        assert packed.strategy_rows.tolist() == sorted(rows[kind != 2].tolist())
+        tables = allocate_tables(num_rows, 3)
+        apply_deltas(tables, packed, actions)
+        want_regret, want_strategy = np.zeros((num_rows, 3)), np.zeros((num_rows, 3))
+        for row in rows:
+            n = actions[row]
+            want_regret[row, :n] = full_regret[slots[row], :n]
+            want_strategy[row, :n] = full_strategy[slots[row], :n]
+        np.testing.assert_array_equal(tables.regret, want_regret.astype(np.float32))
+        np.testing.assert_array_equal(tables.strategy_sum, want_strategy.astype(np.float32))
+        merged = merge_deltas([packed, packed], actions)
+        assert merged.regret_rows.tolist() == packed.regret_rows.tolist()
+        assert merged.strategy_rows.tolist() == packed.strategy_rows.tolist()
+        np.testing.assert_allclose(merged.strategy, 2 * packed.strategy)
 
 
 def test_large_arrays_are_zeroed_writable_and_aligned_to_huge_pages():
@@ -114,8 +158,8 @@ def test_apply_in_parallel_parts_equals_one_part():
     rng = np.random.default_rng(3)
     rows = np.sort(rng.choice(50, size=30, replace=False)).astype(np.int32)
     values = int(NUM_ACTIONS[rows].sum())
-    deltas = PackedDeltas(rows, rng.normal(size=values).astype(np.float32),
-                          rng.random(size=values).astype(np.float32))
+    deltas = PackedDeltas.both(rows, rng.normal(size=values).astype(np.float32),
+                               rng.random(size=values).astype(np.float32))
     one, two = allocate_tables(50, 3), allocate_tables(50, 3)
     apply_deltas(one, deltas, NUM_ACTIONS)
     with ThreadPoolExecutor(3) as pool:
@@ -129,31 +173,35 @@ def test_apply_refuses_duplicate_unsorted_or_out_of_range_rows():
     ones = np.ones(4, dtype=np.float32)
     for rows in ([3, 3], [4, 2], [1, 10]):
         with pytest.raises(TableError, match="out of order, repeated or out of range"):
-            apply_deltas(tables, PackedDeltas(np.array(rows, dtype=np.int32), ones, ones), actions)
+            apply_deltas(tables, PackedDeltas.both(np.array(rows, dtype=np.int32), ones, ones), actions)
     with pytest.raises(TableError, match="value count"):
-        apply_deltas(tables, PackedDeltas(np.array([1, 2], dtype=np.int32), ones[:3], ones[:3]), actions)
+        apply_deltas(tables, PackedDeltas.both(np.array([1, 2], dtype=np.int32), ones[:3], ones[:3]), actions)
     bad = ones.copy()
     bad[2] = np.nan
     with pytest.raises(TableError, match="not finite"):
-        apply_deltas(tables, PackedDeltas(np.array([1, 2], dtype=np.int32), bad, ones), actions)
+        apply_deltas(tables, PackedDeltas.both(np.array([1, 2], dtype=np.int32), bad, ones), actions)
     rows = np.array([1, 2], dtype=np.int32)
     for dtype, value in ((np.float32, np.inf), (np.float32, -np.inf), (np.float64, np.nan), (np.float64, -np.inf)):
         bad = np.ones(4, dtype=dtype)
         bad[3] = value
         with pytest.raises(TableError, match="not finite"):
-            apply_deltas(tables, PackedDeltas(rows, np.ones(4, dtype=dtype), bad), actions)
+            apply_deltas(tables, PackedDeltas.both(rows, np.ones(4, dtype=dtype), bad), actions)
     big = np.full(4, np.finfo(np.float32).max, dtype=np.float32)
-    assert check_deltas(PackedDeltas(rows, big, -big), actions) is None, "the largest finite values pass"
-    with pytest.raises(TableError, match="disagree"):
-        apply_deltas(tables, PackedDeltas(rows, ones, ones[:3]), actions)
-    with pytest.raises(TableError, match="not both float32 or float64"):
-        apply_deltas(tables, PackedDeltas(rows, ones.astype(np.int32), ones.astype(np.int32)), actions)
+    assert check_deltas(PackedDeltas.both(rows, big, -big), actions) is None, "the largest finite values pass"
+    with pytest.raises(TableError, match="strategy half: the value count"):
+        apply_deltas(tables, PackedDeltas.both(rows, ones, ones[:3]), actions)
+    with pytest.raises(TableError, match="regret values are int32, not float32 or float64"):
+        apply_deltas(tables, PackedDeltas.both(rows, ones.astype(np.int32), ones), actions)
+    with pytest.raises(TableError, match="strategy rows are int64"):
+        apply_deltas(tables, PackedDeltas(rows, ones, rows.astype(np.int64), ones), actions)
+    with pytest.raises(TableError, match="not flat"):
+        PackedDeltas.both(rows, ones.reshape(2, 2), ones)
     assert not tables.regret.any()
 
 
 def test_apply_clamps_to_regret_floor():
     tables = allocate_tables(4, 2)
-    deltas = PackedDeltas(np.array([1], np.int32), np.array([-50.0, 5.0], np.float32), np.zeros(2, np.float32))
+    deltas = PackedDeltas.both(np.array([1], np.int32), np.array([-50.0, 5.0], np.float32), np.zeros(2, np.float32))
     apply_deltas(tables, deltas, np.full(4, 2, dtype=np.int32), regret_floor=-10.0)
     assert tables.regret[1].tolist() == [-10.0, 5.0]
 

@@ -84,8 +84,7 @@ def _results(tree, abstraction, config: MCCFRConfig, groups: list[list[int]]) ->
             tasks.append(task)
             iterations, nodes = iterations + ran, nodes + visited
         deltas = runner.pack()
-        out.append((tasks, {"iterations": iterations, "nodes": nodes, "rows": deltas.rows,
-                            "regret": deltas.regret, "strategy": deltas.strategy}))
+        out.append((tasks, {"iterations": iterations, "nodes": nodes, **deltas.fields()}))
     return out
 
 
@@ -186,7 +185,8 @@ def test_a_bad_result_in_a_hand_off_is_rejected_alone_and_those_after_it_wait_fo
         return [*deliveries, again]
 
     deliveries = asyncio.run(go())
-    assert [d.outcome for d in deliveries] == ["complete", "rejected: a value is not finite", "complete", "complete"]
+    rejected = "rejected: regret half: a value is not finite"
+    assert [d.outcome for d in deliveries] == ["complete", rejected, "complete", "complete"]
     assert hand_offs == [3, 2]
     assert run.applied.to_list() == [[0, 3 * BATCH]]
     assert run.tables.regret.tobytes() == reference.tables.regret.tobytes()
@@ -289,9 +289,9 @@ def test_bad_results_are_rejected_and_nothing_of_them_is_merged(leduc, tmp_path)
         "NaN": {**good, "regret": np.where(np.arange(good["regret"].size) == 3, np.nan, good["regret"])
                 .astype(np.float32)},
         "count": {**good, "iterations": BATCH - 1},
-        "dtype": {**good, "rows": good["rows"].astype(np.int64)},
+        "dtype": {**good, "regret_rows": good["regret_rows"].astype(np.int64)},
         "shape": {**good, "strategy": good["strategy"][:-1]},
-        "order": {**good, "rows": good["rows"][::-1].copy()},
+        "order": {**good, "strategy_rows": good["strategy_rows"][::-1].copy()},
     }
     before = run.tables.regret.copy()
 
@@ -409,7 +409,7 @@ def test_only_results_behind_a_missing_predecessor_may_leave_their_arena_slot(le
         assert not deliveries[1].pinned and not deliveries[2].pinned
         merger.add(Unit(0, results[0][0], deliveries[0]))  # type: ignore[arg-type]
         assert all(deliveries[index].pinned for index in (0, 1, 2))
-        bad = dict(results[3][1], rows=results[3][1]["rows"][::-1].copy())
+        bad = dict(results[3][1], regret_rows=results[3][1]["regret_rows"][::-1].copy())
         deliveries[3].payload = bad
         merger.add(Unit(3 * BATCH, results[3][0], deliveries[3]))  # type: ignore[arg-type]
         merger.start()

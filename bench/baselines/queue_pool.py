@@ -66,8 +66,7 @@ def _worker_main(worker_id: int, tree_path: str, buckets_path: str | None, algor
         try:
             results.put({"type": "result", "worker": worker_id, "first_iteration": task["first_iteration"],
                          "iterations": out.iterations, "nodes": out.nodes,
-                         "kernel_seconds": out.seconds, "rows": out.deltas.rows, "regret": out.deltas.regret,
-                         "strategy": out.deltas.strategy}, timeout=PUT_TIMEOUT_S)
+                         "kernel_seconds": out.seconds, **out.deltas.fields()}, timeout=PUT_TIMEOUT_S)
         except queue.Full:
             print(f"worker {worker_id}: result queue full, batch dropped", file=sys.stderr)
 

@@ -1,8 +1,8 @@
 """Batches of MCCFR iterations: what a worker process (or the sequential trainer) runs.
 
 A batch reads the master regret table (read-only; shared memory in workers), accumulates in a local
-:class:`DeltaBuffer`, and its changes are packed as sorted unique rows with only each row's legal
-actions. Several batches may accumulate before one pack (a worker sending one result for several
+:class:`DeltaBuffer`, and its changes are packed, one half per table, as sorted unique rows with only each
+row's legal actions. Several batches may accumulate before one pack (a worker sending one result for several
 tasks). Randomness depends only on ``(seed, iteration)``.
 """
 
@@ -107,25 +107,23 @@ def initial_delta_rows(num_rows: int, num_decisions: int) -> int:
 
 
 def merge_deltas(parts: list[PackedDeltas], num_actions: np.ndarray, allocate: Any = private_array) -> PackedDeltas:
-    """Sum several packed deltas into one (rows sorted and unique)."""
+    """Sum several packed deltas into one (each half's rows sorted and unique)."""
     width = int(num_actions.max()) if num_actions.size else 0
-    rows = np.concatenate([p.rows for p in parts])
-    unique, inverse = np.unique(rows, return_inverse=True)
-    regret = np.zeros((len(unique), width), dtype=np.float64)
-    strategy = np.zeros((len(unique), width), dtype=np.float64)
-    at = 0
-    for part in parts:
-        counts = num_actions[part.rows]
-        columns = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
-        targets = np.repeat(inverse[at: at + part.num_rows], counts)
-        np.add.at(regret, (targets, columns), part.regret)
-        np.add.at(strategy, (targets, columns), part.strategy)
-        at += part.num_rows
-    mask = np.arange(width)[None, :] < num_actions[unique][:, None]
-    out_rows = allocate(np.int32, (len(unique),))
-    out_rows[:] = unique
-    out_regret = allocate(parts[0].regret.dtype, (int(mask.sum()),))
-    out_regret[:] = regret[mask]
-    out_strategy = allocate(parts[0].strategy.dtype, (int(mask.sum()),))
-    out_strategy[:] = strategy[mask]
-    return PackedDeltas(out_rows, out_regret, out_strategy)
+    halves = []
+    for half in range(2):
+        pieces = [part.halves()[half] for part in parts]
+        unique, inverse = np.unique(np.concatenate([rows for rows, _ in pieces]), return_inverse=True)
+        summed = np.zeros((len(unique), width), dtype=np.float64)
+        at = 0
+        for rows, values in pieces:
+            counts = num_actions[rows]
+            columns = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+            np.add.at(summed, (np.repeat(inverse[at: at + rows.shape[0]], counts), columns), values)
+            at += rows.shape[0]
+        mask = np.arange(width)[None, :] < num_actions[unique][:, None]
+        out_rows = allocate(np.int32, (len(unique),))
+        out_rows[:] = unique
+        out_values = allocate(pieces[0][1].dtype, (int(mask.sum()),))
+        out_values[:] = summed[mask]
+        halves.extend((out_rows, out_values))
+    return PackedDeltas(*halves)

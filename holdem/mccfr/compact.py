@@ -133,16 +133,15 @@ def encode_into(values: np.ndarray, scale: np.ndarray, source: np.ndarray) -> No
 
 
 @njit(cache=True, nogil=True)
-def _apply_i16(values: np.ndarray, scale: np.ndarray, strategy_sum: np.ndarray, rows: np.ndarray,
-               d_regret: np.ndarray, d_strategy: np.ndarray, num_actions: np.ndarray, floor: float,
-               first: int, stop: int, at: int) -> None:
+def _apply_i16(values: np.ndarray, scale: np.ndarray, rows: np.ndarray, d_regret: np.ndarray,
+               num_actions: np.ndarray, floor: float) -> None:
     row_values = np.empty(values.shape[1], dtype=np.float64)
-    for i in range(first, stop):
+    at = 0
+    for i in range(rows.shape[0]):
         ahead = i + PREFETCH_DISTANCE
-        if ahead < stop:
+        if ahead < rows.shape[0]:
             prefetch_row(values, rows[ahead])
             prefetch_row(scale, rows[ahead])
-            prefetch_row(strategy_sum, rows[ahead])
         row = rows[i]
         n = num_actions[row]
         up = POW2[scale[row, 0] + EXPONENT_BIAS]
@@ -151,40 +150,36 @@ def _apply_i16(values: np.ndarray, scale: np.ndarray, strategy_sum: np.ndarray, 
             q = float(values[row, a])
             r = (q * up if q > 0.0 else q * down) + d_regret[at + a]
             row_values[a] = r if r > floor else floor
-            strategy_sum[row, a] += d_strategy[at + a]
         _store_row_i16(values, scale, row, row_values, n)
         at += n
 
 
 @njit(cache=True, nogil=True)
-def _apply_i32(values: np.ndarray, exponent: int, strategy_sum: np.ndarray, rows: np.ndarray,
-               d_regret: np.ndarray, d_strategy: np.ndarray, num_actions: np.ndarray, floor: float, first: int,
-               stop: int, at: int) -> None:
+def _apply_i32(values: np.ndarray, exponent: int, rows: np.ndarray, d_regret: np.ndarray, num_actions: np.ndarray,
+               floor: float) -> None:
     unit = POW2[exponent + EXPONENT_BIAS]
     inv = POW2[EXPONENT_BIAS - exponent]
-    for i in range(first, stop):
+    at = 0
+    for i in range(rows.shape[0]):
         ahead = i + PREFETCH_DISTANCE
-        if ahead < stop:
+        if ahead < rows.shape[0]:
             prefetch_row(values, rows[ahead])
-            prefetch_row(strategy_sum, rows[ahead])
         row = rows[i]
         n = num_actions[row]
         for a in range(n):
             r = float(values[row, a]) * unit + d_regret[at + a]
             r = r if r > floor else floor
             values[row, a] = min(I32_MAX, max(-I32_MAX, _nearest(r * inv)))
-            strategy_sum[row, a] += d_strategy[at + a]
         at += n
 
 
-def apply_compact(values: np.ndarray, scale: np.ndarray, strategy_sum: np.ndarray, rows: np.ndarray,
-                  d_regret: np.ndarray, d_strategy: np.ndarray, num_actions: np.ndarray, floor: float) -> None:
-    """Add checked packed deltas to an int16 or int32 regret table and the strategy sums."""
+def apply_compact(values: np.ndarray, scale: np.ndarray, rows: np.ndarray, d_regret: np.ndarray,
+                  num_actions: np.ndarray, floor: float) -> None:
+    """Add the checked regret half of packed deltas to an int16 or int32 regret table."""
     if values.dtype == np.int16:
-        _apply_i16(values, scale, strategy_sum, rows, d_regret, d_strategy, num_actions, floor, 0, rows.shape[0], 0)
+        _apply_i16(values, scale, rows, d_regret, num_actions, floor)
     else:
-        _apply_i32(values, int(scale[0, 0]), strategy_sum, rows, d_regret, d_strategy, num_actions, floor, 0,
-                   rows.shape[0], 0)
+        _apply_i32(values, int(scale[0, 0]), rows, d_regret, num_actions, floor)
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -33,6 +33,7 @@ from holdem.mccfr.kernels_common import (
     rng_for,
     showdown_value,
 )
+from holdem.mccfr.tables import REGRET_HALF, STRATEGY_HALF
 
 PRUNING_STREAM = 7
 """RNG stream of the per-traversal pruning coins (streams 1..6 sample the traversals), so switching
@@ -44,6 +45,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                             first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
                             slot_of_row: np.ndarray,
                             touched_rows: np.ndarray, regret_delta: np.ndarray, strategy_delta: np.ndarray,
+                            halves: np.ndarray,
                             counters: np.ndarray, stats: np.ndarray) -> int:
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
 
@@ -173,6 +175,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                                 counters[0] = slot + 1
                                 slot_of_row[row] = slot
                                 touched_rows[slot] = row
+                            halves[slot] |= STRATEGY_HALF
                             for a in range(n):
                                 strategy_delta[slot, a] += weight * frame_sigma[sp, a]
                             state, u = next_float(state)
@@ -236,6 +239,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                         counters[0] = slot + 1
                         slot_of_row[row] = slot
                         touched_rows[slot] = row
+                    halves[slot] |= REGRET_HALF
                     for b in range(n):
                         if frame_explore[f, b]:
                             before = frame_regret[f, b]

@@ -34,6 +34,7 @@ from holdem.mccfr.kernels_common import (
     rng_for,
     showdown_value,
 )
+from holdem.mccfr.tables import REGRET_HALF, STRATEGY_HALF
 
 
 @njit(cache=True)
@@ -41,6 +42,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regr
                            first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
                            slot_of_row: np.ndarray,
                            touched_rows: np.ndarray, regret_delta: np.ndarray, strategy_delta: np.ndarray,
+                           halves: np.ndarray,
                            counters: np.ndarray, stats: np.ndarray) -> int:
     """Run iterations ``first_iteration ..`` into the delta buffer; returns how many ran.
 
@@ -166,6 +168,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regr
                             counters[0] = slot + 1
                             slot_of_row[row] = slot
                             touched_rows[slot] = row
+                        halves[slot] |= STRATEGY_HALF
                         for a in range(n):
                             strategy_delta[slot, a] += scale * sigma[a]
                         for a in range(n - 1):
@@ -213,6 +216,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regr
                     counters[0] = slot + 1
                     slot_of_row[row] = slot
                     touched_rows[slot] = row
+                halves[slot] |= REGRET_HALF
                 for b in range(path_width[s]):
                     before = path_regret[s, b]
                     gain = taken - node_value if b == chosen else -node_value

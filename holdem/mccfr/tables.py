@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from holdem.abstraction.tree import DECISION, BettingTree
+from holdem.mccfr.compact import apply_compact
 from holdem.mccfr.memory import large_full, large_zeros
 from holdem.prefetch import prefetch_row
 
@@ -22,6 +23,8 @@ TABLE_DTYPE = np.float32
 DELTA_DTYPE = np.float64
 BYTES_PER_ENTRY = 4
 TABLES = 2
+REGRET_HALF = 1
+STRATEGY_HALF = 2
 PREFETCH_DISTANCE = 16
 
 
@@ -142,15 +145,16 @@ def average_strategy(strategy_sum: np.ndarray, num_actions: np.ndarray) -> np.nd
 
 
 def delta_slot_bytes(max_actions: int) -> int:
-    """Bytes of one delta-buffer slot: a row's regret and strategy deltas."""
-    return 2 * int(max_actions) * np.dtype(DELTA_DTYPE).itemsize
+    """Bytes of one delta-buffer slot: a row's regret and strategy deltas, and which of them it has written."""
+    return 2 * int(max_actions) * np.dtype(DELTA_DTYPE).itemsize + 1
 
 
 class DeltaBuffer:
     """A batch's local changes: regret and strategy-sum deltas for the rows it touched.
 
     ``slot_of_row`` (int32 per table row, -1 when untouched) maps a row to its local slot, so the
-    buffer costs 4 bytes per table row plus ``capacity`` local rows.
+    buffer costs 4 bytes per table row plus ``capacity`` local rows. ``halves`` says which deltas a slot has
+    had written (:data:`REGRET_HALF`, :data:`STRATEGY_HALF`): packing sends a row only in those halves.
     """
 
     def __init__(self, num_rows: int, max_actions: int, capacity: int | None = None) -> None:
@@ -164,11 +168,11 @@ class DeltaBuffer:
     def _allocate(self, capacity: int, keep: int) -> None:
         """Slots for ``capacity`` rows, keeping the first ``keep``."""
         arrays = (large_zeros(capacity, np.int64), large_zeros((capacity, self.max_actions), DELTA_DTYPE),
-                  large_zeros((capacity, self.max_actions), DELTA_DTYPE))
+                  large_zeros((capacity, self.max_actions), DELTA_DTYPE), large_zeros(capacity, np.uint8))
         if keep:
-            for new, old in zip(arrays, (self.touched_rows, self.regret, self.strategy)):
+            for new, old in zip(arrays, (self.touched_rows, self.regret, self.strategy, self.halves)):
                 new[:keep] = old[:keep]
-        self.touched_rows, self.regret, self.strategy = arrays
+        self.touched_rows, self.regret, self.strategy, self.halves = arrays
         self.capacity = capacity
 
     @property
@@ -181,8 +185,9 @@ class DeltaBuffer:
         if cap != self.capacity:
             self._allocate(cap, self.count)
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        return self.slot_of_row, self.touched_rows, self.regret, self.strategy, self.counters
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the kernels write into, in their argument order."""
+        return self.slot_of_row, self.touched_rows, self.regret, self.strategy, self.halves, self.counters
 
     def nbytes(self) -> int:
         return sum(int(a.nbytes) for a in self.arrays())
@@ -190,41 +195,66 @@ class DeltaBuffer:
 
 @dataclass
 class PackedDeltas:
-    """A batch's changes: strictly increasing int32 ``rows``, and for each row its values for its legal actions
-    only, concatenated in row order (row ``r`` contributes ``num_actions[r]`` values), for the regrets and
-    for the strategy sums. Both ends know ``num_actions`` from the tree, so nothing else travels."""
+    """A batch's changes, one half per table. In each half a row appears only if the batch changed that table's
+    row (a batch changes the regrets where its traverser acted and the strategy sums where the opponent did, so
+    most rows travel in one half only): strictly increasing int32 rows, and for each row its values for its
+    legal actions only, concatenated in row order (row ``r`` contributes ``num_actions[r]`` values). Both ends
+    know ``num_actions`` from the tree, so nothing else travels."""
 
-    rows: np.ndarray
+    regret_rows: np.ndarray
     regret: np.ndarray
+    strategy_rows: np.ndarray
     strategy: np.ndarray
 
     def __post_init__(self) -> None:
-        if self.rows.ndim != 1 or self.regret.ndim != 1 or self.strategy.shape != self.regret.shape:
-            raise TableError(f"packed deltas disagree: rows {self.rows.shape}, regret {self.regret.shape}, "
-                             f"strategy {self.strategy.shape}")
+        if any(array.ndim != 1 for array in (self.regret_rows, self.regret, self.strategy_rows, self.strategy)):
+            raise TableError(f"packed deltas are not flat: rows {self.regret_rows.shape} and "
+                             f"{self.strategy_rows.shape}, values {self.regret.shape} and {self.strategy.shape}")
 
-    @property
-    def num_rows(self) -> int:
-        return int(self.rows.shape[0])
+    FIELDS = ("regret_rows", "regret", "strategy_rows", "strategy")
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> PackedDeltas:
+        """The deltas a result payload carries under :attr:`FIELDS` (KeyError when one is missing)."""
+        return cls(*(fields[name] for name in cls.FIELDS))
+
+    def fields(self) -> dict[str, np.ndarray]:
+        """The arrays by name, as a result payload carries them."""
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    @classmethod
+    def both(cls, rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray) -> PackedDeltas:
+        """Deltas changing both tables on the same ``rows``."""
+        return cls(rows, regret, rows, strategy)
 
     @property
     def nbytes(self) -> int:
-        return int(self.rows.nbytes + self.regret.nbytes + self.strategy.nbytes)
+        return int(self.regret_rows.nbytes + self.regret.nbytes + self.strategy_rows.nbytes + self.strategy.nbytes)
 
-    def dense(self, num_actions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-        """Regret and strategy deltas as ``[rows, width]`` arrays (zeros past each row's actions)."""
-        counts = num_actions[self.rows]
-        mask = np.arange(width)[None, :] < counts[:, None]
-        regret = np.zeros((self.num_rows, width), dtype=self.regret.dtype)
-        strategy = np.zeros((self.num_rows, width), dtype=self.strategy.dtype)
-        regret[mask] = self.regret
-        strategy[mask] = self.strategy
-        return regret, strategy
+    def halves(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """``(rows, values)`` of the regret half, then of the strategy half."""
+        return (self.regret_rows, self.regret), (self.strategy_rows, self.strategy)
+
+    def dense(self, num_actions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows either half changes, and the regret and strategy deltas on them as ``[rows, width]`` arrays
+        (zeros past each row's actions and where a half leaves a row unchanged)."""
+        rows = np.union1d(self.regret_rows, self.strategy_rows).astype(np.int32)
+        dense = []
+        for half_rows, values in self.halves():
+            out = np.zeros((rows.shape[0], width), dtype=values.dtype)
+            counts = num_actions[half_rows]
+            mask = np.arange(width)[None, :] < counts[:, None]
+            block = np.zeros((half_rows.shape[0], width), dtype=values.dtype)
+            block[mask] = values
+            out[np.searchsorted(rows, half_rows)] = block
+            dense.append(out)
+        return rows, dense[0], dense[1]
 
 
 def packed_bytes(num_rows: int, num_values: int) -> int:
-    """Bytes of packed deltas touching ``num_rows`` rows holding ``num_values`` action values in all."""
-    return 4 * int(num_rows) + 2 * 4 * int(num_values)
+    """The most bytes packed deltas take when ``num_rows`` rows holding ``num_values`` action values in all
+    may each change both tables."""
+    return 2 * (4 * int(num_rows) + 4 * int(num_values))
 
 
 SCAN_SHARE = 32
@@ -232,56 +262,64 @@ SCAN_AHEAD = 64
 
 
 @njit(cache=True, nogil=True)
-def _packed_values(slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: np.ndarray,
-                   num_actions: np.ndarray) -> int:
-    total = 0
-    for i in range(counters[0]):
-        total += num_actions[touched_rows[i]]
-    return total
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _pack_row(row: int, slot_of_row: np.ndarray, regret: np.ndarray, strategy: np.ndarray, num_actions: np.ndarray,
-              out_regret: np.ndarray, out_strategy: np.ndarray, at: int) -> int:
-    """Copy one touched row's legal-action deltas out at ``at``, release its slot; where the next row's go."""
-    slot = slot_of_row[row]
-    slot_of_row[row] = -1
-    n = num_actions[row]
-    for a in range(n):
-        out_regret[at + a] = regret[slot, a]
-        out_strategy[at + a] = strategy[slot, a]
-    return at + n
+def _packed_sizes(touched_rows: np.ndarray, halves: np.ndarray, counters: np.ndarray, num_actions: np.ndarray,
+                  sizes: np.ndarray) -> None:
+    """``sizes``: rows and values of the regret half, then of the strategy half."""
+    regret_rows = regret_values = strategy_rows = strategy_values = 0
+    for slot in range(counters[0]):
+        n = num_actions[touched_rows[slot]]
+        in_regret = (halves[slot] & REGRET_HALF) != 0
+        in_strategy = (halves[slot] & STRATEGY_HALF) != 0
+        regret_rows += in_regret
+        regret_values += in_regret * n
+        strategy_rows += in_strategy
+        strategy_values += in_strategy * n
+    sizes[0], sizes[1], sizes[2], sizes[3] = regret_rows, regret_values, strategy_rows, strategy_values
 
 
 @njit(cache=True, nogil=True)
 def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray,
-          counters: np.ndarray, num_actions: np.ndarray, out_rows: np.ndarray, out_regret: np.ndarray,
-          out_strategy: np.ndarray) -> None:
-    """Touched rows in table order: by a sequential scan of ``slot_of_row`` when they are a fair share of the
-    table (cheaper than sorting them), else by sorting; the buffer's slots are then zeroed in one sweep."""
+          halves: np.ndarray, counters: np.ndarray, num_actions: np.ndarray, out_regret_rows: np.ndarray,
+          out_regret: np.ndarray, out_strategy_rows: np.ndarray, out_strategy: np.ndarray) -> None:
+    """Touched rows in table order (by a sequential scan of ``slot_of_row`` when they are a fair share of the
+    table, cheaper than sorting them; else by sorting), each copied into the halves it has written; the
+    buffer's slots are then zeroed in one sweep."""
     count = counters[0]
     num_rows = slot_of_row.shape[0]
-    at = 0
     if count * SCAN_SHARE >= num_rows:
+        order = np.empty(count, dtype=np.int64)
         i = 0
         for row in range(num_rows):
-            if row + SCAN_AHEAD < num_rows:
-                ahead = slot_of_row[row + SCAN_AHEAD]
-                if ahead >= 0:
-                    prefetch_row(regret, ahead)
-                    prefetch_row(strategy, ahead)
-            if slot_of_row[row] < 0:
-                continue
-            out_rows[i] = row
-            i += 1
-            at = _pack_row(row, slot_of_row, regret, strategy, num_actions, out_regret, out_strategy, at)
+            if slot_of_row[row] >= 0:
+                order[i] = row
+                i += 1
     else:
         order = np.sort(touched_rows[:count])
-        for i in range(count):
-            out_rows[i] = order[i]
-            at = _pack_row(order[i], slot_of_row, regret, strategy, num_actions, out_regret, out_strategy, at)
+    regret_row = regret_at = strategy_row = strategy_at = 0
+    for i in range(count):
+        if i + SCAN_AHEAD < count:
+            ahead = slot_of_row[order[i + SCAN_AHEAD]]
+            prefetch_row(regret, ahead)
+            prefetch_row(strategy, ahead)
+        row = order[i]
+        slot = slot_of_row[row]
+        slot_of_row[row] = -1
+        n = num_actions[row]
+        if halves[slot] & REGRET_HALF:
+            out_regret_rows[regret_row] = row
+            for a in range(n):
+                out_regret[regret_at + a] = regret[slot, a]
+            regret_row += 1
+            regret_at += n
+        if halves[slot] & STRATEGY_HALF:
+            out_strategy_rows[strategy_row] = row
+            for a in range(n):
+                out_strategy[strategy_at + a] = strategy[slot, a]
+            strategy_row += 1
+            strategy_at += n
     regret[:count] = 0.0
     strategy[:count] = 0.0
+    halves[:count] = 0
     counters[0] = 0
 
 
@@ -292,23 +330,22 @@ def private_array(dtype: Any, shape: tuple[int, ...]) -> np.ndarray:
 
 def pack_deltas(buffer: DeltaBuffer, num_actions: np.ndarray, allocate: Any = private_array,
                 dtype: Any = np.float32) -> PackedDeltas:
-    """Move a buffer's contents into packed form (rows sorted, unique; only legal actions' values) and
-    leave the buffer empty. ``allocate(dtype, shape)`` provides the output arrays (e.g. in a result arena)."""
-    k = buffer.count
-    v = int(_packed_values(buffer.slot_of_row, buffer.touched_rows, buffer.counters, num_actions))
-    rows = allocate(np.int32, (k,))
-    regret = allocate(dtype, (v,))
-    strategy = allocate(dtype, (v,))
-    _pack(*buffer.arrays(), num_actions, rows, regret, strategy)
-    return PackedDeltas(rows, regret, strategy)
+    """Move a buffer's contents into packed form (rows sorted, unique; only legal actions' values; a row in a
+    half only if the batch wrote its deltas there) and leave the buffer empty. ``allocate(dtype, shape)``
+    provides the output arrays (e.g. in a result arena)."""
+    sizes = np.zeros(4, dtype=np.int64)
+    _packed_sizes(buffer.touched_rows, buffer.halves, buffer.counters, num_actions, sizes)
+    regret_rows, strategy_rows = allocate(np.int32, (int(sizes[0]),)), allocate(np.int32, (int(sizes[2]),))
+    regret, strategy = allocate(dtype, (int(sizes[1]),)), allocate(dtype, (int(sizes[3]),))
+    _pack(*buffer.arrays(), num_actions, regret_rows, regret, strategy_rows, strategy)
+    return PackedDeltas(regret_rows, regret, strategy_rows, strategy)
 
 
 @njit(cache=True, nogil=True)
-def _check(rows: np.ndarray, regret_bits: np.ndarray, strategy_bits: np.ndarray, exponent: Any,
-           num_actions: np.ndarray, num_rows: int) -> int:
-    """0 if the deltas fit the table; 1 rows out of order/repeated/out of range, 2 wrong value count,
-    3 a value that is not finite. Values are read as their bits: a float is not finite when its exponent
-    bits (``exponent``) are all set, a test without branches that the compiler vectorises."""
+def _check(rows: np.ndarray, bits: np.ndarray, exponent: Any, num_actions: np.ndarray, num_rows: int) -> int:
+    """0 if one half fits the table; 1 rows out of order/repeated/out of range, 2 wrong value count, 3 a value
+    that is not finite. Values are read as their bits: a float is not finite when its exponent bits
+    (``exponent``) are all set, a test without branches that the compiler vectorises."""
     prev = -1
     total = 0
     for i in range(rows.shape[0]):
@@ -317,11 +354,11 @@ def _check(rows: np.ndarray, regret_bits: np.ndarray, strategy_bits: np.ndarray,
             return 1
         prev = row
         total += num_actions[row]
-    if total != regret_bits.shape[0]:
+    if total != bits.shape[0]:
         return 2
     bad = False
     for j in range(total):
-        bad |= ((regret_bits[j] & exponent) == exponent) | ((strategy_bits[j] & exponent) == exponent)
+        bad |= (bits[j] & exponent) == exponent
     return 3 if bad else 0
 
 
@@ -333,40 +370,49 @@ _EXPONENT_BITS = {np.dtype(np.float32): (np.uint32, np.uint32(0x7F800000)),
 
 def check_deltas(deltas: PackedDeltas, num_actions: np.ndarray) -> str | None:
     """Why packed deltas do not fit a table with these ``num_actions`` per row, or None when they do."""
-    bits = _EXPONENT_BITS.get(deltas.regret.dtype)
-    if bits is None or deltas.strategy.dtype != deltas.regret.dtype:
-        return f"values are {deltas.regret.dtype} and {deltas.strategy.dtype}, not both float32 or float64"
-    unsigned, exponent = bits
-    code = int(_check(deltas.rows, deltas.regret.view(unsigned), deltas.strategy.view(unsigned), exponent,
-                      num_actions, num_actions.shape[0]))
-    return _CHECK_ERRORS.get(code)
+    for name, (rows, values) in zip(("regret", "strategy"), deltas.halves()):
+        bits = _EXPONENT_BITS.get(values.dtype)
+        if bits is None:
+            return f"{name} values are {values.dtype}, not float32 or float64"
+        if rows.dtype != np.int32:
+            return f"{name} rows are {rows.dtype}, not int32"
+        unsigned, exponent = bits
+        code = int(_check(rows, values.view(unsigned), exponent, num_actions, num_actions.shape[0]))
+        if code:
+            return f"{name} half: {_CHECK_ERRORS[code]}"
+    return None
 
 
 @njit(cache=True, nogil=True)
-def _apply(regret: np.ndarray, strategy_sum: np.ndarray, rows: np.ndarray, d_regret: np.ndarray,
-           d_strategy: np.ndarray, num_actions: np.ndarray, floor: float, first: int, stop: int, at: int) -> None:
-    """Add the deltas of rows[first:stop] (whose values start at ``at``); rows already checked. Rows a few
-    places ahead are prefetched: the tables are far larger than the cache."""
+def _add_rows(table: np.ndarray, rows: np.ndarray, values: np.ndarray, num_actions: np.ndarray, floor: float,
+              first: int, stop: int, at: int) -> None:
+    """Add the values of rows[first:stop] (which start at ``at``) to ``table``, none below ``floor``; rows
+    already checked. Rows a few places ahead are prefetched: the tables are far larger than the cache."""
     for i in range(first, stop):
         ahead = i + PREFETCH_DISTANCE
         if ahead < stop:
-            prefetch_row(regret, rows[ahead])
-            prefetch_row(strategy_sum, rows[ahead])
+            prefetch_row(table, rows[ahead])
         row = rows[i]
         n = num_actions[row]
         for a in range(n):
-            r = regret[row, a] + d_regret[at + a]
-            regret[row, a] = r if r > floor else floor
-            strategy_sum[row, a] += d_strategy[at + a]
+            value = table[row, a] + values[at + a]
+            table[row, a] = value if value > floor else floor
         at += n
+
+
+def add_rows(table: np.ndarray, rows: np.ndarray, values: np.ndarray, num_actions: np.ndarray,
+             floor: float = -np.inf) -> None:
+    """Add one checked half of packed deltas to a float table (e.g. a worker's private regrets)."""
+    _add_rows(table, rows, values, num_actions, floor, 0, rows.shape[0], 0)
 
 
 def apply_deltas(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, regret_floor: float | None = None,
                  *, checked: bool = False, parts: int = 1, executor: Any = None) -> None:
     """Add a batch's deltas to the tables (checked first unless ``checked``); TableError when they do not fit.
+    A compact regret table takes its half through :func:`apply_compact`.
 
-    With ``parts > 1`` and an ``executor``, disjoint row ranges are merged in parallel (the kernel releases
-    the GIL).
+    With ``parts > 1`` and an ``executor``, disjoint row ranges of the float tables are merged in parallel (the
+    kernel releases the GIL).
     """
     if num_actions.shape[0] != tables.num_rows:
         raise TableError(f"num_actions covers {num_actions.shape[0]} rows, the tables {tables.num_rows}")
@@ -375,32 +421,27 @@ def apply_deltas(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, 
         if problem is not None:
             raise TableError(f"packed deltas do not fit the tables: {problem}")
     floor = -np.inf if regret_floor is None else float(regret_floor)
-    k = deltas.num_rows
-    if parts <= 1 or executor is None or k < 2 * parts:
-        _apply(tables.regret, tables.strategy_sum, deltas.rows, deltas.regret, deltas.strategy, num_actions,
-               floor, 0, k, 0)
+    halves = [(tables.strategy_sum, deltas.strategy_rows, deltas.strategy, -np.inf)]
+    if tables.compact:
+        apply_compact(tables.regret, tables.regret_scale, deltas.regret_rows, deltas.regret, num_actions, floor)
+    else:
+        halves.insert(0, (tables.regret, deltas.regret_rows, deltas.regret, floor))
+    jobs = []
+    for table, rows, values, half_floor in halves:
+        k = rows.shape[0]
+        if parts <= 1 or executor is None or k < 2 * parts:
+            jobs.append((table, rows, values, num_actions, half_floor, 0, k, 0))
+            continue
+        cuts = [k * j // parts for j in range(parts + 1)]
+        offsets = np.concatenate(([0], np.cumsum(num_actions[rows], dtype=np.int64)))
+        jobs.extend((table, rows, values, num_actions, half_floor, cuts[j], cuts[j + 1], int(offsets[cuts[j]]))
+                    for j in range(parts))
+    if executor is None or parts <= 1:
+        for job in jobs:
+            _add_rows(*job)
         return
-    cuts = [k * j // parts for j in range(parts + 1)]
-    offsets = np.concatenate(([0], np.cumsum(num_actions[deltas.rows], dtype=np.int64)))
-    futures = [executor.submit(_apply, tables.regret, tables.strategy_sum, deltas.rows, deltas.regret,
-                               deltas.strategy, num_actions, floor, cuts[j], cuts[j + 1], int(offsets[cuts[j]]))
-               for j in range(parts)]
-    for future in futures:
+    for future in [executor.submit(_add_rows, *job) for job in jobs]:
         future.result()
-
-
-@njit(cache=True, nogil=True)
-def add_regret_deltas(regret: np.ndarray, rows: np.ndarray, d_regret: np.ndarray, num_actions: np.ndarray,
-                      floor: float) -> None:
-    """Add packed regret deltas to a regret table alone (a worker's private learner); rows already checked."""
-    at = 0
-    for i in range(rows.shape[0]):
-        row = rows[i]
-        n = num_actions[row]
-        for a in range(n):
-            r = regret[row, a] + d_regret[at + a]
-            regret[row, a] = r if r > floor else floor
-        at += n
 
 
 @njit(cache=True, nogil=True)

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from holdem.mccfr.tables import packed_bytes
+from holdem.mccfr.tables import PackedDeltas, packed_bytes
 from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import HelperThreads, Housekeeping, ProgressCallback, TrainingClock
 from holdem.training.merger import Merger, Unit
@@ -26,6 +26,7 @@ from holdem.training.setup import create
 from holdem.training.state import BlueprintRun
 from holdem.training.worker import write_worker_spec
 from orchestrator import EventLog, RestartPolicy, Supervisor, SupervisorConfig, WorkerSpec
+from orchestrator.arena import ALIGN
 from orchestrator.job import Delivery
 
 FIRST_PARALLEL_BATCH = 16
@@ -50,8 +51,9 @@ def worker_spec(run: BlueprintRun) -> WorkerSpec:
 
 
 def result_slot_bytes(run: BlueprintRun) -> int:
-    """An arena slot holds the largest possible result: every row touched, every action's values."""
-    return packed_bytes(run.tree.num_rows, int(run.row_actions.sum())) + 4 * 64
+    """An arena slot holds the largest possible result: every row changing both tables (each of its arrays
+    aligned)."""
+    return packed_bytes(run.tree.num_rows, int(run.row_actions.sum())) + len(PackedDeltas.FIELDS) * ALIGN
 
 
 class BlueprintJob:

@@ -75,8 +75,7 @@ class SequentialTrainer:
                                                    run.tables.regret_scale)
         kernel_done_cpu = time.thread_time()
         deltas = self.runner.pack()
-        payload = {"iterations": iterations, "nodes": nodes, "rows": deltas.rows, "regret": deltas.regret,
-                   "strategy": deltas.strategy}
+        payload = {"iterations": iterations, "nodes": nodes, **deltas.fields()}
         problem = run.merge(payload)
         if problem is not None:
             raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")

@@ -22,7 +22,7 @@ from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.tree import DECISION, BettingTree
 from holdem.games import chip_unit
 from holdem.mccfr.batch import initial_delta_rows
-from holdem.mccfr.compact import apply_compact, discount_compact, encode_into
+from holdem.mccfr.compact import discount_compact, encode_into
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator, ExploitabilityError
 from holdem.mccfr.tables import (
@@ -151,16 +151,18 @@ class BlueprintRun:
     def check_result(self, tasks: list[dict[str, Any]], payload: dict[str, Any]) -> str | None:
         """Why a result cannot be the result of ``tasks`` (shapes, dtypes, iteration count), or None; cheap."""
         try:
-            rows, regret, strategy = payload["rows"], payload["regret"], payload["strategy"]
+            arrays = {name: payload[name] for name in PackedDeltas.FIELDS}
             iterations, nodes = int(payload["iterations"]), int(payload["nodes"])
         except (KeyError, TypeError, ValueError) as exc:
             return f"result lacks {exc}"
-        arrays = {"rows": (rows, np.int32), "regret": (regret, np.float32), "strategy": (strategy, np.float32)}
-        for name, (array, dtype) in arrays.items():
+        for name, array in arrays.items():
+            dtype = np.int32 if name.endswith("_rows") else np.float32
             if not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != 1:
                 return f"{name} must be a 1-D {np.dtype(dtype)} array"
-        if regret.shape != strategy.shape or rows.shape[0] > self.tree.num_rows:
-            return f"{rows.shape[0]} rows with {regret.shape[0]} and {strategy.shape[0]} values do not fit the tables"
+        for half in ("regret", "strategy"):
+            rows, values = arrays[f"{half}_rows"], arrays[half]
+            if rows.shape[0] > self.tree.num_rows or values.shape[0] < rows.shape[0]:
+                return f"{rows.shape[0]} {half} rows with {values.shape[0]} values do not fit the tables"
         want = sum(int(t["iterations"]) for t in tasks)
         if iterations != want or nodes < 0:
             return f"result reports {iterations} iterations, its batches hold {want}"
@@ -170,16 +172,12 @@ class BlueprintRun:
               applied: int | None = None) -> str | None:
         """Check a result's deltas against the tables and add them (GIL released); why not, or None. The regret
         floor is the one after ``applied`` iterations (default: those recorded so far)."""
-        deltas = PackedDeltas(payload["rows"], payload["regret"], payload["strategy"])
+        deltas = PackedDeltas.from_fields(payload)
         problem = check_deltas(deltas, self.row_actions)
         if problem is not None:
             return problem
         floor = self.config.mccfr.thresholds(self.big_blind,
                                              self.applied.prefix_end() if applied is None else applied)[1]
-        if self.tables.compact:
-            apply_compact(self.tables.regret, self.tables.regret_scale, self.tables.strategy_sum, deltas.rows,
-                          deltas.regret, deltas.strategy, self.row_actions, floor)
-            return None
         apply_deltas(self.tables, deltas, self.row_actions, floor, checked=True, parts=parts, executor=executor)
         return None
 

@@ -21,7 +21,7 @@ from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, P_REGRET_FLOOR, MCCFRConfig
-from holdem.mccfr.tables import add_regret_deltas
+from holdem.mccfr.tables import add_rows
 from holdem.training.shared_tables import TableSpec, attach_readonly
 from orchestrator.worker_runtime import run_worker
 
@@ -133,10 +133,10 @@ class BatchHandler:
         deltas = self.runner.pack(allocate)
         held, self._held = self._held, _Held()
         if self.private is not None:
-            add_regret_deltas(self.private, deltas.rows, deltas.regret, self.runner.num_actions, held.floor)
+            add_rows(self.private, deltas.regret_rows, deltas.regret, self.runner.num_actions, held.floor)
         return {"iterations": held.iterations, "nodes": held.nodes, "kernel_seconds": held.seconds,
                 "kernel_cpu_s": held.kernel_cpu_s, "pack_cpu_s": time.thread_time() - started_cpu,
-                "rows": deltas.rows, "regret": deltas.regret, "strategy": deltas.strategy}
+                **deltas.fields()}
 
 
 class _Held:
