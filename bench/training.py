@@ -203,7 +203,7 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         """How much a progress counter grew over the window (0 where the run does not report it)."""
         return (last.get(key) or 0) - (first.get(key) or 0)
 
-    split = {part: grew(f"worker_{part}_cpu_s") for part in ("kernel", "pack", "merge")}
+    split = {part: grew(f"worker_{part}_cpu_s") for part in ("kernel", "pack", "refresh", "merge")}
     if worker_cpu > 0 and split["kernel"] > 0:
         shares = {part: round(seconds / worker_cpu, 4) for part, seconds in split.items() if seconds > 0}
         result["worker_cpu_split"] = shares | {"other": round(1.0 - sum(shares.values()), 4)}

@@ -368,6 +368,37 @@ def test_a_pruned_action_comes_back_above_the_regret_floor(leduc):
     assert recovered(None) < -1e8, "without a floor it stays buried"
 
 
+def test_a_shared_mode_worker_reads_a_private_regret_copy_refreshed_between_tasks(tmp_path, monkeypatch):
+    import json
+
+    from holdem.training import job as job_module
+
+    config = TrainConfig(game="leduc", num_workers=2, regret_sharing="shared", mccfr=_config())
+    run = create(config, tmp_path, shared=True)
+    try:
+        job_module.worker_spec(run)
+        spec = json.loads(run.paths.worker_spec.read_text())
+        assert spec["regret_copy"], "two copies of Leduc's regrets fit any machine"
+        handler = BatchHandler(spec)
+        assert handler.master is not None and not np.shares_memory(handler.regret, handler.master)
+        run.tables.regret[:] = 3.0
+        tasks = [run.plan_batch(BATCH) for _ in range(2)]
+        handler.refresh_at = float("inf")
+        handler.run(tasks[0])
+        assert not (handler.regret == 3.0).any(), "the copy is not refreshed before it is due"
+        handler.refresh_at = 0.0
+        handler.run(tasks[1])
+        assert (handler.regret == 3.0).all(), "a due refresh runs before the next task"
+        payload = handler.flush(lambda dtype, shape: np.empty(shape, dtype=dtype))
+        assert payload["refresh_cpu_s"] > 0
+        monkeypatch.setattr(job_module, "COPY_MEMORY_SHARE", 0.0)
+        job_module.worker_spec(run)
+        assert not json.loads(run.paths.worker_spec.read_text())["regret_copy"], "copies that do not fit are not made"
+        assert BatchHandler(json.loads(run.paths.worker_spec.read_text())).master is None
+    finally:
+        run.close()
+
+
 def test_a_worker_holds_results_until_a_boundary_and_sends_one_result_for_several_tasks(leduc, tmp_path):
     config = TrainConfig(game="leduc", num_workers=2, mccfr=_config())
     run = create(config, tmp_path, shared=True)

@@ -16,6 +16,9 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
+import psutil
+
 from holdem.mccfr.tables import PackedDeltas, packed_bytes
 from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import HelperThreads, Housekeeping, ProgressCallback, TrainingClock
@@ -32,6 +35,7 @@ from orchestrator.job import Delivery
 FIRST_PARALLEL_BATCH = 16
 MAX_BATCH = 10_000_000
 ARENA_SLOTS = 3
+COPY_MEMORY_SHARE = 0.25
 MAX_CREDITS = 64
 WORKER_NICE = 10
 TASKS_PER_PACED_RESULT = 4
@@ -44,10 +48,21 @@ def worker_spec(run: BlueprintRun) -> WorkerSpec:
     assert run.shared is not None and run.paths is not None
     write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
                       mccfr=run.config.mccfr, regret=run.shared.specs["regret"], regret_mode=run.regret_mode,
-                      regret_scale=run.shared.specs["regret_scale"],
+                      regret_scale=run.shared.specs["regret_scale"], regret_copy=regret_copies_fit(run),
                       num_workers=run.config.workers, result_seconds=run.config.batch_target_seconds)
     return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)],
                       nice=WORKER_NICE)
+
+
+def regret_copies_fit(run: BlueprintRun) -> bool:
+    """Whether shared-mode workers each keep a private copy of the regrets (on huge pages, see
+    :class:`~holdem.training.worker.BatchHandler`): when all the copies take at most ``COPY_MEMORY_SHARE`` of
+    the machine's memory."""
+    assert run.shared is not None
+    regret_bytes = sum(int(np.prod(spec.shape)) * np.dtype(spec.dtype).itemsize
+                       for name, spec in run.shared.specs.items() if name in ("regret", "regret_scale"))
+    budget = COPY_MEMORY_SHARE * psutil.virtual_memory().total
+    return run.regret_mode == "shared" and run.config.workers * regret_bytes <= budget
 
 
 def result_slot_bytes(run: BlueprintRun) -> int:
@@ -78,7 +93,7 @@ class BlueprintJob:
         self.stop_issuing = False
         self.error: str | None = None
         self.worker_iterations: dict[int, int] = {}
-        self.worker_cpu_split = {"kernel_cpu_s": 0.0, "pack_cpu_s": 0.0}
+        self.worker_cpu_split = {"kernel_cpu_s": 0.0, "pack_cpu_s": 0.0, "refresh_cpu_s": 0.0}
         self.worker_waits = {"wait_task_s": 0.0, "wait_slot_s": 0.0}
         self._progress: asyncio.Task | None = None
         self.supervisor_settings = {"arena_slots": ARENA_SLOTS, "arena_slot_bytes": result_slot_bytes(run)}
