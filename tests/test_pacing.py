@@ -31,15 +31,15 @@ def busy_for(pacer: ResultPacer, share: float, windows: int, start: tuple[float,
 
 def test_results_lengthen_while_merging_is_over_budget_and_shorten_once_well_under():
     pacer = ResultPacer(0.1, workers=2)
-    assert pacer.budget == pytest.approx(0.06), "3% of a core per worker"
+    assert pacer.budget == pytest.approx(0.04), "2% of a core per worker"
     assert not pacer.observe(0.0, 0.0) and not pacer.observe(WINDOW_S / 2, 0.5), "no decision inside a window"
     clock = busy_for(pacer, 0.24, 1)
     assert pacer.seconds == pytest.approx(0.2), "at most twice as long per window"
-    clock = busy_for(pacer, 0.09, 1, clock)
+    clock = busy_for(pacer, 0.06, 1, clock)
     assert pacer.seconds == pytest.approx(0.3), "in proportion to the excess"
-    clock = busy_for(pacer, 0.05, 3, clock)
+    clock = busy_for(pacer, 0.03, 3, clock)
     assert pacer.seconds == pytest.approx(0.3), "within budget and above half of it: steady"
-    clock = busy_for(pacer, 0.015, 1, clock)
+    clock = busy_for(pacer, 0.01, 1, clock)
     assert pacer.seconds == pytest.approx(0.15)
     busy_for(pacer, 0.0, 5, clock)
     assert pacer.seconds == pytest.approx(0.1), "never shorter than batch_target_seconds"
@@ -50,7 +50,7 @@ def test_results_lengthen_while_merging_is_over_budget_and_shorten_once_well_und
 def test_many_workers_share_one_merge_thread_at_most_half_busy():
     assert ResultPacer(0.1, workers=256).budget == pytest.approx(0.5)
     assert ResultPacer(0.1, workers=256, merge_threads=4).budget == pytest.approx(2.0)
-    assert ResultPacer(0.1, workers=8).budget == pytest.approx(0.24)
+    assert ResultPacer(0.1, workers=8).budget == pytest.approx(0.16)
 
 
 def test_average_starts_at_its_first_sample_and_follows_slowly():
