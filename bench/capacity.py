@@ -68,7 +68,7 @@ def record(spec: str, result_seconds: float, frames: int, warmup_s: float, out: 
     out.mkdir(parents=True, exist_ok=True)
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", array)
-    rows = [np.union1d(f.deltas.regret_rows, f.deltas.strategy_rows).shape[0] for f in recorded]
+    rows = [f.deltas.rows().shape[0] for f in recorded]
     return {"rows": tree.num_rows, "frame_rows_mean": float(np.mean(rows)),
             "frame_bytes_mean": float(np.mean([f.deltas.nbytes for f in recorded])),
             "iterations_per_frame": float(np.mean(iterations)), "kernel_seconds_per_frame": float(np.mean(seconds)),

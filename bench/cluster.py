@@ -51,7 +51,7 @@ def record(name: str, result_seconds: float, frames: int, warmup_s: float) -> di
     run = trainer.run
     recorded = kernel_frames(trainer, frames, result_seconds, 100)
     results = [f.deltas for f in recorded]
-    result_rows = [np.union1d(r.regret_rows, r.strategy_rows).shape[0] for r in results]
+    result_rows = [r.rows().shape[0] for r in results]
     seconds, iterations, nodes = ([getattr(f, k) for f in recorded] for k in ("seconds", "iterations", "nodes"))
     merge = {}
     for dtype in ("float32", "int16"):

@@ -206,12 +206,12 @@ class PackedDeltas:
     strategy_rows: np.ndarray
     strategy: np.ndarray
 
+    FIELDS = ("regret_rows", "regret", "strategy_rows", "strategy")
+
     def __post_init__(self) -> None:
         if any(array.ndim != 1 for array in (self.regret_rows, self.regret, self.strategy_rows, self.strategy)):
             raise TableError(f"packed deltas are not flat: rows {self.regret_rows.shape} and "
                              f"{self.strategy_rows.shape}, values {self.regret.shape} and {self.strategy.shape}")
-
-    FIELDS = ("regret_rows", "regret", "strategy_rows", "strategy")
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> PackedDeltas:
@@ -235,10 +235,14 @@ class PackedDeltas:
         """``(rows, values)`` of the regret half, then of the strategy half."""
         return (self.regret_rows, self.regret), (self.strategy_rows, self.strategy)
 
+    def rows(self) -> np.ndarray:
+        """Every row either half changes, sorted."""
+        return np.union1d(self.regret_rows, self.strategy_rows).astype(np.int32)
+
     def dense(self, num_actions: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The rows either half changes, and the regret and strategy deltas on them as ``[rows, width]`` arrays
         (zeros past each row's actions and where a half leaves a row unchanged)."""
-        rows = np.union1d(self.regret_rows, self.strategy_rows).astype(np.int32)
+        rows = self.rows()
         dense = []
         for half_rows, values in self.halves():
             out = np.zeros((rows.shape[0], width), dtype=values.dtype)
