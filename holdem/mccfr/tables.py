@@ -430,17 +430,16 @@ def apply_deltas(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, 
         apply_compact(tables.regret, tables.regret_scale, deltas.regret_rows, deltas.regret, num_actions, floor)
     else:
         halves.insert(0, (tables.regret, deltas.regret_rows, deltas.regret, floor))
+    parallel = parts > 1 and executor is not None
     jobs = []
     for table, rows, values, half_floor in halves:
         k = rows.shape[0]
-        if parts <= 1 or executor is None or k < 2 * parts:
-            jobs.append((table, rows, values, num_actions, half_floor, 0, k, 0))
-            continue
-        cuts = [k * j // parts for j in range(parts + 1)]
-        offsets = np.concatenate(([0], np.cumsum(num_actions[rows], dtype=np.int64)))
+        pieces = parts if parallel and k >= 2 * parts else 1
+        cuts = [k * j // pieces for j in range(pieces + 1)]
+        offsets = np.concatenate(([0], np.cumsum(num_actions[rows], dtype=np.int64))) if pieces > 1 else [0]
         jobs.extend((table, rows, values, num_actions, half_floor, cuts[j], cuts[j + 1], int(offsets[cuts[j]]))
-                    for j in range(parts))
-    if executor is None or parts <= 1:
+                    for j in range(pieces))
+    if not parallel:
         for job in jobs:
             _add_rows(*job)
         return

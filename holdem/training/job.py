@@ -16,7 +16,6 @@ import sys
 import time
 from typing import Any
 
-import numpy as np
 import psutil
 
 from holdem.mccfr.tables import PackedDeltas, packed_bytes
@@ -58,11 +57,9 @@ def regret_copies_fit(run: BlueprintRun) -> bool:
     """Whether shared-mode workers each keep a private copy of the regrets (on huge pages, see
     :class:`~holdem.training.worker.BatchHandler`): when all the copies take at most ``COPY_MEMORY_SHARE`` of
     the machine's memory."""
-    assert run.shared is not None
-    regret_bytes = sum(int(np.prod(spec.shape)) * np.dtype(spec.dtype).itemsize
-                       for name, spec in run.shared.specs.items() if name in ("regret", "regret_scale"))
-    budget = COPY_MEMORY_SHARE * psutil.virtual_memory().total
-    return run.regret_mode == "shared" and run.config.workers * regret_bytes <= budget
+    regret_bytes = run.tables.regret.nbytes + run.tables.regret_scale.nbytes
+    return (run.regret_mode == "shared"
+            and run.config.workers * regret_bytes <= COPY_MEMORY_SHARE * psutil.virtual_memory().total)
 
 
 def result_slot_bytes(run: BlueprintRun) -> int:

@@ -95,7 +95,7 @@ class BatchHandler:
             self.private = decode(self.regret, self.regret_scale) / max(1, int(spec["num_workers"]))
         self.runner = BatchRunner(tree, abstraction, self.mccfr.algorithm, spec.get("delta_capacity"))
         self._held = _Held()
-        if spec.get("regret_copy") and not self.independent:
+        if spec.get("regret_copy"):
             self.master, self.master_scale = self.regret, self.regret_scale
             self.regret = large_zeros(self.master.shape, self.master.dtype)
             if scale is not None:
