@@ -123,6 +123,31 @@ def test_a_growing_delta_buffer_gives_the_same_deltas_as_a_table_sized_one():
     _assert_same_deltas(a, b)
 
 
+def test_a_full_fixed_size_delta_buffer_spills_and_sums_its_parts():
+    """A buffer given a capacity packs aside what it holds when full and sums the parts at the end (row action
+    counts come as bytes there, as the kernels keep them). Room for one leduc iteration at a time: the same as
+    packing after every iteration (later iterations no longer see the packed deltas, as across batches)."""
+    from holdem.mccfr.batch import merge_deltas
+
+    fixed, tree = _leduc_runner(capacity=40)
+    regret = np.zeros((tree.num_rows, tree.max_actions), np.float32)
+    params = MCCFRConfig(seed=2).kernel_params(0)
+    fixed.accumulate(regret, 0, 300, 2, params)
+    assert len(fixed._spilled) == 299 and fixed.num_actions.dtype == np.uint8
+    spilled = fixed.pack()
+    one_by_one, _ = _leduc_runner()
+    parts = []
+    for iteration in range(300):
+        one_by_one.accumulate(regret, iteration, 1, 2, params)
+        parts.append(one_by_one.pack())
+    want = merge_deltas(parts, one_by_one.num_actions.astype(np.int64))
+    for name in ("regret_rows", "strategy_rows"):
+        np.testing.assert_array_equal(getattr(spilled, name), getattr(want, name))
+    np.testing.assert_allclose(spilled.regret, want.regret, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(spilled.strategy, want.strategy, rtol=1e-6, atol=1e-6)
+
+
+
 def _assert_same_deltas(a: PackedDeltas, b: PackedDeltas) -> None:
     for name in PackedDeltas.FIELDS:
         np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)

@@ -116,7 +116,7 @@ def merge_deltas(parts: list[PackedDeltas], num_actions: np.ndarray, allocate: A
         summed = np.zeros((len(unique), width), dtype=np.float64)
         at = 0
         for rows, values in pieces:
-            counts = num_actions[rows]
+            counts = num_actions[rows].astype(np.int64)
             columns = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
             np.add.at(summed, (np.repeat(inverse[at: at + rows.shape[0]], counts), columns), values)
             at += rows.shape[0]
