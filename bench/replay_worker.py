@@ -1,13 +1,17 @@
 """A worker that replays recorded real results at a fixed rate, for measuring what one supervisor can feed.
 
-``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION RESULT_SECONDS``: answers tasks like a
+``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION RESULT_SECONDS [paced]``: answers tasks like a
 training worker (several tasks to a result, into its arena) but, instead of computing, sleeps until its next
-send time and copies a recorded result's rows and deltas. Each payload also says how late it was sent
-(``replay_late_s``): waiting for a task or for a free arena slot makes it late; a fed worker is never late.
+send time and copies a recorded result's rows and deltas. The recording holds one folder per result length
+(``0``: ``RESULT_SECONDS`` of kernel time, ``1``: twice that, ...); a ``paced`` worker sends the length nearest the
+one its tasks ask for (the run's result pacer, :mod:`holdem.training.pacing`), else always the first. Each payload
+also says how late it was sent (``replay_late_s``): waiting for a task or for a free arena slot makes it late; a
+fed worker is never late.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -20,18 +24,42 @@ from orchestrator.worker_runtime import run_worker
 FULL_SHARE = 0.95
 
 
+class Recording:
+    """The recorded results of one length: each field's values end to end, with offsets per result."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.arrays = arrays
+        self.fields = sorted(name.removesuffix("_offsets") for name in arrays if name.endswith("_offsets"))
+        self.count = int(arrays["nodes"].shape[0])
+        self.next = 0
+
+    @classmethod
+    def load(cls, folder: Path) -> Recording:
+        return cls({path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in folder.glob("*.npy")})
+
+    def take(self, allocate: Any) -> tuple[int, dict[str, np.ndarray]]:
+        """The next result's node visits and its fields, copied into ``allocate``'d arrays (in turn, cycling)."""
+        i = self.next % self.count
+        self.next += 1
+        out = {}
+        for name in self.fields:
+            lo, hi = int(self.arrays[f"{name}_offsets"][i]), int(self.arrays[f"{name}_offsets"][i + 1])
+            out[name] = allocate(self.arrays[name].dtype, (hi - lo,))
+            out[name][:] = self.arrays[name][lo:hi]
+        return int(self.arrays["nodes"][i]), out
+
+
 class ReplayHandler:
     """Spends a task's recorded kernel time asleep, holds tasks like a training worker, and sends the next
-    recorded result once ``result_seconds`` of (simulated) work is held."""
+    recorded result once its length of (simulated) work is held."""
 
-    def __init__(self, recording: dict[str, np.ndarray], seconds_per_iteration: float,
-                 result_seconds: float) -> None:
-        self.recording = recording
-        self.fields = sorted(name.removesuffix("_offsets") for name in recording if name.endswith("_offsets"))
-        self.count = int(recording["nodes"].shape[0])
+    def __init__(self, levels: list[Recording], seconds_per_iteration: float, result_seconds: float,
+                 paced: bool = False) -> None:
+        self.levels = levels
         self.seconds_per_iteration = seconds_per_iteration
         self.result_seconds = result_seconds
-        self.index = 0
+        self.paced = paced
+        self.level = 0
         self.iterations = 0
         self.held_s = 0.0
         self.late_s = 0.0
@@ -47,6 +75,9 @@ class ReplayHandler:
             time.sleep(delay)
         self.iterations += int(payload["iterations"])
         self.held_s += work
+        if self.paced:
+            asked = max(float(payload.get("result_seconds") or 0.0), self.result_seconds)
+            self.level = min(len(self.levels) - 1, round(math.log2(asked / self.result_seconds)))
 
     def flush_due(self, next_payload: dict[str, Any]) -> bool:
         return self._full()
@@ -55,21 +86,16 @@ class ReplayHandler:
         return 0.0 if self._full() else 0.02
 
     def _full(self) -> bool:
-        """Whether a result's worth is held (within 5%: tasks sized to ``result_seconds`` land just short of it,
+        """Whether a result's worth is held (within 5%: tasks sized to the result's length land just short of it,
         and waiting for a second one would halve the frame rate)."""
-        return self.held_s >= FULL_SHARE * self.result_seconds
+        return self.held_s >= FULL_SHARE * self.result_seconds * (1 << self.level)
 
     def flush(self, allocate: Any) -> dict[str, Any]:
-        """The next recording (its rows and deltas copied into the arena), with how late this worker ran."""
-        i = self.index % self.count
-        self.index += 1
-        rec = self.recording
-        payload: dict[str, Any] = {"iterations": self.iterations, "nodes": int(rec["nodes"][i]),
-                                   "kernel_seconds": self.held_s, "replay_late_s": self.late_s}
-        for name in self.fields:
-            lo, hi = int(rec[f"{name}_offsets"][i]), int(rec[f"{name}_offsets"][i + 1])
-            payload[name] = allocate(rec[name].dtype, (hi - lo,))
-            payload[name][:] = rec[name][lo:hi]
+        """The next recording of the current length (its rows and deltas copied into the arena), with how late
+        this worker ran."""
+        nodes, fields = self.levels[self.level].take(allocate)
+        payload: dict[str, Any] = {"iterations": self.iterations, "nodes": nodes, "kernel_seconds": self.held_s,
+                                   "replay_late_s": self.late_s, **fields}
         self.iterations, self.held_s, self.late_s = 0, 0.0, 0.0
         self.due = max(self.due, time.monotonic())
         return payload
@@ -77,9 +103,10 @@ class ReplayHandler:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0])
-    recording = {path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in folder.glob("*.npy")}
-    run_worker(ReplayHandler(recording, float(args[1]), float(args[2])), info={"kind": "replay"})
+    folders = sorted((p for p in Path(args[0]).iterdir() if p.is_dir()), key=lambda p: int(p.name))
+    handler = ReplayHandler([Recording.load(folder) for folder in folders], float(args[1]), float(args[2]),
+                            paced=len(args) > 3 and args[3] == "paced")
+    run_worker(handler, info={"kind": "replay"})
 
 
 if __name__ == "__main__":

@@ -274,6 +274,7 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
 
 def capacity_rows(d: dict[str, Any]) -> list[Row]:
     goals = d.get("goals") or {}
+    goal = goals.get("feedable_workers_quick")
     rows: list[Row] = []
     for spec, v in (d.get("specs") or {}).items():
         rate = get(v, "recording.real_frames_per_worker_per_s")
@@ -282,6 +283,10 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
             if r.get("skipped"):
                 rows.append((f"{spec}, {n} replay workers: not run ({r['skipped']})", None, None, None, None))
                 continue
+            if v.get("paced"):
+                rows.append((f"{spec}, {n} replay workers: result length the pacer settled on, s (reference: its "
+                             "merge budget, cores)", get(r, "pacer.result_seconds"), get(r, "pacer.budget"), None,
+                             None))
             rows += [
                 (f"{spec}, {n} replay workers: merged results/s (reference: offered)", r.get("frames_per_s_merged"),
                  r.get("frames_per_s_offered"), None, None),
@@ -291,12 +296,20 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
                  at_least(goals.get("supervisor_cpu_ms_per_result"), r.get("supervisor_cpu_ms_per_frame"))),
                 (f"{spec}, {n} replay workers: loop lag p99, ms", r.get("loop_lag_p99_ms"), None, None, None),
                 (f"{spec}, {n} replay workers: share of time they waited (for a task or a slot)",
-                 r.get("late_share"), None, None, None),
+                 r.get("wait_share", r.get("late_share")), None, None, None),
             ]
-        goal = goals.get("feedable_workers_quick") if v.get("spec", spec) == "quick" else None
+            if "fed" in r:
+                rows.append((f"{spec}, {n} replay workers: fed (95% of their rate, waiting at most 5%)",
+                             r["fed"], None, None, None))
+        quick = v.get("spec", spec) == "quick"
+        if v.get("paced"):
+            best = v.get("workers_fed")
+            rows.append((f"{spec}: most replay workers fed, at the result length the pacer chose", best, None,
+                         f">= {goal}" if quick and goal else None, at_least(best, goal) if quick and goal else None))
+            continue
         best = v.get("feedable_real_workers")
-        rows.append((f"{spec}: real workers one supervisor feeds at {fmt(rate)} results/s each", best, None,
-                     None if goal is None else f">= {goal}", None if goal is None else at_least(best, goal)))
+        rows.append((f"{spec}: real workers one supervisor feeds at {fmt(rate)} results/s each (projected)", best,
+                     None, f">= {goal}" if quick and goal else None, at_least(best, goal) if quick and goal else None))
     return rows
 
 
