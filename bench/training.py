@@ -313,7 +313,21 @@ def _speedups(results: dict[str, Any], game: str) -> dict[str, Any]:
         ratio = _same_tables_ratio(run, seq) if run and seq else None
         if ratio is not None:
             out[key] = ratio
+    for key, run in (("wall_2_vs_1_inprocess_paired", two), ("wall_2_vs_1_inprocess_batch_100_paired", b100)):
+        ratio = _paired_ratio(run, seq) if run and seq else None
+        if ratio is not None:
+            out[key] = ratio
     return out
+
+
+def _paired_ratio(run: dict[str, Any], base: dict[str, Any]) -> float | None:
+    """``run`` over ``base`` in node visits/s round by round, the median: each round runs the cases a few minutes
+    apart, so the machine's drift between rounds (10-20%) cancels out of each ratio. None with one round."""
+    pairs = list(zip(run.get("rounds") or [], base.get("rounds") or []))
+    if len(pairs) < 2:
+        return None
+    ratios = sorted(a["node_visits_per_s"] / b["node_visits_per_s"] for a, b in pairs)
+    return round(ratios[(len(ratios) - 1) // 2], 3)
 
 
 def _same_tables_ratio(run: dict[str, Any], base: dict[str, Any]) -> float | None:
@@ -419,6 +433,8 @@ def main() -> int:
         "speedup_2_vs_1_same_tables": {g: s.get("wall_2_vs_1_inprocess_same_tables") for g, s in speedups.items()},
         "seed_speedup_batch_100_same_tables":
             speedups.get("seed", {}).get("wall_2_vs_1_inprocess_batch_100_same_tables"),
+        "speedup_2_vs_1_paired": {g: s.get("wall_2_vs_1_inprocess_paired") for g, s in speedups.items()},
+        "seed_speedup_batch_100_paired": speedups.get("seed", {}).get("wall_2_vs_1_inprocess_batch_100_paired"),
     }
 
     def at_least(value: Any, goal: float) -> bool | None:
