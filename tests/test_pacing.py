@@ -16,17 +16,19 @@ from holdem.training.worker import BatchHandler
 from orchestrator.events import EventLog
 
 
-def busy_for(pacer: ResultPacer, share: float, windows: int, start: tuple[float, float] = (0.0, 0.0)
-             ) -> tuple[float, float]:
-    """Feed ``windows`` full windows in which the merge thread was busy ``share`` of the time."""
-    now, cpu = start
+def busy_for(pacer: ResultPacer, share: float, windows: int, start: tuple[float, float, float] = (0.0, 0.0, 0.0),
+             waiting: float = 0.0) -> tuple[float, float, float]:
+    """Feed ``windows`` full windows in which the merge thread was busy ``share`` of the time and each worker
+    waited ``waiting`` of it."""
+    now, cpu, waited = start
     if pacer._window_start is None:
-        pacer.observe(now, cpu)
+        pacer.observe(now, cpu, waited)
     for _ in range(windows):
         now += WINDOW_S
         cpu += share * WINDOW_S
-        pacer.observe(now, cpu)
-    return now, cpu
+        waited += waiting * WINDOW_S * pacer.workers
+        pacer.observe(now, cpu, waited)
+    return now, cpu, waited
 
 
 def test_results_lengthen_while_merging_is_over_budget_and_shorten_once_well_under():
@@ -45,6 +47,20 @@ def test_results_lengthen_while_merging_is_over_budget_and_shorten_once_well_und
     assert pacer.seconds == pytest.approx(0.1), "never shorter than batch_target_seconds"
     busy_for(pacer, 5.0, 20)
     assert pacer.seconds == pytest.approx(MAX_RESULT_SECONDS), "never longer than the ceiling"
+
+
+def test_results_lengthen_while_workers_wait_even_with_merging_under_budget():
+    """Workers starved of tasks or result slots: the supervisor is the limit even when its merge thread is not
+    (its event loop, or the cores it shares with the workers), so results lengthen by the share it served."""
+    pacer = ResultPacer(0.1, workers=256)
+    clock = busy_for(pacer, 0.3, 1, waiting=0.5)
+    assert pacer.seconds == pytest.approx(0.2), "half the demand served: twice as long"
+    clock = busy_for(pacer, 0.3, 1, clock, waiting=1.0)
+    assert pacer.seconds == pytest.approx(0.4), "no more than twice per window, even when nothing was served"
+    clock = busy_for(pacer, 0.05, 1, clock, waiting=0.2)
+    assert pacer.seconds == pytest.approx(0.5), "never shorter while they wait, however idle the merge thread"
+    busy_for(pacer, 0.05, 1, clock, waiting=0.02)
+    assert pacer.seconds == pytest.approx(0.25), "waits within the allowance do not hold results long"
 
 
 def test_many_workers_share_one_merge_thread_at_most_half_busy():

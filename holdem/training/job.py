@@ -141,9 +141,11 @@ class BlueprintJob:
         if seconds > 0:
             self._size_tasks(int(payload["iterations"]), seconds)
         self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
-        if self.pacer is not None and self.pacer.observe(time.monotonic(), self.merger.merge_cpu_seconds):
+        if self.pacer is not None and self.pacer.observe(time.monotonic(), self.merger.merge_cpu_seconds,
+                                                         sum(self.worker_waits.values())):
             self.events.emit("result_pace", result_seconds=round(self.pacer.seconds, 4),
-                             merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4))
+                             merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4),
+                             workers_waiting=round(self.pacer.waiting, 4))
         self._maybe_progress()
 
     def _size_tasks(self, iterations: int, seconds: float) -> None:

@@ -6,7 +6,9 @@ the merge thread's CPU share and lengthens results while it is above its budget,
 ``batch_target_seconds``) once it is well below: a few workers get fresh results, many workers longer ones,
 and the merge thread never becomes the bottleneck. The budget is ``MERGE_SHARE_PER_WORKER`` of a core per
 worker (what merging may take from the cores the workers share with the supervisor), at most
-``MAX_MERGE_BUSY`` of each merge thread. Longer is not free: a worker's delta buffer outgrows its cache. On the
+``MAX_MERGE_BUSY`` of each merge thread; and while the workers wait for tasks or result slots more than
+``MAX_WAIT_SHARE`` of their time, results lengthen whatever merging takes (the event loop, or cores the supervisor
+shares with the workers, may be the limit). Longer is not free: a worker's delta buffer outgrows its cache. On the
 5-hour config with two workers on two cores, 3% paced 0.2 s results: the supervisor took 7.8% of a core and one
 worker got 93% of its own; 2% paced 0.5-0.7 s results, the supervisor took 5.1%, every worker at least 95%, and
 the workers' kernel lost 3% of its speed to the larger buffer but packed a third less often.
@@ -19,6 +21,10 @@ MAX_MERGE_BUSY = 0.5
 MAX_RESULT_SECONDS = 4.0
 WINDOW_S = 2.0
 MAX_STEP = 2.0
+MAX_WAIT_SHARE = 0.05
+"""Workers waiting (for a task or a free result slot) more than this share of their time means the supervisor is
+not keeping up, whatever the merge thread's share says (its event loop, or the cores it shares with the workers,
+may be the limit): results lengthen by the share it did serve, and never shorten meanwhile."""
 
 
 class ResultPacer:
@@ -29,22 +35,27 @@ class ResultPacer:
         self.floor_s = floor_s
         self.ceiling_s = max(floor_s, ceiling_s)
         self.seconds = floor_s
-        self.budget = min(MERGE_SHARE_PER_WORKER * max(1, workers), MAX_MERGE_BUSY * max(1, merge_threads))
+        self.workers = max(1, workers)
+        self.budget = min(MERGE_SHARE_PER_WORKER * self.workers, MAX_MERGE_BUSY * max(1, merge_threads))
         self.busy = 0.0
-        self._window_start: tuple[float, float] | None = None
+        self.waiting = 0.0
+        self._window_start: tuple[float, float, float] | None = None
 
-    def observe(self, now_s: float, merge_cpu_s: float) -> bool:
-        """Account the merge thread's CPU seconds so far at time ``now_s``; True when ``seconds`` changed."""
+    def observe(self, now_s: float, merge_cpu_s: float, waited_s: float = 0.0) -> bool:
+        """Account the merge thread's CPU seconds and the workers' waits (seconds, all workers together) so far
+        at time ``now_s``; True when ``seconds`` changed."""
         if self._window_start is None:
-            self._window_start = (now_s, merge_cpu_s)
+            self._window_start = (now_s, merge_cpu_s, waited_s)
             return False
-        start, cpu_start = self._window_start
+        start, cpu_start, waited_start = self._window_start
         if now_s - start < WINDOW_S:
             return False
-        self._window_start = (now_s, merge_cpu_s)
+        self._window_start = (now_s, merge_cpu_s, waited_s)
         busy = self.busy = (merge_cpu_s - cpu_start) / (now_s - start)
-        if busy > self.budget:
-            step = min(MAX_STEP, busy / self.budget)
+        waiting = self.waiting = min(1.0, (waited_s - waited_start) / ((now_s - start) * self.workers))
+        if waiting > MAX_WAIT_SHARE or busy > self.budget:
+            served = 1.0 / max(1.0 / MAX_STEP, 1.0 - waiting) if waiting > MAX_WAIT_SHARE else 1.0
+            step = max(served, min(MAX_STEP, busy / self.budget))
         elif busy < 0.5 * self.budget:
             step = max(1.0 / MAX_STEP, busy / (0.5 * self.budget)) if busy > 0 else 1.0 / MAX_STEP
         else:
