@@ -57,6 +57,8 @@ PACED_LENGTHS = 6
 """Paced replay workers send results of 0.1 s of kernel time up to 2**5 = 32 times that (3.2 s)."""
 PACED_LENGTHS_BASE_FRAMES = 64
 SETTLED_S = 6.0
+SETTLE_LIMIT_S = 120.0
+"""A pacer that has not settled by then is measured as it is (and reported ``settled: false``)."""
 FED_SHARE = 0.95
 """A worker is fed when it sends at least this share of its real rate, waiting at most the rest of its time."""
 
@@ -94,7 +96,8 @@ def _combine(frames: list[Frame], num_actions: np.ndarray) -> Frame:
 
 
 def _save(frames: list[Frame], folder: Path) -> None:
-    arrays: dict[str, np.ndarray] = {"nodes": np.asarray([f.nodes for f in frames], dtype=np.int64)}
+    arrays: dict[str, np.ndarray] = {"nodes": np.asarray([f.nodes for f in frames], dtype=np.int64),
+                                     "seconds": np.asarray([f.seconds for f in frames], dtype=np.float64)}
     for name in PackedDeltas.FIELDS:
         parts = [getattr(f.deltas, name) for f in frames]
         arrays[name] = np.concatenate(parts)
@@ -118,11 +121,13 @@ class ReplayJob(BlueprintJob):
 
     late_s = 0.0
     held_s = 0.0
+    content_s = 0.0
     frames = 0
 
     def accept(self, delivery: Any) -> None:
         self.late_s += float(delivery.payload.get("replay_late_s", 0.0))
         self.held_s += float(delivery.payload.get("kernel_seconds", 0.0))
+        self.content_s += float(delivery.payload.get("replay_content_s", 0.0))
         self.frames += 1
         super().accept(delivery)
 
@@ -158,33 +163,37 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
         job = ReplayJob(run, events, None)
         settings = supervisor_config(config, job.supervisor_settings["arena_slot_bytes"])
         worker = WorkerSpec(argv=[sys.executable, "-m", "bench.replay_worker", str(recording), repr(per_iteration),
-                                  repr(result_seconds), *(["paced"] if paced else [])], cwd=str(ROOT))
+                                  *(["paced"] if paced else [])], cwd=str(ROOT))
         supervisor = Supervisor(job, worker, settings, events=events)
         job.supervisor = supervisor
         running = asyncio.get_running_loop().create_task(supervisor.run())
         async with asyncio.timeout(600):
             while len(readies) < workers or job.frames < workers:
                 await asyncio.sleep(0.05)
-            await asyncio.sleep(1.0)
-            settling = time.monotonic()
-            while paced and time.monotonic() - max(settling, paced_at[-1]) < SETTLED_S:
-                await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)
+        settling = time.monotonic()
+        while paced and time.monotonic() - max(settling, paced_at[-1]) < SETTLED_S:
+            if time.monotonic() - settling > SETTLE_LIMIT_S:
+                break
+            await asyncio.sleep(0.1)
+        settled = time.monotonic() - max(settling, paced_at[-1]) >= SETTLED_S
         if paced and job.pacer is not None:
             seconds = max(seconds, 4 * job.pacer.seconds)
         supervisor.reset_loop_lag()
         cpu0, wall0 = time.process_time(), time.monotonic()
-        merged0, late0, frames0, held0, waited0 = (job.merger.merged_units, job.late_s, job.frames, job.held_s,
-                                                   job.waited_s())
+        merged0, late0, frames0, held0, waited0, content0 = (job.merger.merged_units, job.late_s, job.frames,
+                                                             job.held_s, job.waited_s(), job.content_s)
         merge_cpu0 = job.merger.merge_cpu_seconds
         await asyncio.sleep(seconds)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         merged, late = job.merger.merged_units - merged0, job.late_s - late0
         merge_cpu = job.merger.merge_cpu_seconds - merge_cpu0
         received, held, waited = job.frames - frames0, job.held_s - held0, job.waited_s() - waited0
+        content = job.content_s - content0
         lag = supervisor.stats()["loop_lag"]
         pace = None if job.pacer is None else {"result_seconds": round(job.pacer.seconds, 3),
                                                "merge_busy": round(job.pacer.busy, 3),
-                                               "budget": round(job.pacer.budget, 3)}
+                                               "budget": round(job.pacer.budget, 3), "settled": settled}
         job.stop_issuing = True
         supervisor.request_stop("measured", force=True)
         await running
@@ -195,8 +204,10 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
     sent_seconds = held / received if received else recorded["kernel_seconds_per_frame"]
     frames_per_s = 1.0 / sent_seconds
     offered = workers * frames_per_s
+    content_seconds = content / received if received else recorded["kernel_seconds_per_frame"]
     wait_share = min(1.0, waited / max(1e-9, workers * wall))
-    return {"workers": workers, "result_seconds_sent": round(sent_seconds, 3),
+    return {"workers": workers, "result_seconds_sent": round(content_seconds, 3),
+            "seconds_between_results": round(sent_seconds, 3),
             **({"pacer": pace} if paced else {}),
             "frames_per_s_offered": round(offered, 1),
             "frames_per_s_received": round(received / wall, 1), "frames_per_s_merged": round(merged / wall, 1),
@@ -206,6 +217,25 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
             "late_share": round(late / max(1e-9, workers * wall), 4), "wait_share": round(wait_share, 4),
             "fed": received / wall >= FED_SHARE * offered and wait_share <= 1.0 - FED_SHARE,
             "feedable_real_workers": round(1.0 / (per_frame * frames_per_s), 1) if merged else None}
+
+
+def summarize(report: dict[str, Any]) -> None:
+    """The report's ``measured`` and ``met`` from its specs (also after specs of another run are merged in)."""
+    quick = report["specs"].get("quick", {})
+    paced_quick = report["specs"].get("quick, paced", {})
+    report["measured"] = {
+        "feedable_workers_quick": quick.get("feedable_real_workers"),
+        "workers_fed_quick_paced": paced_quick.get("workers_fed"),
+        "supervisor_cpu_ms_per_result": {s: min((r["supervisor_cpu_ms_per_frame"] for r in v["runs"]
+                                                 if r["supervisor_cpu_ms_per_frame"] is not None), default=None)
+                                         for s, v in report["specs"].items()}}
+    goal = GOALS["feedable_workers_quick"]
+    report["met"] = {
+        "feedable_workers_quick": None if not quick else (quick["feedable_real_workers"] or 0) >= goal,
+        "workers_fed_quick_paced": None if not paced_quick else paced_quick["workers_fed"] >= goal,
+        "supervisor_cpu_ms_per_result": {s: None if v is None else v <= GOALS["supervisor_cpu_ms_per_result"]
+                                         for s, v in report["measured"]["supervisor_cpu_ms_per_result"].items()},
+    }
 
 
 def main() -> int:
@@ -219,6 +249,8 @@ def main() -> int:
     parser.add_argument("--paced", action=argparse.BooleanOptionalAction, default=True,
                         help="also run replay workers that send the result length the run's pacer asks for "
                              "(0.1 to 3.2 s of kernel time; default on)")
+    parser.add_argument("--fixed", action=argparse.BooleanOptionalAction, default=True,
+                        help="run the fixed result lengths of --result-seconds (default on)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "capacity.json")
     args = parser.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
@@ -226,7 +258,7 @@ def main() -> int:
                                           "load_avg_start": [round(x, 2) for x in os.getloadavg()]},
                               "goals": GOALS, "settings": vars(args) | {"out": str(args.out)}, "specs": {}}
     periods = [float(x) for x in str(args.result_seconds).split(",")]
-    cases = [(spec, seconds, False) for spec in args.specs.split(",") for seconds in periods]
+    cases = [(spec, seconds, False) for spec in args.specs.split(",") for seconds in periods if args.fixed]
     if args.paced:
         cases += [(spec, DEFAULT_RESULT_SECONDS, True) for spec in args.specs.split(",")]
     with tempfile.TemporaryDirectory(prefix="bench-capacity-") as tmp:
@@ -261,21 +293,7 @@ def main() -> int:
                 "spec": spec, "paced": paced, "recording": recorded | {"result_seconds": result_seconds},
                 "runs": runs, "feedable_real_workers": max((r["feedable_real_workers"] or 0 for r in runs), default=0),
                 "workers_fed": max((r["workers"] for r in runs if r.get("fed")), default=0)}
-    quick = report["specs"].get("quick", {})
-    paced_quick = report["specs"].get("quick, paced", {})
-    report["measured"] = {
-        "feedable_workers_quick": quick.get("feedable_real_workers"),
-        "workers_fed_quick_paced": paced_quick.get("workers_fed"),
-        "supervisor_cpu_ms_per_result": {s: min((r["supervisor_cpu_ms_per_frame"] for r in v["runs"]
-                                                 if r["supervisor_cpu_ms_per_frame"] is not None), default=None)
-                                         for s, v in report["specs"].items()}}
-    goal = GOALS["feedable_workers_quick"]
-    report["met"] = {
-        "feedable_workers_quick": None if not quick else (quick["feedable_real_workers"] or 0) >= goal,
-        "workers_fed_quick_paced": None if not paced_quick else paced_quick["workers_fed"] >= goal,
-        "supervisor_cpu_ms_per_result": {s: v is not None and v <= GOALS["supervisor_cpu_ms_per_result"]
-                                         for s, v in report["measured"]["supervisor_cpu_ms_per_result"].items()},
-    }
+    summarize(report)
     report["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")

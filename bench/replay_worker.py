@@ -1,10 +1,10 @@
 """A worker that replays recorded real results at a fixed rate, for measuring what one supervisor can feed.
 
-``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION RESULT_SECONDS [paced]``: answers tasks like a
-training worker (several tasks to a result, into its arena) but, instead of computing, sleeps until its next
-send time and copies a recorded result's rows and deltas. The recording holds one folder per result length
-(``0``: ``RESULT_SECONDS`` of kernel time, ``1``: twice that, ...); a ``paced`` worker sends the length nearest the
-one its tasks ask for (the run's result pacer, :mod:`holdem.training.pacing`), else always the first. Each payload
+``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION [paced]``: answers tasks like a training worker
+(several tasks to a result, into its arena) but, instead of computing, sleeps until its next send time and copies a
+recorded result's rows and deltas, once it holds that result's recorded kernel time. The recording holds one
+folder per result length (``0``: the shortest, ``1``: twice that, ...); a ``paced`` worker sends the length nearest
+the one its tasks ask for (the run's result pacer, :mod:`holdem.training.pacing`), else always the first. Each payload
 also says how late it was sent (``replay_late_s``): waiting for a task or for a free arena slot makes it late; a
 fed worker is never late.
 """
@@ -31,14 +31,16 @@ class Recording:
         self.arrays = arrays
         self.fields = sorted(name.removesuffix("_offsets") for name in arrays if name.endswith("_offsets"))
         self.count = int(arrays["nodes"].shape[0])
+        self.seconds = float(np.mean(arrays["seconds"]))
         self.next = 0
 
     @classmethod
     def load(cls, folder: Path) -> Recording:
         return cls({path.stem: np.load(path, mmap_mode="r", allow_pickle=False) for path in folder.glob("*.npy")})
 
-    def take(self, allocate: Any) -> tuple[int, dict[str, np.ndarray]]:
-        """The next result's node visits and its fields, copied into ``allocate``'d arrays (in turn, cycling)."""
+    def take(self, allocate: Any) -> tuple[int, float, dict[str, np.ndarray]]:
+        """The next result's node visits, recorded kernel seconds and fields, copied into ``allocate``'d arrays (in
+        turn, cycling)."""
         i = self.next % self.count
         self.next += 1
         out = {}
@@ -46,18 +48,16 @@ class Recording:
             lo, hi = int(self.arrays[f"{name}_offsets"][i]), int(self.arrays[f"{name}_offsets"][i + 1])
             out[name] = allocate(self.arrays[name].dtype, (hi - lo,))
             out[name][:] = self.arrays[name][lo:hi]
-        return int(self.arrays["nodes"][i]), out
+        return int(self.arrays["nodes"][i]), float(self.arrays["seconds"][i]), out
 
 
 class ReplayHandler:
     """Spends a task's recorded kernel time asleep, holds tasks like a training worker, and sends the next
     recorded result once its length of (simulated) work is held."""
 
-    def __init__(self, levels: list[Recording], seconds_per_iteration: float, result_seconds: float,
-                 paced: bool = False) -> None:
+    def __init__(self, levels: list[Recording], seconds_per_iteration: float, paced: bool = False) -> None:
         self.levels = levels
         self.seconds_per_iteration = seconds_per_iteration
-        self.result_seconds = result_seconds
         self.paced = paced
         self.level = 0
         self.iterations = 0
@@ -76,8 +76,8 @@ class ReplayHandler:
         self.iterations += int(payload["iterations"])
         self.held_s += work
         if self.paced:
-            asked = max(float(payload.get("result_seconds") or 0.0), self.result_seconds)
-            self.level = min(len(self.levels) - 1, round(math.log2(asked / self.result_seconds)))
+            asked = max(float(payload.get("result_seconds") or 0.0), self.levels[0].seconds)
+            self.level = min(range(len(self.levels)), key=lambda j: abs(math.log(self.levels[j].seconds / asked)))
 
     def flush_due(self, next_payload: dict[str, Any]) -> bool:
         return self._full()
@@ -88,14 +88,14 @@ class ReplayHandler:
     def _full(self) -> bool:
         """Whether a result's worth is held (within 5%: tasks sized to the result's length land just short of it,
         and waiting for a second one would halve the frame rate)."""
-        return self.held_s >= FULL_SHARE * self.result_seconds * (1 << self.level)
+        return self.held_s >= FULL_SHARE * self.levels[self.level].seconds
 
     def flush(self, allocate: Any) -> dict[str, Any]:
         """The next recording of the current length (its rows and deltas copied into the arena), with how late
         this worker ran."""
-        nodes, fields = self.levels[self.level].take(allocate)
+        nodes, seconds, fields = self.levels[self.level].take(allocate)
         payload: dict[str, Any] = {"iterations": self.iterations, "nodes": nodes, "kernel_seconds": self.held_s,
-                                   "replay_late_s": self.late_s, **fields}
+                                   "replay_late_s": self.late_s, "replay_content_s": seconds, **fields}
         self.iterations, self.held_s, self.late_s = 0, 0.0, 0.0
         self.due = max(self.due, time.monotonic())
         return payload
@@ -104,8 +104,8 @@ class ReplayHandler:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     folders = sorted((p for p in Path(args[0]).iterdir() if p.is_dir()), key=lambda p: int(p.name))
-    handler = ReplayHandler([Recording.load(folder) for folder in folders], float(args[1]), float(args[2]),
-                            paced=len(args) > 3 and args[3] == "paced")
+    handler = ReplayHandler([Recording.load(folder) for folder in folders], float(args[1]),
+                            paced=len(args) > 2 and args[2] == "paced")
     run_worker(handler, info={"kind": "replay"})
 
 

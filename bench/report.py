@@ -292,9 +292,13 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
                 rows.append((f"{spec}, {n} replay workers: not run ({r['skipped']})", None, None, None, None))
                 continue
             if v.get("paced"):
-                rows.append((f"{spec}, {n} replay workers: result length the pacer settled on, s (reference: its "
-                             "merge budget, cores)", get(r, "pacer.result_seconds"), get(r, "pacer.budget"), None,
-                             None))
+                rows += [(f"{spec}, {n} replay workers: result length the pacer asked for at the end, s (reference: "
+                          "its merge budget, cores)", get(r, "pacer.result_seconds"), get(r, "pacer.budget"), None,
+                          None),
+                         (f"{spec}, {n} replay workers: kernel seconds in the results sent, mean",
+                          r.get("result_seconds_sent"), None, None, None),
+                         (f"{spec}, {n} replay workers: pacer settled (unchanged 6 s) before the window",
+                          get(r, "pacer.settled"), None, None, None)]
             rows += [
                 (f"{spec}, {n} replay workers: merged results/s (reference: offered)", r.get("frames_per_s_merged"),
                  r.get("frames_per_s_offered"), None, None),
@@ -309,7 +313,7 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
             if "fed" in r:
                 rows.append((f"{spec}, {n} replay workers: fed (95% of their rate, waiting at most 5%)",
                              r["fed"], None, None, None))
-        quick = v.get("spec", spec) == "quick"
+        quick = v.get("spec", spec) == "quick" and (v.get("paced") or spec == "quick")
         if v.get("paced"):
             best = v.get("workers_fed")
             rows.append((f"{spec}: most replay workers fed, at the result length the pacer chose", best, None,

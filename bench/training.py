@@ -321,8 +321,9 @@ def _speedups(results: dict[str, Any], game: str) -> dict[str, Any]:
 
 
 def _paired_ratio(run: dict[str, Any], base: dict[str, Any]) -> float | None:
-    """``run`` over ``base`` in node visits/s round by round, the median: each round runs the cases a few minutes
-    apart, so the machine's drift between rounds (10-20%) cancels out of each ratio. None with one round."""
+    """``run`` over ``base`` in node visits/s round by round, the median (the lower middle one for an even count):
+    each round runs the cases a few minutes apart, so the machine's drift between rounds (10-20%) cancels out of
+    each ratio. None with one round."""
     pairs = list(zip(run.get("rounds") or [], base.get("rounds") or []))
     if len(pairs) < 2:
         return None

@@ -59,8 +59,10 @@ def test_results_lengthen_while_workers_wait_even_with_merging_under_budget():
     assert pacer.seconds == pytest.approx(0.4), "no more than twice per window, even when nothing was served"
     clock = busy_for(pacer, 0.05, 1, clock, waiting=0.2)
     assert pacer.seconds == pytest.approx(0.5), "never shorter while they wait, however idle the merge thread"
-    busy_for(pacer, 0.05, 1, clock, waiting=0.02)
-    assert pacer.seconds == pytest.approx(0.25), "waits within the allowance do not hold results long"
+    clock = busy_for(pacer, 0.05, 3, clock, waiting=0.02)
+    assert pacer.seconds == pytest.approx(0.5), "waits within the allowance but not near zero: the pace holds"
+    busy_for(pacer, 0.05, 1, clock, waiting=0.002)
+    assert pacer.seconds == pytest.approx(0.25), "workers (nearly) never waiting: shorter again"
 
 
 def test_many_workers_share_one_merge_thread_at_most_half_busy():

@@ -24,11 +24,16 @@ MAX_STEP = 2.0
 MAX_WAIT_SHARE = 0.05
 """Workers waiting (for a task or a free result slot) more than this share of their time means the supervisor is
 not keeping up, whatever the merge thread's share says (its event loop, or the cores it shares with the workers,
-may be the limit): results lengthen by the share it did serve, and never shorten meanwhile."""
+may be the limit): results lengthen by the share it did serve."""
+SHORTEN_WAIT_SHARE = 0.01
+"""Results shorten only while the workers wait less than this share of their time: between it and
+``MAX_WAIT_SHARE`` the pace holds, so a run whose event loop is the limit settles instead of halving its results
+as soon as the waits dip and lengthening them again a window later."""
 
 
 class ResultPacer:
-    """The kernel seconds a worker should hold per result (``seconds``), adjusted from merge CPU use."""
+    """The kernel seconds a worker should hold per result (``seconds``), adjusted from merge CPU use and the
+    workers' waits."""
 
     def __init__(self, floor_s: float, workers: int, merge_threads: int = 1, ceiling_s: float = MAX_RESULT_SECONDS
                  ) -> None:
@@ -56,7 +61,7 @@ class ResultPacer:
         if waiting > MAX_WAIT_SHARE or busy > self.budget:
             served = 1.0 / max(1.0 / MAX_STEP, 1.0 - waiting) if waiting > MAX_WAIT_SHARE else 1.0
             step = max(served, min(MAX_STEP, busy / self.budget))
-        elif busy < 0.5 * self.budget:
+        elif busy < 0.5 * self.budget and waiting < SHORTEN_WAIT_SHARE:
             step = max(1.0 / MAX_STEP, busy / (0.5 * self.budget)) if busy > 0 else 1.0 / MAX_STEP
         else:
             return False
