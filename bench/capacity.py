@@ -131,10 +131,6 @@ class ReplayJob(BlueprintJob):
         self.frames += 1
         super().accept(delivery)
 
-    def waited_s(self) -> float:
-        """Seconds the workers spent waiting for a task or an arena slot, all of them together."""
-        return sum(self.worker_waits.values())
-
 
 async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any], result_seconds: float,
                seconds: float, logdir: Path, paced: bool = False) -> dict[str, Any]:
@@ -182,13 +178,13 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
         supervisor.reset_loop_lag()
         cpu0, wall0 = time.process_time(), time.monotonic()
         merged0, late0, frames0, held0, waited0, content0 = (job.merger.merged_units, job.late_s, job.frames,
-                                                             job.held_s, job.waited_s(), job.content_s)
+                                                             job.held_s, job.workers_waited_s(), job.content_s)
         merge_cpu0 = job.merger.merge_cpu_seconds
         await asyncio.sleep(seconds)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         merged, late = job.merger.merged_units - merged0, job.late_s - late0
         merge_cpu = job.merger.merge_cpu_seconds - merge_cpu0
-        received, held, waited = job.frames - frames0, job.held_s - held0, job.waited_s() - waited0
+        received, held, waited = job.frames - frames0, job.held_s - held0, job.workers_waited_s() - waited0
         content = job.content_s - content0
         lag = supervisor.stats()["loop_lag"]
         pace = None if job.pacer is None else {"result_seconds": round(job.pacer.seconds, 3),

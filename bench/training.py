@@ -321,24 +321,26 @@ def _speedups(results: dict[str, Any], game: str) -> dict[str, Any]:
 
 
 def _paired_ratio(run: dict[str, Any], base: dict[str, Any]) -> float | None:
-    """``run`` over ``base`` in node visits/s round by round, the median (the lower middle one for an even count):
-    each round runs the cases a few minutes apart, so the machine's drift between rounds (10-20%) cancels out of
-    each ratio. None with one round."""
-    pairs = list(zip(run.get("rounds") or [], base.get("rounds") or []))
-    if len(pairs) < 2:
+    """``run`` over ``base`` in node visits/s round by round: each round runs the cases a few minutes apart, so the
+    machine's drift between rounds (10-20%) cancels out of each ratio. None with one round."""
+    if len(run.get("rounds") or []) < 2 or len(base.get("rounds") or []) < 2:
         return None
-    ratios = sorted(a["node_visits_per_s"] / b["node_visits_per_s"] for a, b in pairs)
-    return round(ratios[(len(ratios) - 1) // 2], 3)
+    return _round_by_round(run, base, lambda r: r["node_visits_per_s"])
 
 
 def _same_tables_ratio(run: dict[str, Any], base: dict[str, Any]) -> float | None:
     """``run`` over ``base`` in node visits/s, each over the bare kernel's rate on the tables it ended with, round by
-    round (median): a faster run reaches later, more trained tables, where a node visit costs more, so the raw ratio
+    round: a faster run reaches later, more trained tables, where a node visit costs more, so the raw ratio
     understates it."""
-    pairs = list(zip(run.get("rounds") or [_round_figures(run)], base.get("rounds") or [_round_figures(base)]))
-    ratios = sorted((a["node_visits_per_s"] / a["kernel_on_final_tables"])
-                    / (b["node_visits_per_s"] / b["kernel_on_final_tables"])
-                    for a, b in pairs if a.get("kernel_on_final_tables") and b.get("kernel_on_final_tables"))
+    return _round_by_round(run, base, lambda r: r.get("kernel_on_final_tables") and
+                           r["node_visits_per_s"] / r["kernel_on_final_tables"])
+
+
+def _round_by_round(run: dict[str, Any], base: dict[str, Any], rate: Any) -> float | None:
+    """The median (the lower middle one for an even count) over rounds of ``rate(run's round)`` over ``rate(base's
+    round)``, skipping rounds where either is missing; None when none is left."""
+    pairs = zip(run.get("rounds") or [_round_figures(run)], base.get("rounds") or [_round_figures(base)])
+    ratios = sorted(rate(a) / rate(b) for a, b in pairs if rate(a) and rate(b))
     return round(ratios[(len(ratios) - 1) // 2], 3) if ratios else None
 
 

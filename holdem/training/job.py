@@ -142,11 +142,15 @@ class BlueprintJob:
             self._size_tasks(int(payload["iterations"]), seconds)
         self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
         if self.pacer is not None and self.pacer.observe(time.monotonic(), self.merger.merge_cpu_seconds,
-                                                         sum(self.worker_waits.values())):
+                                                         self.workers_waited_s()):
             self.events.emit("result_pace", result_seconds=round(self.pacer.seconds, 4),
                              merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4),
                              workers_waiting=round(self.pacer.waiting, 4))
         self._maybe_progress()
+
+    def workers_waited_s(self) -> float:
+        """Seconds the workers spent waiting for a task or an arena slot so far, all of them together."""
+        return sum(self.worker_waits.values())
 
     def _size_tasks(self, iterations: int, seconds: float) -> None:
         """Size the next tasks from measured kernel speed: auto batches to :meth:`task_seconds` (growing at most
