@@ -35,6 +35,7 @@ from holdem.abstraction.isomorphism import index_nb
 from holdem.abstraction.lookup import holdem_deal_cells, holdem_deal_keys, holdem_deal_values, is_holdem_kernel_data
 from holdem.abstraction.specs import load_spec
 from holdem.games import load_game
+from holdem.mccfr.kernels_common import CELLS_AHEAD, DEAL_RING, KEYS_AHEAD
 
 GOAL_LOOKUPS_PER_S = 50_000_000
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results" / "buckets.json"
@@ -74,20 +75,25 @@ def deal_loop(kd: np.ndarray, deals: np.ndarray, hole: int, board_counts: np.nda
 
 @njit(cache=True)
 def ahead_loop(kd: np.ndarray, deals: np.ndarray, players: int, lo: int, hi: int) -> int:
-    """Rounds ``lo..hi`` of every deal as the kernels look them up: keys of deal t + 2, cells of t + 1, values of
-    t (:func:`holdem.mccfr.kernels_common.deal_ahead`, without the dealing and ranking)."""
+    """Rounds ``lo..hi`` of every deal as the kernels look them up: keys of deal t + ``KEYS_AHEAD``, cells of
+    t + ``CELLS_AHEAD``, values of t (:func:`holdem.mccfr.kernels_common.deal_ahead`, without the dealing and
+    ranking: the deals are copied into the ring instead)."""
     n = deals.shape[0]
-    keys = np.zeros((3, 4), dtype=np.int64)
-    cells = np.zeros((3, players, 4), dtype=np.int64)
+    ring_cards = np.zeros((DEAL_RING, deals.shape[1]), dtype=np.int32)
+    ring_keys = np.zeros((DEAL_RING, 4), dtype=np.int64)
+    ring_cells = np.zeros((DEAL_RING, players, 4), dtype=np.int64)
     out = np.zeros((players, 4), dtype=np.int32)
     total = 0
-    for t in range(-2, n):
-        if t + 2 < n:
-            holdem_deal_keys(kd, deals[t + 2], players, keys[(t + 2) % 3], lo, hi)
-        if 0 <= t + 1 < n:
-            holdem_deal_cells(kd, deals[t + 1], players, keys[(t + 1) % 3], cells[(t + 1) % 3], lo, hi)
+    for t in range(-KEYS_AHEAD, n):
+        if t + KEYS_AHEAD < n:
+            slot = (t + KEYS_AHEAD) % DEAL_RING
+            for c in range(deals.shape[1]):
+                ring_cards[slot, c] = deals[t + KEYS_AHEAD, c]
+            holdem_deal_keys(kd, ring_cards, slot, players, ring_keys, lo, hi)
+        if 0 <= t + CELLS_AHEAD < n:
+            holdem_deal_cells(kd, ring_cards, (t + CELLS_AHEAD) % DEAL_RING, players, ring_keys, ring_cells, lo, hi)
         if t >= 0:
-            holdem_deal_values(kd, cells[t % 3], out, lo, hi)
+            holdem_deal_values(kd, ring_cells, t % DEAL_RING, out, lo, hi)
             total += out[0, hi] + out[players - 1, hi]
     return total
 
@@ -143,7 +149,8 @@ def lookups(abst: CardAbstraction, n: int, repeats: int) -> dict[str, dict[str, 
         }
         if ahead:
             wall, cpu = best_rates(lambda st=st: ahead_loop(kd, deals, SEATS, st, st), SEATS * n, repeats)
-        out[name].update(lookups_per_s_wall=wall, lookups_per_s_cpu=cpu, dealt_ahead=ahead)
+        out[name].update(lookups_per_s_wall=wall, lookups_per_s_cpu=cpu, dealt_ahead=ahead, keys_ahead=KEYS_AHEAD,
+                         cells_ahead=CELLS_AHEAD)
         how = "deals looked up ahead" if ahead else "one deal at a time"
         print(f"  {name:<8} {cpu / 1e6:7.1f} M lookups/s (cpu, both seats, {how})"
               f"  {out[name]['single_deal_lookups_per_s_cpu'] / 1e6:7.1f} M/s one deal at a time  "
@@ -154,7 +161,8 @@ def lookups(abst: CardAbstraction, n: int, repeats: int) -> dict[str, dict[str, 
                    "lookups_per_deal": per_deal}
     if ahead:
         wall, cpu = best_rates(lambda: ahead_loop(kd, deals, SEATS, 0, 3), per_deal * n, repeats)
-    out["deal"].update(lookups_per_s_wall=wall, lookups_per_s_cpu=cpu, dealt_ahead=ahead)
+    out["deal"].update(lookups_per_s_wall=wall, lookups_per_s_cpu=cpu, dealt_ahead=ahead, keys_ahead=KEYS_AHEAD,
+                       cells_ahead=CELLS_AHEAD)
     print(f"  {'deal':<8} {cpu / 1e6:7.1f} M lookups/s (cpu, every street of a deal, {per_deal} lookups per deal)")
     return out
 

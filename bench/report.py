@@ -90,7 +90,7 @@ def buckets_rows(d: dict[str, Any]) -> list[Row]:
     for spec, streets in (d.get("lookups") or {}).items():
         for street, r in streets.items():
             rate = r.get("lookups_per_s_cpu")
-            how = "deals looked up two ahead" if r.get("dealt_ahead") else "one deal at a time"
+            how = f"deals looked up {r.get('keys_ahead', 2)} ahead" if r.get("dealt_ahead") else "one deal at a time"
             single = r.get("single_deal_lookups_per_s_cpu")
             if street == "deal":
                 rows.append((f"{spec}: bucket lookups/s per core over every street of a deal as the kernels do, {how} "

@@ -149,7 +149,7 @@ def test_tiny_deal_buckets_as_the_kernels_compute_them(tiny):
 
 
 def test_deals_looked_up_ahead_get_the_buckets_and_ranks_of_deals_looked_up_one_at_a_time(tiny):
-    """The kernels' deal ring (keys of deal t + 2, bucket offsets of t + 1, buckets of t) changes no result: each
+    """The kernels' deal ring (keys of deal t + 16, bucket offsets of t + 8, buckets of t) changes no result: each
     iteration's buckets and showdown ranks are those of dealing it alone, from any first iteration."""
     from holdem.mccfr.kernels_common import deal_ahead, deal_from_deck, deal_layout, new_deal_ring, rng_for
 

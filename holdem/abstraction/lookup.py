@@ -124,26 +124,27 @@ def street_buckets_of(kernel_data: np.ndarray, street: int, cards: np.ndarray, p
 
 
 @njit(cache=True, inline="always")
-def _holdem_cells(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, players: int, k: int, out: np.ndarray,
-                  col: int) -> None:
-    """``out[p, col]`` = byte offset of seat p's bucket on a hold'em street whose board entry is ``entry``."""
-    start = players * 2
+def _holdem_row(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, start: int, k: int) -> tuple[int, int, int]:
+    """Where a hold'em street's row starts (byte offset of its first cell, before the width shift), the suit
+    permutation and the representative's mask, for the board entry ``entry`` of ``cards[start:start + k]``."""
     perm = entry & 0xFF
-    used = board_mask(cards, start, k, perm, 4, 0)
-    base = (entry >> 8) * kd[b + M_STRIDE]
-    rows = kd[b + M_ROWS_OFF]
-    wide = kd[b + M_WIDE]
-    for p in range(players):
-        out[p, col] = rows + ((base + hole_key(cards, p * 2, 2, perm, used, 4, 0)) << wide)
+    return (entry >> 8) * kd[b + M_STRIDE], perm, board_mask(cards, start, k, perm, 4, 0)
+
+
+@njit(cache=True, inline="always")
+def _holdem_cell(rows: int, wide: int, base: int, cards: np.ndarray, p: int, perm: int, used: int) -> int:
+    """Byte offset of seat p's bucket in the row at ``base`` (see :func:`_holdem_row`) of a street whose rows
+    start at byte ``rows``, ``wide`` if its buckets are uint16."""
+    return rows + ((base + hole_key(cards, p * 2, 2, perm, used, 4, 0)) << wide)
 
 
 @njit(cache=True, inline="always")
 def _holdem_seats(kd: np.ndarray, b: int, entry: int, cards: np.ndarray, players: int, k: int, out: np.ndarray,
                   col: int) -> None:
-    _holdem_cells(kd, b, entry, cards, players, k, out, col)
-    wide = kd[b + M_WIDE]
+    base, perm, used = _holdem_row(kd, b, entry, cards, players * 2, k)
+    rows, wide = kd[b + M_ROWS_OFF], kd[b + M_WIDE]
     for p in range(players):
-        out[p, col] = _value(kd, out[p, col], wide)
+        out[p, col] = _value(kd, _holdem_cell(rows, wide, base, cards, p, perm, used), wide)
 
 
 @njit(cache=True)
@@ -168,48 +169,56 @@ def deal_buckets_of(kernel_data: np.ndarray, cards: np.ndarray, players: int, ho
 
 
 @njit(cache=True, inline="always")
-def holdem_deal_keys(kernel_data: np.ndarray, cards: np.ndarray, players: int, keys: np.ndarray, lo: int = 0,
-                     hi: int = 3) -> None:
+def holdem_deal_keys(kernel_data: np.ndarray, ring_cards: np.ndarray, slot: int, players: int,
+                     ring_keys: np.ndarray, lo: int = 0, hi: int = 3) -> None:
     """First of three steps that look a hold'em deal's buckets up (rounds ``lo..hi``) without waiting on memory:
-    each postflop round's board key into ``keys[r]``, its board entry asked of the memory system (a prefetch).
-    The second step (:func:`holdem_deal_cells`) and the third (:func:`holdem_deal_values`) follow on later
-    deals' turns: run for deal t + 2, t + 1 and t, each lookup finds its lines in the cache (the kernels' deal
-    ring, :func:`holdem.mccfr.kernels_common.deal_ahead`)."""
+    for the deal ``ring_cards[slot]``, each postflop round's board key into ``ring_keys[slot, r]``, its board
+    entry asked of the memory system (a prefetch). The second step (:func:`holdem_deal_cells`) and the third
+    (:func:`holdem_deal_values`) follow on later deals' turns (the kernels' deal ring,
+    :func:`holdem.mccfr.kernels_common.deal_ahead`): run far enough ahead, each lookup finds its lines in the
+    cache. Keys and cells are written by slot, not through row views of the ring: on deals already in the cache
+    that doubles the lookups a second (a view costs atomic reference counts)."""
     kd = kernel_data
     start = players * 2
     for r in range(max(lo, 1), hi + 1):
         b = HDR + r * M_BLK
-        key = board_key(kd, kd[b + M_BINOM], cards, start, r + 2, 4, 0)
-        keys[r] = key
+        key = board_key(kd, kd[b + M_BINOM], ring_cards[slot], start, r + 2, 4, 0)
+        ring_keys[slot, r] = key
         prefetch_read(kd, kd[b + M_BOARD_OFF] + (key >> 1))
 
 
 @njit(cache=True, inline="always")
-def holdem_deal_cells(kernel_data: np.ndarray, cards: np.ndarray, players: int, keys: np.ndarray,
-                      cells: np.ndarray, lo: int = 0, hi: int = 3) -> None:
-    """Second step: from the board entries of ``keys``, ``cells[p, r]`` = byte offset of seat p's bucket in round
-    r, each asked of the memory system."""
+def holdem_deal_cells(kernel_data: np.ndarray, ring_cards: np.ndarray, slot: int, players: int,
+                      ring_keys: np.ndarray, ring_cells: np.ndarray, lo: int = 0, hi: int = 3) -> None:
+    """Second step: from the board entries of ``ring_keys[slot]``, ``ring_cells[slot, p, r]`` = byte offset of
+    seat p's bucket in round r, each asked of the memory system."""
     kd = kernel_data
+    cards = ring_cards[slot]
     for r in range(lo, hi + 1):
         b = HDR + r * M_BLK
         entry = IDENTITY_PERM
+        k = 0
         if r > 0:
-            key = keys[r]
+            key = ring_keys[slot, r]
             entry = (kd[kd[b + M_BOARD_OFF] + (key >> 1)] >> ((key & 1) << 5)) & 0xFFFFFFFF
-        _holdem_cells(kd, b, entry, cards, players, 0 if r == 0 else r + 2, cells, r)
+            k = r + 2
+        base, perm, used = _holdem_row(kd, b, entry, cards, players * 2, k)
+        rows, wide = kd[b + M_ROWS_OFF], kd[b + M_WIDE]
         for p in range(players):
-            prefetch_read(kd, cells[p, r] >> 3)
+            cell = _holdem_cell(rows, wide, base, cards, p, perm, used)
+            ring_cells[slot, p, r] = cell
+            prefetch_read(kd, cell >> 3)
 
 
 @njit(cache=True, inline="always")
-def holdem_deal_values(kernel_data: np.ndarray, cells: np.ndarray, out: np.ndarray, lo: int = 0,
+def holdem_deal_values(kernel_data: np.ndarray, ring_cells: np.ndarray, slot: int, out: np.ndarray, lo: int = 0,
                        hi: int = 3) -> None:
-    """Third step: ``out[p, r]`` = the bucket at ``cells[p, r]``."""
+    """Third step: ``out[p, r]`` = the bucket at ``ring_cells[slot, p, r]``."""
     kd = kernel_data
     for r in range(lo, hi + 1):
         wide = kd[HDR + r * M_BLK + M_WIDE]
-        for p in range(cells.shape[0]):
-            out[p, r] = _value(kd, cells[p, r], wide)
+        for p in range(ring_cells.shape[1]):
+            out[p, r] = _value(kd, ring_cells[slot, p, r], wide)
 
 
 @njit(cache=True, inline="always")

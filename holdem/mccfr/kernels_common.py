@@ -361,9 +361,14 @@ def deal_from_deck(deck: np.ndarray, layout: np.ndarray, kernel_data: Any, state
     return state
 
 
-DEAL_RING = 3
-"""Deals in flight in a kernel: iteration t's buckets are read while t + 1's are asked of memory and t + 2's
-board entries are (the hold'em tables are far larger than the cache)."""
+KEYS_AHEAD = 16
+CELLS_AHEAD = 8
+"""How far ahead a kernel works on its deals: iteration t's buckets are read while t + 8's bucket lines and
+t + 16's board entries are asked of memory. The hold'em tables are far larger than the cache, and a lookup
+does little work between misses; two ahead hid half the latency of a river lookup (19 M lookups a second
+against 49 M at this depth, bench/buckets.py)."""
+DEAL_RING = 32
+"""Slots of the deal ring (a power of two above ``KEYS_AHEAD``)."""
 
 
 @njit(cache=True)
@@ -384,21 +389,18 @@ def deal_ahead(deck: np.ndarray, layout: np.ndarray, kernel_data: Any, seed: int
                ring_cards: np.ndarray, ring_keys: np.ndarray, ring_cells: np.ndarray, scratch: np.ndarray,
                hand: np.ndarray, buckets: np.ndarray, ranks: np.ndarray) -> None:
     """Iteration t's hold'em deal, bucketed and ranked, exactly as :func:`deal_from_deck` gives it, with the deals
-    of t + 1 and t + 2 started (``first``: the batch's first iteration, whose own ring is filled first). Each
-    bucket lookup then finds its board entry and its row in the cache instead of waiting on memory twice."""
+    of t + 1 to t + ``KEYS_AHEAD`` started (``first``: the batch's first iteration, whose own ring is filled first).
+    Each bucket lookup then finds its board entry and its row in the cache instead of waiting on memory twice."""
     players = layout[LAYOUT_PLAYERS]
     dealt = players * 2 + layout[LAYOUT_BOARD + 3]
-    start = 0 if first else 2
-    for ahead in range(start, 3):
+    for ahead in range(0 if first else KEYS_AHEAD, KEYS_AHEAD + 1):
         slot = (t + ahead) % DEAL_RING
         deal_cards(deck, scratch, ring_cards[slot], dealt, rng_for(seed, t + ahead, 0))
-        holdem_deal_keys(kernel_data, ring_cards[slot], players, ring_keys[slot], 0, 3)
-        if ahead == 0:
-            holdem_deal_cells(kernel_data, ring_cards[slot], players, ring_keys[slot], ring_cells[slot], 0, 3)
-    slot = (t + 1) % DEAL_RING
-    holdem_deal_cells(kernel_data, ring_cards[slot], players, ring_keys[slot], ring_cells[slot], 0, 3)
+        holdem_deal_keys(kernel_data, ring_cards, slot, players, ring_keys, 0, 3)
+    for ahead in range(0 if first else CELLS_AHEAD, CELLS_AHEAD + 1):
+        holdem_deal_cells(kernel_data, ring_cards, (t + ahead) % DEAL_RING, players, ring_keys, ring_cells, 0, 3)
     slot = t % DEAL_RING
-    holdem_deal_values(kernel_data, ring_cells[slot], buckets, 0, 3)
+    holdem_deal_values(kernel_data, ring_cells, slot, buckets, 0, 3)
     deal_ranks(ring_cards[slot], layout, ranks, hand)
 
 
