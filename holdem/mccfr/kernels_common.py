@@ -365,8 +365,8 @@ KEYS_AHEAD = 16
 CELLS_AHEAD = 8
 """How far ahead a kernel works on its deals: iteration t's buckets are read while t + 8's bucket lines and
 t + 16's board entries are asked of memory. The hold'em tables are far larger than the cache, and a lookup
-does little work between misses; two ahead hid half the latency of a river lookup (19 M lookups a second
-against 49 M at this depth, bench/buckets.py)."""
+does little work between misses: back to back (bench/buckets.py), two ahead gave 19 M river lookups a second,
+this depth about 50 M."""
 DEAL_RING = 32
 """Slots of the deal ring (a power of two above ``KEYS_AHEAD``)."""
 
