@@ -7,6 +7,8 @@ local best response (``holdem eval RUN --against lbr``), how much LBR wins again
 ``bench/results/buckets_strength.json``; a run shorter than the acceptance budget (600 s) is marked partial.
 
     python -m bench.buckets_strength [--seconds 600 | --iterations N] [--workers 2] [--hands 1000000]
+
+``--eval-only`` plays the blueprints an earlier run recorded in ``--out`` again (more hands, same training).
 """
 
 from __future__ import annotations
@@ -80,6 +82,26 @@ def lbr_figures(runs: dict[str, dict[str, Any]], hands: int, seed: int, workers:
     return out
 
 
+def recorded_runs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The training runs an earlier result file records, checked against the settings asked for now."""
+    try:
+        previous = json.loads(args.out.read_text())
+    except (OSError, ValueError) as exc:
+        sys.exit(f"--eval-only: cannot read the earlier results {args.out}: {exc}")
+    settings = previous.get("settings") or {}
+    asked = {"new": args.new, "old": args.old, "seconds": args.seconds, "iterations": args.iterations,
+             "workers": args.workers, "seed": args.seed}
+    differ = {k: (settings.get(k), v) for k, v in asked.items() if settings.get(k) != v}
+    if differ:
+        sys.exit(f"--eval-only: {args.out} was trained with other settings (recorded, asked): {differ}")
+    runs = previous.get("runs") or {}
+    missing = [spec for spec in (args.new, args.old)
+               if not (Path((runs.get(spec) or {}).get("logdir", "")) / "blueprint.npz").is_file()]
+    if missing:
+        sys.exit(f"--eval-only: the runs of {missing} recorded in {args.out} are gone; train them again")
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--new", default="quick-pa", help="bucket spec measured (default quick-pa)")
@@ -94,17 +116,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=Path, default=RUNS, help="where the two training runs go")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--eval-only", action="store_true",
+                        help="play the two blueprints that --out records (trained by an earlier run of the same "
+                             "--new, --old and settings) again, e.g. with more hands, instead of training new ones")
     args = parser.parse_args()
 
     specs = [args.new, args.old]
-    for spec in specs:
-        print(f"bucket file for {spec}: {ensure_buckets(spec)}", flush=True)
-    runs = {}
-    for spec in specs:
-        budget = f"{args.seconds:.0f} s" if args.iterations is None else f"{args.iterations:,} iterations"
-        print(f"training on {spec} for {budget} with {args.workers} worker(s)", flush=True)
-        runs[spec] = train_blueprint(spec, args.seconds, args.iterations, args.workers, args.seed,
-                                     args.runs / Path(spec).stem)
+    budget = f"{args.seconds:.0f} s" if args.iterations is None else f"{args.iterations:,} iterations"
+    if args.eval_only:
+        runs = recorded_runs(args)
+    else:
+        for spec in specs:
+            print(f"bucket file for {spec}: {ensure_buckets(spec)}", flush=True)
+        runs = {}
+        for spec in specs:
+            print(f"training on {spec} for {budget} with {args.workers} worker(s)", flush=True)
+            runs[spec] = train_blueprint(spec, args.seconds, args.iterations, args.workers, args.seed,
+                                         args.runs / Path(spec).stem)
     args.runs.mkdir(parents=True, exist_ok=True)
     report = holdem_eval(runs[args.new]["logdir"], runs[args.old]["logdir"], args.hands, args.seed, args.workers,
                          args.runs / "head_to_head.json")

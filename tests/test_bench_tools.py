@@ -179,3 +179,28 @@ def test_training_bench_reports_the_median_round_and_the_same_tables_ratio():
         "round by round, each over its own kernel rate, median"
     assert _same_tables_ratio(case(10.0, 5.0), case(5.0, 5.0)) == 2.0, "a single run on equal tables: the raw ratio"
     assert "rounds" not in _median_round([case(1.0, 1.0)])
+
+
+def test_strength_eval_only_replays_recorded_runs_and_refuses_other_settings(tmp_path: Path) -> None:
+    """``bench.buckets_strength --eval-only`` plays the runs an earlier result file records, and stops with one line
+    when that file was trained with other settings or its runs are gone."""
+    import argparse
+
+    from bench.buckets_strength import recorded_runs
+
+    runs = {spec: {"spec": spec, "logdir": str(tmp_path / spec)} for spec in ("large", "quick")}
+    for spec in runs:
+        (tmp_path / spec).mkdir()
+        (tmp_path / spec / "blueprint.npz").write_bytes(b"")
+    out = tmp_path / "strength.json"
+    settings = {"new": "large", "old": "quick", "seconds": 600.0, "iterations": None, "workers": 2, "seed": 1}
+    out.write_text(json.dumps({"settings": settings, "runs": runs}))
+    args = argparse.Namespace(out=out, **settings)
+    assert recorded_runs(args) == runs
+    with pytest.raises(SystemExit, match="other settings.*'seconds': \\(600.0, 300.0\\)"):
+        recorded_runs(argparse.Namespace(**{**vars(args), "seconds": 300.0}))
+    (tmp_path / "quick" / "blueprint.npz").unlink()
+    with pytest.raises(SystemExit, match=r"the runs of \['quick'\].*are gone"):
+        recorded_runs(args)
+    with pytest.raises(SystemExit, match="cannot read the earlier results"):
+        recorded_runs(argparse.Namespace(**{**vars(args), "out": tmp_path / "missing.json"}))
