@@ -558,8 +558,8 @@ AREAS = [
          "python -m bench.buckets_strength --new quick-ochs --out bench/results/buckets_strength_quick_ochs.json",
          buckets_strength_rows),
     Area("Card buckets: large (200 per postflop street) against quick at equal compute", "buckets_strength_large",
-         "python -m bench.buckets_strength --new large --old quick --hands 2000000 --lbr-hands 50000 "
-         "--out bench/results/buckets_strength_large.json", buckets_strength_rows),
+         "python -m bench.buckets_strength --new large --old quick --out bench/results/buckets_strength_large.json, "
+         "then the same with --eval-only --hands 20000000 --lbr-hands 300000", buckets_strength_rows),
     Area("MCCFR kernels", "mccfr", "python -m bench.mccfr", mccfr_rows),
     Area("Orchestrator", "orchestrator", "python -m bench.orchestrator", orchestrator_rows),
     Area("Training as users run it", "training", "python -m bench.training", training_rows),
