@@ -261,8 +261,7 @@ def packed_bytes(num_rows: int, num_values: int) -> int:
     return 2 * (4 * int(num_rows) + 4 * int(num_values))
 
 
-SCAN_SHARE = 32
-SCAN_AHEAD = 64
+SCAN_SHARE = 96
 
 
 @njit(cache=True, nogil=True)
@@ -284,43 +283,48 @@ def _packed_sizes(touched_rows: np.ndarray, halves: np.ndarray, counters: np.nda
 @njit(cache=True, nogil=True)
 def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray,
           halves: np.ndarray, counters: np.ndarray, num_actions: np.ndarray, out_regret_rows: np.ndarray,
-          out_regret: np.ndarray, out_strategy_rows: np.ndarray, out_strategy: np.ndarray) -> None:
-    """Touched rows in table order (by a sequential scan of ``slot_of_row`` when they are a fair share of the
-    table, cheaper than sorting them; else by sorting), each copied into the halves it has written; the
-    buffer's slots are then zeroed in one sweep."""
+          out_regret: np.ndarray, out_strategy_rows: np.ndarray, out_strategy: np.ndarray,
+          offsets: np.ndarray) -> None:
+    """Two passes, so the slots (float64, the buffer's bulk) are read in their own order, not the table's. The
+    first walks the touched rows in table order (a scan of ``slot_of_row`` when they are a fair share of the
+    table, cheaper than sorting them; else sorted), writes the row lists, unmarks each row and notes in
+    ``offsets[slot]`` where the slot's values go in each half (-1: not in it). The second streams the slots
+    into those places; the buffer's slots are then zeroed in one sweep."""
     count = counters[0]
     num_rows = slot_of_row.shape[0]
-    if count * SCAN_SHARE >= num_rows:
-        order = np.empty(count, dtype=np.int64)
-        i = 0
-        for row in range(num_rows):
-            if slot_of_row[row] >= 0:
-                order[i] = row
-                i += 1
-    else:
+    scan = count * SCAN_SHARE >= num_rows
+    order = touched_rows[:0]
+    if not scan:
         order = np.sort(touched_rows[:count])
     regret_row = regret_at = strategy_row = strategy_at = 0
-    for i in range(count):
-        if i + SCAN_AHEAD < count:
-            ahead = slot_of_row[order[i + SCAN_AHEAD]]
-            prefetch_row(regret, ahead)
-            prefetch_row(strategy, ahead)
-        row = order[i]
+    for i in range(num_rows if scan else count):
+        row = i if scan else order[i]
         slot = slot_of_row[row]
+        if slot < 0:
+            continue
         slot_of_row[row] = -1
         n = num_actions[row]
+        offsets[slot, 0] = offsets[slot, 1] = -1
         if halves[slot] & REGRET_HALF:
             out_regret_rows[regret_row] = row
-            for a in range(n):
-                out_regret[regret_at + a] = regret[slot, a]
+            offsets[slot, 0] = regret_at
             regret_row += 1
             regret_at += n
         if halves[slot] & STRATEGY_HALF:
             out_strategy_rows[strategy_row] = row
-            for a in range(n):
-                out_strategy[strategy_at + a] = strategy[slot, a]
+            offsets[slot, 1] = strategy_at
             strategy_row += 1
             strategy_at += n
+    for slot in range(count):
+        n = num_actions[touched_rows[slot]]
+        at = offsets[slot, 0]
+        if at >= 0:
+            for a in range(n):
+                out_regret[at + a] = regret[slot, a]
+        at = offsets[slot, 1]
+        if at >= 0:
+            for a in range(n):
+                out_strategy[at + a] = strategy[slot, a]
     regret[:count] = 0.0
     strategy[:count] = 0.0
     halves[:count] = 0
@@ -341,7 +345,8 @@ def pack_deltas(buffer: DeltaBuffer, num_actions: np.ndarray, allocate: Any = pr
     _packed_sizes(buffer.touched_rows, buffer.halves, buffer.counters, num_actions, sizes)
     regret_rows, strategy_rows = allocate(np.int32, (int(sizes[0]),)), allocate(np.int32, (int(sizes[2]),))
     regret, strategy = allocate(dtype, (int(sizes[1]),)), allocate(dtype, (int(sizes[3]),))
-    _pack(*buffer.arrays(), num_actions, regret_rows, regret, strategy_rows, strategy)
+    _pack(*buffer.arrays(), num_actions, regret_rows, regret, strategy_rows, strategy,
+          np.empty((buffer.count, 2), dtype=np.int64))
     return PackedDeltas(regret_rows, regret, strategy_rows, strategy)
 
 
