@@ -6,7 +6,10 @@ keeps its single-threaded parts (k-means updates, and whatever wall time the thr
 here) and divides the rest of its CPU time by 64: an estimate, not a run.
 
 Writes bench/results/buckets.json. Per street, on one core, over pre-dealt random heads-up deals (best of
-several runs after warm-up, by process CPU time and by wall clock; the machine may be shared):
+several runs after warm-up, by process CPU time and by wall clock; the machine may be shared). A built spec is
+saved and its lookups measured in a fresh process that loads the file, as a training worker gets its tables
+(measured in the process that had built them, specs with tables of the same sizes differed by a third in river
+lookups from one spec to the next):
 
 - ``lookups_per_s_cpu``: as the MCCFR kernels look buckets up, both seats of a deal at once: on hold'em
   through the kernels' deal ring (:func:`ahead_loop`, ``dealt_ahead``), else one deal at a time through
@@ -24,6 +27,9 @@ import argparse
 import json
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -204,7 +210,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000, help="deals per lookup run")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--lookups-of", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.lookups_of:
+        args.out.write_text(json.dumps(lookups(CardAbstraction.load(args.lookups_of), args.n, args.repeats)))
+        return
 
     results: dict = {
         "goal_lookups_per_s_per_core": GOAL_LOOKUPS_PER_S, "n": args.n, "repeats": args.repeats,
@@ -239,8 +249,13 @@ def main() -> None:
         }
         print(f"{spec_name}: built in {wall:.1f}s wall / {cpu:.1f}s cpu, buckets "
               f"{abst.num_buckets.tolist()}, quality {abst.info['quality']}")
-        results["lookups"][spec_name] = lookups(abst, args.n, args.repeats)
-        del abst
+        with tempfile.TemporaryDirectory(prefix="bench-buckets-") as tmp:
+            path, report = Path(tmp) / f"{spec_name}.npz", Path(tmp) / "lookups.json"
+            abst.save(path)
+            del abst
+            subprocess.run([sys.executable, "-m", "bench.buckets", "--lookups-of", str(path), "--n", str(args.n),
+                            "--repeats", str(args.repeats), "--out", str(report)], check=True)
+            results["lookups"][spec_name] = json.loads(report.read_text())
     rates = [v["lookups_per_s_cpu"] for spec in results["lookups"].values() for v in spec.values()]
     results["goal_met_all_streets"] = bool(min(rates) >= GOAL_LOOKUPS_PER_S)
     args.out.parent.mkdir(parents=True, exist_ok=True)
