@@ -45,6 +45,11 @@ LOOPBACK_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0", "RAY_AUTH_MODE": "toke
 talks over loopback only."""
 
 
+START_PATIENCE_ENV = {"RAY_gcs_server_port_wait_time_s": "180"}
+"""Ray gives a new head's GCS server 30 s to come up; on a loaded machine with cold caches it can need more (a
+two-node test cluster's head missed it while the suite ran beside a busy core). The environment's own value wins."""
+
+
 def _loopback_only() -> None:
     if "ray" not in sys.modules:
         os.environ.update(LOOPBACK_ENV)
@@ -194,7 +199,7 @@ def reaper_main(argv: list[str]) -> int:
            "--include-dashboard=false", "--disable-usage-stats", f"--temp-dir={temp_dir}"]
     if len(argv) > 1:
         cmd.append(f"--num-cpus={int(argv[1])}")
-    started = subprocess.run(cmd, env={**os.environ, **LOOPBACK_ENV}, stdin=subprocess.DEVNULL,
+    started = subprocess.run(cmd, env={**START_PATIENCE_ENV, **os.environ, **LOOPBACK_ENV}, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              text=True)
     if started.returncode != 0:
