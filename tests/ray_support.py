@@ -10,9 +10,7 @@ from typing import Any
 
 from orchestrator.ray_cluster import LOOPBACK_ENV, START_PATIENCE_ENV
 
-os.environ.update(LOOPBACK_ENV)
-for _name, _value in START_PATIENCE_ENV.items():
-    os.environ.setdefault(_name, _value)
+os.environ.update({**START_PATIENCE_ENV, **os.environ, **LOOPBACK_ENV})
 
 from holdem.training.config import build_config  # noqa: E402
 
