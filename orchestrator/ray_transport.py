@@ -136,6 +136,7 @@ class RayHandle:
         self.bytes_received = 0
         self.node: str | None = None
         self.versions: dict[str, int] = {}
+        self.computing = False
         self._transport = transport
         self._sink = sink
         self._actor = actor
@@ -176,6 +177,7 @@ class RayHandle:
             reply = await ref
         except (rex.RayActorError, rex.ActorUnavailableError, rex.WorkerCrashedError,
                 rex.ObjectLostError, rex.OwnerDiedError, rex.RaySystemError) as exc:
+            self.computing = False
             self._gone(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
             return
         except rex.RayTaskError as exc:
@@ -184,6 +186,7 @@ class RayHandle:
         except asyncio.CancelledError:
             raise
         self._owed_since = None
+        self.computing = False
         if self._closed:
             return
         messages = [reply] if booting else list(reply)
@@ -212,6 +215,7 @@ class RayHandle:
             return
         msg = self._queue.popleft()
         upcoming = self._queue[0]["payload"] if self._queue else None
+        self.computing = True
         self._call(self._actor.run.remote(msg, upcoming, *_as_arguments(self._transport.updates_for(self))))
 
     # ---- WorkerHandle ------------------------------------------------------------------------------
@@ -332,6 +336,8 @@ class RayTransport:
         return out
 
     def live_versions(self, name: str) -> list[int]:
-        """The version of ``name`` each live actor holds (for staleness reports)."""
+        """The version of ``name`` each actor computing a task works with (for staleness reports; an actor
+        booting or idle takes the newest with its next task, so the version it was handed earlier is not
+        counted)."""
         return [h.versions[name] for h in self.handles.values()
-                if name in h.versions and not h._exit.done()]
+                if h.computing and name in h.versions and not h._exit.done()]

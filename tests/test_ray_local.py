@@ -3,6 +3,7 @@ nothing, and a run that starts its own Ray leaves no Ray process behind even whe
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import msgpack
 import psutil
 import pytest
 
@@ -104,3 +106,59 @@ def test_an_unreachable_cluster_address_fails_at_once_with_one_line():
 
     with pytest.raises(RayClusterError, match="no Ray cluster answers at 127.0.0.1:1"):
         RayCluster("127.0.0.1:1").start()
+
+
+class _Call:
+    """A stand-in for an actor method: ``remote`` returns a future the test resolves."""
+
+    def __init__(self) -> None:
+        self.pending: list[asyncio.Future] = []
+
+    def remote(self, *args: object) -> asyncio.Future:
+        self.pending.append(asyncio.get_running_loop().create_future())
+        return self.pending[-1]
+
+
+class _Actor:
+    def __init__(self) -> None:
+        self.boot, self.run = _Call(), _Call()
+
+
+class _Sink:
+    def on_messages(self, handle: object, messages: list[dict]) -> None:
+        pass
+
+    def on_eof(self, handle: object) -> None:
+        pass
+
+    def on_output(self, handle: object, stream: str, line: str) -> None:
+        pass
+
+
+def test_staleness_counts_only_actors_computing_a_task():
+    """A booting or idle actor takes the newest snapshot with its next task, so the version it was handed at
+    spawn is not reported as stale; a computing actor's version is, until its reply."""
+    from orchestrator.protocol import MessageType
+    from orchestrator.ray_transport import RayHandle, RayTransport
+
+    async def scenario() -> None:
+        transport, actor = RayTransport("unused:factory"), _Actor()
+        transport._published["regret"] = (0, "snapshot 0")
+        handle = RayHandle(transport, 0, _Sink(), actor)
+        transport.handles[0] = handle
+        handle.start(transport._published)
+        transport._published["regret"] = (500, "snapshot 500")
+        assert transport.live_versions("regret") == [], "booting: nothing computed with version 0"
+        actor.boot.pending[0].set_result({"t": MessageType.READY, "pid": 1})
+        await asyncio.sleep(0)
+        assert transport.live_versions("regret") == [], "ready and idle"
+        handle.write(msgpack.packb({"t": MessageType.TASK, "batch_id": 1, "payload": {}}))
+        assert len(actor.run.pending) == 1 and transport.live_versions("regret") == [500]
+        transport._published["regret"] = (900, "snapshot 900")
+        assert transport.live_versions("regret") == [500], "the task runs with what it was sent"
+        actor.run.pending[0].set_result([{"t": MessageType.DONE, "batch_id": 1}])
+        await asyncio.sleep(0)
+        assert transport.live_versions("regret") == []
+        handle.close()
+
+    asyncio.run(scenario())

@@ -141,7 +141,7 @@ class RayBlueprintJob(BlueprintJob):
             self._publishing = asyncio.get_running_loop().create_task(self.publish())
 
     def progress_extra(self) -> dict[str, Any]:
-        """Staleness: iterations applied that the newest snapshot, and the oldest one a worker holds, lack."""
+        """Staleness: iterations applied that the newest snapshot, and the oldest one a worker computes with, lack."""
         applied = self.run.iterations_applied
         newest = self.transport.published_version(REGRET)
         held = self.transport.live_versions(REGRET)
