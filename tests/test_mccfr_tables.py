@@ -234,3 +234,36 @@ def test_memory_report_is_eight_bytes_per_infoset_action():
     report = memory_report(1000, 4)
     assert report["table_bytes"] == 1000 * 4 * 8
     assert report["bytes_per_infoset_action"] == 8
+
+
+@pytest.mark.parametrize(("num_rows", "touched", "floor"), [(2_000, 1_500, None), (2_000, 30, -0.5)])
+def test_a_buffer_applied_in_place_changes_the_tables_bitwise_as_packing_and_merging(num_rows, touched, floor):
+    """The in-process path adds the buffer straight to the tables: the same bits as packed deltas merged, with
+    the floor, rows in one half only, and the buffer left empty."""
+    from holdem.mccfr.tables import apply_buffer
+
+    actions = np.random.default_rng(3).integers(1, 4, size=num_rows).astype(np.uint8)
+    start = allocate_tables(num_rows, 3)
+    start.regret[:] = np.random.default_rng(4).normal(size=(num_rows, 3)).astype(np.float32)
+    start.strategy_sum[:] = np.random.default_rng(6).random(size=(num_rows, 3)).astype(np.float32)
+    buffers = []
+    for _ in range(2):
+        rng = np.random.default_rng(touched)
+        buffer = DeltaBuffer(num_rows, 3)
+        rows = rng.choice(num_rows, size=touched, replace=False)
+        _fill(buffer, rows.tolist(), rng)
+        for row, kind in zip(rows, rng.integers(0, 3, size=touched)):
+            if kind:
+                buffer.halves[buffer.slot_of_row[row]] = STRATEGY_HALF if kind == 1 else REGRET_HALF
+        buffers.append(buffer)
+    merged, in_place = start.copy(), start.copy()
+    apply_deltas(merged, pack_deltas(buffers[0], actions), actions, floor)
+    apply_buffer(in_place, buffers[1], actions, floor)
+    assert merged.regret.tobytes() == in_place.regret.tobytes()
+    assert merged.strategy_sum.tobytes() == in_place.strategy_sum.tobytes()
+    assert merged.regret.tobytes() != start.regret.tobytes()
+    if floor is not None:
+        assert (in_place.regret == np.float32(floor)).any(), "the floor held some regrets"
+    buffer = buffers[1]
+    assert buffer.count == 0 and (buffer.slot_of_row == -1).all() and not buffer.halves.any()
+    assert not buffer.regret.any() and not buffer.strategy.any()

@@ -21,7 +21,15 @@ from holdem.mccfr.compact import UNIT_SCALE
 from holdem.mccfr.external import external_sampling_batch
 from holdem.mccfr.kernels_common import NUM_STATS, STAT_ITERATIONS, STAT_NODES, KernelTree, kernel_tree
 from holdem.mccfr.outcome import outcome_sampling_batch
-from holdem.mccfr.tables import DeltaBuffer, PackedDeltas, pack_deltas, private_array, row_num_actions
+from holdem.mccfr.tables import (
+    DeltaBuffer,
+    PackedDeltas,
+    Tables,
+    apply_buffer,
+    pack_deltas,
+    private_array,
+    row_num_actions,
+)
 
 INITIAL_DELTA_ROWS = 1 << 14
 KERNELS: dict[str, Callable[..., int]] = {
@@ -91,6 +99,14 @@ class BatchRunner:
         parts = [*self._spilled, pack_deltas(self.buffer, self.num_actions)]
         self._spilled = []
         return merge_deltas(parts, self.num_actions, allocate)
+
+    def apply_to(self, tables: Tables, regret_floor: float | None = None) -> bool:
+        """Add everything accumulated since the last pack straight to float32 ``tables`` (as packing and merging
+        would, bitwise); False, with nothing done, when the tables are compact or part of it was packed aside."""
+        if tables.compact or self._spilled:
+            return False
+        apply_buffer(tables, self.buffer, self.num_actions, regret_floor)
+        return True
 
     def run(self, regret: np.ndarray, first_iteration: int, num_iterations: int, seed: int,
             params: np.ndarray, regret_scale: np.ndarray = UNIT_SCALE) -> BatchResult:

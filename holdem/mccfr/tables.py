@@ -453,6 +453,48 @@ def apply_deltas(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, 
 
 
 @njit(cache=True, nogil=True)
+def _apply_buffer(regret_table: np.ndarray, strategy_table: np.ndarray, slot_of_row: np.ndarray,
+                  touched_rows: np.ndarray, regret: np.ndarray, strategy: np.ndarray, halves: np.ndarray,
+                  counters: np.ndarray, num_actions: np.ndarray, floor: float) -> None:
+    """Add every slot's sums to the float32 tables in slot order, each rounded to float32 first and the regrets
+    floored, exactly as packing and :func:`apply_deltas` would; then empty the buffer. (Walking the rows in
+    table order instead, by a scan of ``slot_of_row``, measured slower: 2.4x on heads-up quick, 1.25x on mid.)"""
+    count = counters[0]
+    for slot in range(count):
+        ahead = slot + PREFETCH_DISTANCE
+        if ahead < count:
+            prefetch_row(regret_table, touched_rows[ahead])
+            prefetch_row(strategy_table, touched_rows[ahead])
+        row = touched_rows[slot]
+        n = num_actions[row]
+        if halves[slot] & REGRET_HALF:
+            for a in range(n):
+                value = regret_table[row, a] + np.float32(regret[slot, a])
+                regret_table[row, a] = value if value > floor else floor
+        if halves[slot] & STRATEGY_HALF:
+            for a in range(n):
+                strategy_table[row, a] = strategy_table[row, a] + np.float32(strategy[slot, a])
+        slot_of_row[row] = -1
+    regret[:count] = 0.0
+    strategy[:count] = 0.0
+    halves[:count] = 0
+    counters[0] = 0
+
+
+def apply_buffer(tables: Tables, buffer: DeltaBuffer, num_actions: np.ndarray, regret_floor: float | None = None
+                 ) -> None:
+    """Add a delta buffer straight to float32 tables and empty it: what packing then :func:`apply_deltas` do,
+    bitwise, without building the packed arrays (the in-process path, which neither sends nor checks them)."""
+    if tables.compact:
+        raise TableError("a compact regret table merges packed deltas (apply_deltas), not a buffer")
+    if num_actions.shape[0] != tables.num_rows or buffer.num_rows != tables.num_rows:
+        raise TableError(f"the buffer covers {buffer.num_rows} rows, num_actions {num_actions.shape[0]}, "
+                         f"the tables {tables.num_rows}")
+    floor = -np.inf if regret_floor is None else float(regret_floor)
+    _apply_buffer(tables.regret, tables.strategy_sum, *buffer.arrays(), num_actions, floor)
+
+
+@njit(cache=True, nogil=True)
 def _discount(regret: np.ndarray, strategy_sum: np.ndarray, pos: float, neg: float, strat: float,
               start: int, stop: int) -> None:
     width = regret.shape[1]

@@ -74,11 +74,12 @@ class SequentialTrainer:
                                                    task["seed"], np.asarray(task["params"], dtype=np.float64),
                                                    run.tables.regret_scale)
         kernel_done_cpu = time.thread_time()
-        deltas = self.runner.pack()
-        payload = {"iterations": iterations, "nodes": nodes, **deltas.fields()}
-        problem = run.merge(payload)
-        if problem is not None:
-            raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")
+        payload: dict = {"iterations": iterations, "nodes": nodes}
+        if not self.runner.apply_to(run.tables, run.regret_floor()):
+            payload.update(self.runner.pack().fields())
+            problem = run.merge(payload)
+            if problem is not None:
+                raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")
         self.kernel_cpu_s += kernel_done_cpu - started_cpu
         self.merge_cpu_s += time.thread_time() - kernel_done_cpu
         run.record([task], payload)

@@ -176,10 +176,14 @@ class BlueprintRun:
         problem = check_deltas(deltas, self.row_actions)
         if problem is not None:
             return problem
-        floor = self.config.mccfr.thresholds(self.big_blind,
-                                             self.applied.prefix_end() if applied is None else applied)[1]
-        apply_deltas(self.tables, deltas, self.row_actions, floor, checked=True, parts=parts, executor=executor)
+        apply_deltas(self.tables, deltas, self.row_actions, self.regret_floor(applied), checked=True, parts=parts,
+                     executor=executor)
         return None
+
+    def regret_floor(self, applied: int | None = None) -> float:
+        """The regret floor after ``applied`` iterations (default: those recorded so far); -inf when off."""
+        return self.config.mccfr.thresholds(self.big_blind,
+                                            self.applied.prefix_end() if applied is None else applied)[1]
 
     def record(self, tasks: list[dict[str, Any]], payload: dict[str, Any]) -> None:
         """Count a merged result: its iteration ranges (each exactly once), node visits, batches."""
