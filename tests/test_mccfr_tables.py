@@ -267,3 +267,9 @@ def test_a_buffer_applied_in_place_changes_the_tables_bitwise_as_packing_and_mer
     buffer = buffers[1]
     assert buffer.count == 0 and (buffer.slot_of_row == -1).all() and not buffer.halves.any()
     assert not buffer.regret.any() and not buffer.strategy.any()
+    _fill(buffer, [5, 9], np.random.default_rng(1))
+    buffer.strategy[buffer.slot_of_row[9], 1] = np.nan
+    with pytest.raises(TableError, match="not finite"):
+        apply_buffer(in_place, buffer, actions, floor)
+    assert in_place.regret.tobytes() == merged.regret.tobytes(), "a refused buffer writes nothing"
+    assert in_place.strategy_sum.tobytes() == merged.strategy_sum.tobytes()

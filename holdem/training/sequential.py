@@ -19,7 +19,7 @@ from holdem.games import GameDef, load_game
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator
-from holdem.mccfr.tables import Tables, discount_chunks
+from holdem.mccfr.tables import TableError, Tables, discount_chunks
 from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock
 from holdem.training.outcome import RunOutcome
@@ -75,7 +75,11 @@ class SequentialTrainer:
                                                    run.tables.regret_scale)
         kernel_done_cpu = time.thread_time()
         payload: dict = {"iterations": iterations, "nodes": nodes}
-        if not self.runner.apply_to(run.tables, run.regret_floor()):
+        try:
+            merged = self.runner.apply_to(run.tables, run.regret_floor())
+        except TableError as exc:
+            raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {exc}") from None
+        if not merged:
             payload.update(self.runner.pack().fields())
             problem = run.merge(payload)
             if problem is not None:
