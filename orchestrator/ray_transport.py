@@ -177,7 +177,6 @@ class RayHandle:
             reply = await ref
         except (rex.RayActorError, rex.ActorUnavailableError, rex.WorkerCrashedError,
                 rex.ObjectLostError, rex.OwnerDiedError, rex.RaySystemError) as exc:
-            self.computing = False
             self._gone(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
             return
         except rex.RayTaskError as exc:

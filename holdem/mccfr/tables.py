@@ -325,6 +325,14 @@ def _pack(slot_of_row: np.ndarray, touched_rows: np.ndarray, regret: np.ndarray,
         if at >= 0:
             for a in range(n):
                 out_strategy[at + a] = strategy[slot, a]
+    _empty(regret, strategy, halves, counters)
+
+
+@njit(cache=True, nogil=True)
+def _empty(regret: np.ndarray, strategy: np.ndarray, halves: np.ndarray, counters: np.ndarray) -> None:
+    """Zero a buffer's used slots and its count, once they are packed or applied (``slot_of_row`` is reset row
+    by row on the way)."""
+    count = counters[0]
     regret[:count] = 0.0
     strategy[:count] = 0.0
     halves[:count] = 0
@@ -483,10 +491,7 @@ def _apply_buffer(regret_table: np.ndarray, strategy_table: np.ndarray, slot_of_
             for a in range(n):
                 strategy_table[row, a] = strategy_table[row, a] + np.float32(strategy[slot, a])
         slot_of_row[row] = -1
-    regret[:count] = 0.0
-    strategy[:count] = 0.0
-    halves[:count] = 0
-    counters[0] = 0
+    _empty(regret, strategy, halves, counters)
     return True
 
 

@@ -19,7 +19,7 @@ from holdem.games import GameDef, load_game
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator
-from holdem.mccfr.tables import TableError, Tables, discount_chunks
+from holdem.mccfr.tables import Tables, discount_chunks
 from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock
 from holdem.training.outcome import RunOutcome
@@ -75,15 +75,9 @@ class SequentialTrainer:
                                                    run.tables.regret_scale)
         kernel_done_cpu = time.thread_time()
         payload: dict = {"iterations": iterations, "nodes": nodes}
-        try:
-            merged = self.runner.apply_to(run.tables, run.regret_floor())
-        except TableError as exc:
-            raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {exc}") from None
-        if not merged:
-            payload.update(self.runner.pack().fields())
-            problem = run.merge(payload)
-            if problem is not None:
-                raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")
+        problem = run.merge_buffer(self.runner, payload)
+        if problem is not None:
+            raise RuntimeError(f"batch at iteration {task['first_iteration']} produced bad deltas: {problem}")
         self.kernel_cpu_s += kernel_done_cpu - started_cpu
         self.merge_cpu_s += time.thread_time() - kernel_done_cpu
         run.record([task], payload)

@@ -21,12 +21,13 @@ import numpy as np
 from holdem.abstraction.buckets import CardAbstraction
 from holdem.abstraction.tree import DECISION, BettingTree
 from holdem.games import chip_unit
-from holdem.mccfr.batch import initial_delta_rows
+from holdem.mccfr.batch import BatchRunner, initial_delta_rows
 from holdem.mccfr.compact import discount_compact, encode_into
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator, ExploitabilityError
 from holdem.mccfr.tables import (
     PackedDeltas,
+    TableError,
     Tables,
     allocate_tables,
     apply_deltas,
@@ -179,6 +180,17 @@ class BlueprintRun:
         apply_deltas(self.tables, deltas, self.row_actions, self.regret_floor(applied), checked=True, parts=parts,
                      executor=executor)
         return None
+
+    def merge_buffer(self, runner: BatchRunner, payload: dict[str, Any]) -> str | None:
+        """Merge what an in-process ``runner`` accumulated: straight from its delta buffer into float32 tables,
+        else packed into ``payload`` and merged as a worker's result would be; why not, or None."""
+        try:
+            if runner.apply_to(self.tables, self.regret_floor()):
+                return None
+        except TableError as exc:
+            return str(exc)
+        payload.update(runner.pack().fields())
+        return self.merge(payload)
 
     def regret_floor(self, applied: int | None = None) -> float:
         """The regret floor after ``applied`` iterations (default: those recorded so far); -inf when off."""
