@@ -40,7 +40,7 @@ PRUNING_STREAM = 7
 pruning on changes which actions are explored and nothing else."""
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regret_scale: np.ndarray,
                             first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
                             slot_of_row: np.ndarray,

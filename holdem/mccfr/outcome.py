@@ -37,7 +37,7 @@ from holdem.mccfr.kernels_common import (
 from holdem.mccfr.tables import REGRET_HALF, STRATEGY_HALF
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regret_scale: np.ndarray,
                            first_iteration: int, num_iterations: int, seed: int, params: np.ndarray,
                            slot_of_row: np.ndarray,
