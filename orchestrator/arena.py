@@ -5,6 +5,9 @@ frame (``{"__shm__": [offset, dtype, shape]}``); the supervisor maps the same fi
 the job numpy views, so a multi-megabyte result costs the supervisor no copy and no decode. A slot stays
 leased until the job releases it (the worker may then reuse it) or detaches it (its arrays copied out).
 
+An arena may also end in a journal: bytes the worker writes while it applies a result itself (see the
+``commit`` message), which the supervisor can still read after that worker is gone.
+
 Files are plain files under ``/dev/shm`` named after the supervisor's pid, so a later supervisor can remove
 those left by one that was killed. The supervisor creates and unlinks them; mappings outlive the name.
 """
@@ -33,31 +36,44 @@ class ArenaError(ValueError):
 
 @dataclass(frozen=True)
 class ArenaSpec:
-    """Where an arena lives and how it is cut: ``slots`` slots of ``slot_bytes`` each."""
+    """Where an arena lives and how it is cut: ``slots`` slots of ``slot_bytes`` each, then ``journal_bytes``."""
 
     path: str
     slots: int
     slot_bytes: int
+    journal_bytes: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.slots * self.slot_bytes + self.journal_bytes
 
     def to_env(self) -> str:
-        return f"{self.slots}:{self.slot_bytes}:{self.path}"
+        return f"{self.slots}:{self.slot_bytes}:{self.journal_bytes}:{self.path}"
 
     @classmethod
     def from_env(cls, text: str) -> ArenaSpec:
-        slots, slot_bytes, path = text.split(":", 2)
-        return cls(path=path, slots=int(slots), slot_bytes=int(slot_bytes))
+        slots, slot_bytes, journal_bytes, path = text.split(":", 3)
+        return cls(path=path, slots=int(slots), slot_bytes=int(slot_bytes), journal_bytes=int(journal_bytes))
 
 
-def create_arena(worker_id: int, slots: int, slot_bytes: int, directory: Path = ARENA_DIR) -> ArenaSpec:
+def create_arena(worker_id: int, slots: int, slot_bytes: int, directory: Path = ARENA_DIR,
+                 journal_bytes: int = 0) -> ArenaSpec:
     """A new sparse arena file (pages cost memory only once written)."""
     slot_bytes = -(-int(slot_bytes) // mmap.PAGESIZE) * mmap.PAGESIZE
     path = directory / f"orch-arena-{os.getpid()}-{worker_id}-{os.urandom(4).hex()}"
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    spec = ArenaSpec(str(path), slots, slot_bytes, int(journal_bytes))
     try:
-        os.ftruncate(fd, slots * slot_bytes)
+        os.ftruncate(fd, spec.size)
     finally:
         os.close(fd)
-    return ArenaSpec(str(path), slots, slot_bytes)
+    return spec
+
+
+def _journal(spec: ArenaSpec, buffer: mmap.mmap) -> np.ndarray | None:
+    if spec.journal_bytes <= 0:
+        return None
+    return np.frombuffer(buffer, dtype=np.uint8, count=spec.journal_bytes, offset=spec.slots * spec.slot_bytes)
 
 
 def remove_stale_arenas(directory: Path = ARENA_DIR) -> list[Path]:
@@ -83,7 +99,11 @@ class ArenaReader:
     def __init__(self, spec: ArenaSpec) -> None:
         self.spec = spec
         with open(spec.path, "rb") as handle:
-            self._map = mmap.mmap(handle.fileno(), spec.slots * spec.slot_bytes, access=mmap.ACCESS_READ)
+            self._map = mmap.mmap(handle.fileno(), spec.size, access=mmap.ACCESS_READ)
+
+    def journal(self) -> np.ndarray | None:
+        """The journal, read-only (None when the arena has none)."""
+        return _journal(self.spec, self._map)
 
     def view(self, slot: int, offset: int, dtype: str, shape: list[int]) -> np.ndarray:
         """A read-only array at ``offset`` within ``slot``; ArenaError if it does not lie inside the slot."""
@@ -105,11 +125,17 @@ class ArenaWriter:
         self.spec = spec
         fd = os.open(spec.path, os.O_RDWR)
         try:
-            self._map = mmap.mmap(fd, spec.slots * spec.slot_bytes)
+            self._map = mmap.mmap(fd, spec.size)
         finally:
             os.close(fd)
         self._free = set(range(spec.slots))
         self._cond = threading.Condition()
+        self.results: dict[int, dict] = {}
+        """The payload sent from each leased slot (its arrays are views of the slot), for commits."""
+
+    def journal(self) -> np.ndarray | None:
+        """The journal, writable (None when the arena has none)."""
+        return _journal(self.spec, self._map)
 
     def acquire(self, on_wait: Callable[[], None]) -> int:
         """The lowest free slot; when none is free, call ``on_wait`` once and block until one is released."""
@@ -127,6 +153,7 @@ class ArenaWriter:
         """The supervisor is done with ``slot`` (called from the thread reading the supervisor's messages)."""
         with self._cond:
             if 0 <= slot < self.spec.slots:
+                self.results.pop(slot, None)
                 self._free.add(slot)
                 self._cond.notify_all()
 

@@ -15,7 +15,8 @@ class SupervisorConfig:
     ``gil_switch_interval_s`` is set for the run (0: left alone): a job's threads (e.g. a merge thread between
     compiled calls) otherwise keep the event loop waiting up to Python's default 5 ms for the GIL.
     ``pin_loop_cpu`` keeps the loop thread on one CPU and the job's helper threads (``priority.helper_thread``)
-    off it, for jobs whose helper threads are busy.
+    off it, for jobs whose helper threads are busy. ``arena_journal_bytes`` end each arena in a journal, for
+    workers that apply their own results (``Delivery.commit``).
     """
 
     num_workers: int = 2
@@ -30,6 +31,7 @@ class SupervisorConfig:
     max_buffered_results: int = 1
     arena_slots: int = 0
     arena_slot_bytes: int = 0
+    arena_journal_bytes: int = 0
     progress_interval_s: float = 5.0
     lag_interval_s: float = 0.02
     gil_switch_interval_s: float = 0.0005

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -74,6 +75,7 @@ class DeliveryOwner(Protocol):
 
     def settle(self, delivery: Delivery, reason: str | None) -> None: ...
     def release_slot(self, delivery: Delivery) -> None: ...
+    def commit(self, delivery: Delivery, args: dict) -> asyncio.Future | None: ...
 
 
 class Delivery:
@@ -95,6 +97,14 @@ class Delivery:
         self.slot = slot
         self.pinned = False
         self.settled = False
+        self.journal: np.ndarray | None = None
+
+    def commit(self, args: dict) -> asyncio.Future | None:
+        """Ask the worker to apply this result itself, from its arena slot, journaled in ``journal`` (job-defined
+        ``args``): a future of its ``committed`` message (``error`` set when it refused, nothing written) or of
+        ``GONE`` (it died: the job finishes the commit from the journal); None when the worker cannot be asked,
+        and the job applies the result itself. Pin the delivery until the future is done."""
+        return self._owner.commit(self, args)
 
     def pin(self) -> None:
         self.pinned = True

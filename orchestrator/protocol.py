@@ -31,8 +31,10 @@ class MessageType(enum.StrEnum):
 
     Worker → supervisor: ``ready``; ``result`` (``batch_ids``, ``payload``, ``stats``, and ``slot`` when its
     arrays are in the arena); ``done`` (a task is computed but its result is held for a later ``result``,
-    so the worker may be given another); ``need_slot`` (every arena slot is leased); ``heartbeat``;
-    ``error``. Supervisor → worker: ``task``, ``release`` (an arena slot is free again), ``shutdown``.
+    so the worker may be given another); ``need_slot`` (every arena slot is leased); ``committed`` (``slot``,
+    and ``error`` when it refused); ``heartbeat``; ``error``. Supervisor → worker: ``task``, ``release`` (an
+    arena slot is free again), ``commit`` (``slot``, ``args``: apply the result held there yourself, journaled),
+    ``shutdown``.
     """
 
     READY = "ready"
@@ -41,6 +43,8 @@ class MessageType(enum.StrEnum):
     DONE = "done"
     NEED_SLOT = "need_slot"
     RELEASE = "release"
+    COMMIT = "commit"
+    COMMITTED = "committed"
     HEARTBEAT = "heartbeat"
     ERROR = "error"
     SHUTDOWN = "shutdown"

@@ -80,6 +80,8 @@ class ResultDesk:
             self._deliveries.put_nowait((w, batches[0], msg, size))
             return True
         delivery = Delivery(self, w.info, ids, msg.get("payload") or {}, msg.get("stats") or {}, size, slot)
+        if w.commits_results and w.arena_reader is not None:
+            delivery.journal = w.arena_reader.journal()
         if slot is not None:
             w.leases[slot] = delivery
         w.info.bytes_received += size
@@ -110,6 +112,28 @@ class ResultDesk:
                 w.die("bad_result")
         if not self.closed:
             self._after()
+
+    def commit(self, delivery: Delivery, args: dict) -> asyncio.Future | None:
+        """Ask the delivery's worker to apply it from its arena slot; a future of the ``committed`` message (or
+        ``GONE``), or None when it cannot: the worker does not commit, is gone, or the result left its slot."""
+        w = self._workers.get(delivery.worker.worker_id)
+        slot = delivery.slot
+        if (w is None or not w.commits_results or w.dead.done() or w.handle is None or slot is None
+                or w.leases.get(slot) is not delivery or slot in w.commits):
+            return None
+        future = w.commits[slot] = asyncio.get_running_loop().create_future()
+        w.handle.write(encode(MessageType.COMMIT, self._packer, slot=slot, args=args))
+        return future
+
+    def on_committed(self, w: WorkerState, handle: WorkerHandle, msg: dict) -> bool:
+        """A worker says it applied (or refused) the result in a slot; False when it was not asked to."""
+        future = w.commits.pop(msg.get("slot"), None)  # type: ignore[arg-type]
+        if future is None:
+            self._protocol_error(handle, ProtocolError(f"committed slot {msg.get('slot')!r}, which was not asked"))
+            return False
+        if not future.done():
+            future.set_result(msg)
+        return True
 
     def release_slot(self, delivery: Delivery) -> None:
         """Give the delivery's arena slot back to its worker (if that worker is still there)."""

@@ -174,6 +174,7 @@ class Supervisor:
             for task in (*slots, deliverer, progress):
                 task.cancel()
             await asyncio.gather(*slots, deliverer, progress, return_exceptions=True)
+            await self._end_commits()
             await self._lag.stop()
             for sig in installed:
                 loop.remove_signal_handler(sig)
@@ -246,6 +247,13 @@ class Supervisor:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._results.delivered(), self.config.grace_s)
 
+    async def _end_commits(self) -> None:
+        """Workers a cancelled slot left unburied: once each has exited (a bounded wait), its commits are gone."""
+        for w in list(self._workers.values()):
+            if w.commits and w.exit_task is not None:
+                await asyncio.wait({w.exit_task}, timeout=_REAP_WAIT_S)
+            w.end_commits()
+
     def _emergency_kill(self) -> None:
         for w in list(self._workers.values()):
             if w.handle is not None:
@@ -294,8 +302,9 @@ class Supervisor:
         reader: ArenaReader | None = None
         try:
             if self.config.arena_slots > 0:
-                w.arena = create_arena(info.worker_id, self.config.arena_slots, self.config.arena_slot_bytes)
-                reader = ArenaReader(w.arena)
+                w.arena = create_arena(info.worker_id, self.config.arena_slots, self.config.arena_slot_bytes,
+                                       journal_bytes=self.config.arena_journal_bytes)
+                reader = w.arena_reader = ArenaReader(w.arena)
                 env[ENV_ARENA] = w.arena.to_env()
             w.handle = await self._transport.spawn(info.worker_id, self.spec, self,
                                                    heartbeat_s=self.config.heartbeat_interval_s, env=env,
@@ -363,6 +372,7 @@ class Supervisor:
         if not done:
             self.events.emit("reap_timeout", worker=info.worker_id, pid=info.pid)
         w.accepting = False
+        w.end_commits()
         if w.paused_since is not None:
             self._resume(w)
         handle.close()
@@ -433,6 +443,8 @@ class Supervisor:
             if mtype == MessageType.READY:
                 if w.info.pid is None and isinstance(msg.get("pid"), int):
                     w.info.pid = msg["pid"]
+                w.commits_results = msg.get("commits") is True and w.arena_reader is not None \
+                    and w.arena_reader.journal() is not None
                 if not w.ready.done():
                     w.ready.set_result(msg)
                 continue
@@ -450,6 +462,10 @@ class Supervisor:
                 continue
             if mtype == MessageType.NEED_SLOT:
                 self._results.free_a_slot(w)
+                continue
+            if mtype == MessageType.COMMITTED:
+                if not self._results.on_committed(w, handle, msg):
+                    return
                 continue
             if mtype == MessageType.ERROR:
                 self.events.emit("worker_error", worker=w.info.worker_id, batch=msg.get("batch_id"),

@@ -9,7 +9,9 @@ and exits non-zero: the supervisor re-issues the batch and restarts the worker.
 A handler is either a function (one task in, one result out) or a :class:`BatchingHandler`, which
 may hold several tasks' work and send it as one result acknowledging all their batch ids; each task
 it holds is reported ``done`` so the supervisor keeps the worker's queue full. With an arena
-(``ORCH_ARENA``), a batching handler writes its result arrays straight into shared memory.
+(``ORCH_ARENA``), a batching handler writes its result arrays straight into shared memory; a
+:class:`CommittingHandler` with an arena journal may also be asked to apply a result it sent itself, which it
+does on a thread of its own while the next tasks run.
 
 Heartbeats come from a thread: a task handler that holds the GIL longer than the supervisor's
 ``heartbeat_timeout_s`` (e.g. a numba kernel without ``nogil=True``) looks hung and is killed.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import resource
 import signal
 import sys
@@ -139,6 +142,15 @@ class BatchingHandler(Protocol):
         ...
 
 
+@runtime_checkable
+class CommittingHandler(Protocol):
+    """A batching handler that can apply a result it sent (its arrays still in the arena slot) itself."""
+
+    def commit(self, payload: dict, journal: np.ndarray, args: dict) -> str | None:
+        """Apply ``payload`` journaled in ``journal``; why not, with nothing applied, or None."""
+        ...
+
+
 class TaskQueue:
     """Tasks from the supervisor in arrival order, with a look at the next one without taking it."""
 
@@ -164,7 +176,7 @@ class TaskQueue:
             return self._items[0] if self._items else None
 
 
-def _read_tasks(tasks: TaskQueue, arena: ArenaWriter | None) -> None:
+def _read_tasks(tasks: TaskQueue, arena: ArenaWriter | None, commits: queue.SimpleQueue) -> None:
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
     while True:
         try:
@@ -183,13 +195,35 @@ def _read_tasks(tasks: TaskQueue, arena: ArenaWriter | None) -> None:
                     if arena is not None:
                         arena.release(int(msg["slot"]))
                     continue
+                if msg["t"] == MessageType.COMMIT:
+                    commits.put(msg)
+                    continue
                 tasks.put(msg)
         except Exception as exc:  # noqa: BLE001 - any bad input from the supervisor ends this worker
             print(f"worker: bad task stream: {exc}", file=sys.stderr)
             _exit_now(2)
 
 
-def _fail(channel: Channel, batch_id: int, exc: Exception) -> NoReturn:
+def _serve_commits(handler: CommittingHandler, commits: queue.SimpleQueue, channel: Channel,
+                   arena: ArenaWriter) -> NoReturn:
+    """Apply results the supervisor asks this worker to commit, one at a time, and say so (with the CPU
+    seconds it took). A commit that raises ends the worker: the supervisor finishes it from the journal."""
+    journal = arena.journal()
+    assert journal is not None
+    while True:
+        msg = commits.get()
+        slot = msg.get("slot")
+        payload = arena.results.get(slot) if isinstance(slot, int) else None
+        started = time.thread_time()
+        try:
+            error = "no result is held in that slot" if payload is None \
+                else handler.commit(payload, journal, msg.get("args") or {})
+        except Exception as exc:  # noqa: BLE001 - reported to the supervisor, then this worker exits
+            _fail(channel, None, exc)
+        channel.send(MessageType.COMMITTED, slot=slot, error=error, cpu_s=time.thread_time() - started)
+
+
+def _fail(channel: Channel, batch_id: int | None, exc: Exception) -> NoReturn:
     channel.send(MessageType.ERROR, batch_id=batch_id, message=f"{type(exc).__name__}: {exc}",
                  traceback=traceback.format_exc())
     _exit_now(_EXIT_ERROR)
@@ -244,6 +278,8 @@ def _serve_batching(handler: BatchingHandler, tasks: TaskQueue, channel: Channel
             _fail(channel, batch_id, exc)
         seconds += time.perf_counter() - start
         extra = {} if placed is None else {"slot": placed.slot}
+        if placed is not None:
+            placed.writer.results[placed.slot] = payload
         stats = _stats(seconds) | {"wait_task_s": wait_task_s, "wait_slot_s": wait_slot_s}
         channel.send(MessageType.RESULT, placed=placed, batch_ids=held, payload=payload, stats=stats, **extra)
         held, seconds, wait_task_s, wait_slot_s = [], 0.0, 0.0, 0.0
@@ -264,9 +300,14 @@ def run_worker(handler: Callable[[dict], dict] | BatchingHandler, *, info: dict 
     if os.environ.get(ENV_CHAOS_SIGNALS) == "1":
         signal.signal(signal.SIGUSR1, lambda *_: setattr(channel, "corrupt_next", True))
     tasks = TaskQueue()
-    threading.Thread(target=_read_tasks, args=(tasks, arena), name="tasks", daemon=True).start()
+    commits: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_read_tasks, args=(tasks, arena, commits), name="tasks", daemon=True).start()
+    committing = isinstance(handler, CommittingHandler) and arena is not None and arena.journal() is not None
+    if committing:
+        threading.Thread(target=_serve_commits, args=(handler, commits, channel, arena), name="commits",
+                         daemon=True).start()
     channel.send(MessageType.READY, pid=os.getpid(), worker_id=int(os.environ.get(ENV_WORKER_ID, "-1")),
-                 info=info or {})
+                 info=info or {}, commits=committing)
     if heartbeat_s > 0:
         beat = threading.Thread(target=_heartbeat, args=(channel, heartbeat_s), name="heartbeat", daemon=True)
         beat.start()

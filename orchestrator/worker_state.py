@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from .arena import ArenaSpec
+from .arena import ArenaReader, ArenaSpec
 from .job import Delivery, WorkerInfo
 from .transport import WorkerHandle
+
+
+GONE = {"gone": True}
+"""How a commit resolves when its worker died before saying it was done."""
 
 
 class WorkerState:
@@ -26,6 +30,9 @@ class WorkerState:
         self.unfinished = 0
         self.done_ids: set[int] = set()
         self.arena: ArenaSpec | None = None
+        self.arena_reader: ArenaReader | None = None
+        self.commits_results = False
+        self.commits: dict[int, asyncio.Future] = {}
         self.leases: dict[int, Delivery] = {}
         self.needs_slot = False
         self.detaching = False
@@ -33,6 +40,14 @@ class WorkerState:
         self.bytes_mark = 0
         self.returncode: int | None = None
         self.last_lines: deque[str] = deque(maxlen=5)
+
+    def end_commits(self) -> None:
+        """The worker is gone (reaped, or past saving): every commit it was asked for resolves as ``gone``, for
+        whoever waits on it to finish from the journal."""
+        commits, self.commits = self.commits, {}
+        for future in commits.values():
+            if not future.done():
+                future.set_result(GONE)
 
     def die(self, reason: str) -> None:
         """Mark the worker dead (first reason wins) and stop its watchdog."""
