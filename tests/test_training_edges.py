@@ -35,8 +35,13 @@ class FakeDelivery:
         self.stats: dict = {}
         self.worker = WorkerInfo(worker_id=0, slot=0)
         self.slot = None
+        self.journal = None
         self.pinned = False
         self.outcome: str | None = None
+
+    def commit(self, args: dict) -> None:
+        """No worker to apply it: the merger merges it itself."""
+        return None
 
     @property
     def settled(self) -> bool:

@@ -67,3 +67,25 @@ def test_killed_run_leaves_no_worker_and_resumes_from_its_checkpoint(tmp_path):
     already = max(stop for _, stop in meta.get("applied_ranges") or [[0, start]])
     assert events[-1]["event"] == "run_end" and events[-1]["iterations"] == max(start + 100_000, already), (
         "the gaps below the checkpoint's last merged iteration are filled, and nothing past the target is added")
+
+
+def test_a_worker_killed_in_the_middle_of_its_own_commit_is_finished_by_the_supervisor(tmp_path, monkeypatch):
+    """Worker 0 writes one chunk of its first commit, its journal saying so, and SIGKILLs itself: the supervisor
+    puts the chunk back and applies the result from the journal, so every iteration lands exactly once."""
+    from holdem.training import train
+    from holdem.training.config import build_config
+    from holdem.training.worker import ENV_DIE_IN_COMMIT
+
+    monkeypatch.setenv(ENV_DIE_IN_COMMIT, "1")
+    config = build_config({"game": "leduc", "seed": 3, "iterations": 4_000_000, "num_workers": 2,
+                           "batch_size": 20_000, "regret_sharing": "shared", "progress_interval_seconds": 0.2})
+    outcome = train(config, tmp_path)
+    assert outcome.error is None and outcome.iterations == 4_000_000 and outcome.restarts == 1
+    events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
+    finished = [e for e in events if e["event"] == "commit_completed"]
+    assert len(finished) == 1 and finished[0]["worker"] == 0 and finished[0]["chunks_done_by_worker"] == 0
+    progress = [e for e in events if e["event"] == "progress"][-1]
+    assert progress["results_merged"] > progress["results_committed_by_workers"] > 0
+    _, meta = load_arrays(outcome.checkpoint, kind="checkpoint")
+    assert meta["iterations"] == 4_000_000 and meta["batches_applied"] == 200
+    assert outcome.exploitability < 1.0

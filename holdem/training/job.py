@@ -18,6 +18,7 @@ from typing import Any
 
 import psutil
 
+from holdem.mccfr.journal import JOURNAL_BYTES
 from holdem.mccfr.tables import PackedDeltas, packed_bytes
 from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import HelperThreads, Housekeeping, ProgressCallback, TrainingClock
@@ -48,9 +49,16 @@ def worker_spec(run: BlueprintRun) -> WorkerSpec:
     write_worker_spec(run.paths.worker_spec, tree_path=run.paths.tree, buckets_path=run.buckets_path,
                       mccfr=run.config.mccfr, regret=run.shared.specs["regret"], regret_mode=run.regret_mode,
                       regret_scale=run.shared.specs["regret_scale"], regret_copy=regret_copies_fit(run),
+                      strategy_sum=run.shared.specs["strategy_sum"] if workers_commit(run) else None,
                       num_workers=run.config.workers, result_seconds=run.config.batch_target_seconds)
     return WorkerSpec(argv=[sys.executable, "-m", "holdem.training.worker", str(run.paths.worker_spec)],
                       nice=WORKER_NICE)
+
+
+def workers_commit(run: BlueprintRun) -> bool:
+    """Whether workers apply their own results to the master tables (journaled, in the merger's order): with
+    float32 tables; compact regrets are merged by the supervisor."""
+    return run.shared is not None and not run.tables.compact
 
 
 def regret_copies_fit(run: BlueprintRun) -> bool:
@@ -78,7 +86,7 @@ class BlueprintJob:
         self.helpers = HelperThreads()
         self.housekeeping = Housekeeping(run, events, on_progress, self.clock, offload=self.helpers)
         self.merger = Merger(run, self.housekeeping, events, fail=self.fail, threads=run.config.merge_threads,
-                             restore=self._reissue)
+                             restore=self._reissue, commits=workers_commit(run))
         self.supervisor: Supervisor | None = None
         self.batch_size = run.config.batch_size or FIRST_PARALLEL_BATCH
         self.auto = run.config.batch_size is None
@@ -93,7 +101,8 @@ class BlueprintJob:
         self.worker_cpu_split = {"kernel_cpu_s": 0.0, "pack_cpu_s": 0.0, "refresh_cpu_s": 0.0}
         self.worker_waits = {"wait_task_s": 0.0, "wait_slot_s": 0.0}
         self._progress: asyncio.Task | None = None
-        self.supervisor_settings = {"arena_slots": ARENA_SLOTS, "arena_slot_bytes": result_slot_bytes(run)}
+        self.supervisor_settings = {"arena_slots": ARENA_SLOTS, "arena_slot_bytes": result_slot_bytes(run),
+                                    "arena_journal_bytes": JOURNAL_BYTES if workers_commit(run) else 0}
         self._iteration_seconds = Average()
         self.pacer = ResultPacer(run.config.batch_target_seconds, run.config.workers, run.config.merge_threads) \
             if run.regret_mode == "shared" else None
@@ -141,8 +150,8 @@ class BlueprintJob:
         if seconds > 0:
             self._size_tasks(int(payload["iterations"]), seconds)
         self.merger.add(Unit(min(int(t["first_iteration"]) for t in tasks), tasks, delivery))  # type: ignore[index]
-        if self.pacer is not None and self.pacer.observe(time.monotonic(), self.merger.merge_cpu_seconds,
-                                                         self.workers_waited_s()):
+        merge_cpu_s = self.merger.merge_cpu_seconds + self.merger.commit_cpu_seconds
+        if self.pacer is not None and self.pacer.observe(time.monotonic(), merge_cpu_s, self.workers_waited_s()):
             self.events.emit("result_pace", result_seconds=round(self.pacer.seconds, 4),
                              merge_busy=round(self.pacer.busy, 4), budget=round(self.pacer.budget, 4),
                              workers_waiting=round(self.pacer.waiting, 4))
@@ -255,6 +264,9 @@ class BlueprintJob:
                  "waiting_results": self.merger.waiting,
                  "merge_s": round(self.merger.merge_seconds, 6), "merge_cpu_s": round(self.merger.merge_cpu_seconds, 6),
                  "results_merged": self.merger.merged_units,
+                 "results_committed_by_workers": self.merger.committed_by_workers,
+                 "commit_s": round(self.merger.commit_seconds, 6),
+                 "worker_commit_cpu_s": round(self.merger.commit_cpu_seconds, 6),
                  "batches_applied": self.run.batches_applied,
                  "result_seconds": None if self.pacer is None else round(self.pacer.seconds, 4),
                  "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},
@@ -268,9 +280,9 @@ class BlueprintJob:
         return {}
 
 
-def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorConfig:
+def supervisor_config(config: TrainConfig, slot_bytes: int = 0, journal_bytes: int = 0) -> SupervisorConfig:
     """The supervisor settings of a training run: workers, credits, restart intensity, timeouts, and result
-    arenas of ``slot_bytes`` per slot (the job's ``supervisor_settings``)."""
+    arenas of ``slot_bytes`` per slot ending in ``journal_bytes`` (the job's ``supervisor_settings``)."""
     return SupervisorConfig(
         num_workers=config.workers,
         credits=config.credits,
@@ -282,6 +294,7 @@ def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorCon
         log_batches=False,
         arena_slots=ARENA_SLOTS if slot_bytes else 0,
         arena_slot_bytes=slot_bytes,
+        arena_journal_bytes=journal_bytes if slot_bytes else 0,
         pin_loop_cpu=True,
     )
 
@@ -289,7 +302,8 @@ def supervisor_config(config: TrainConfig, slot_bytes: int = 0) -> SupervisorCon
 async def train_parallel(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
     """Train through the supervisor until the budget, a stop or an error, then write the final checkpoint."""
     job = BlueprintJob(run, events, on_progress)
-    config = supervisor_config(run.config, job.supervisor_settings["arena_slot_bytes"])
+    config = supervisor_config(run.config, job.supervisor_settings["arena_slot_bytes"],
+                               job.supervisor_settings["arena_journal_bytes"])
     return await drive(job, Supervisor(job, worker_spec(run), config, events=events))
 
 

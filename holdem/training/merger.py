@@ -5,7 +5,9 @@ master tables depend only on which results were merged, never on when they arriv
 boundary is a barrier (a result never spans one: workers send at boundaries). Between merges the merger
 applies due discounts (all chunks, then counted) and captures checkpoints, so a checkpoint always holds a
 state the run passed through. Merges and discounts run on a thread (the kernels release the GIL); the
-event loop only keeps the books.
+event loop only keeps the books. With float32 tables the workers apply their own results instead, when their
+turn comes, journaled (:mod:`holdem.mccfr.journal`): the supervisor then only hands out the turns, and finishes
+from the journal a commit whose worker died.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ class Merger:
 
     def __init__(self, run: BlueprintRun, housekeeping: Housekeeping, events: EventLog, *,
                  fail: Callable[[str], None], threads: int = 1,
-                 restore: Callable[[Unit], None] | None = None) -> None:
+                 restore: Callable[[Unit], None] | None = None, commits: bool = False) -> None:
         self.run = run
         self.housekeeping = housekeeping
         self.events = events
@@ -70,9 +72,13 @@ class Merger:
         self._force = False
         self._writing: asyncio.Task | None = None
         self._task: asyncio.Task | None = None
+        self.commits = commits
         self.merged_units = 0
         self.merge_seconds = 0.0
         self.merge_cpu_seconds = 0.0
+        self.commit_seconds = 0.0
+        self.commit_cpu_seconds = 0.0
+        self.committed_by_workers = 0
 
     @property
     def waiting(self) -> int:
@@ -185,26 +191,23 @@ class Merger:
         return group
 
     async def _merge(self, group: list[tuple[Unit, int]]) -> None:
-        """Merge a group on the merge thread, then record each result merged; the first one refused is rejected
-        and those after it wait again."""
+        """Merge a group in order, then record each result merged; the first one refused is rejected and those
+        after it wait again. A result alone in line whose worker can apply it (:attr:`commits`) is committed by
+        that worker; results in line together (the merger is behind) go to the merge thread in one hand-off,
+        which merges them faster than one commit after another would."""
         for unit, _ in group:
             unit.delivery.pin()
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        merged, problem = 0, None
         try:
-            merged, problem, cpu = await self._offload(self._timed_merge, [(u.delivery.payload, p) for u, p in group])
+            if self.commits and len(group) == 1:
+                merged, problem = await self._commit(*group[0])
+            if not merged and problem is None:
+                merged, problem = await self._merge_here(group)
+            for unit, _ in group[:merged]:
+                self._record(unit)
         finally:
             for unit, _ in group:
                 unit.delivery.unpin()
-        self.merge_cpu_seconds += cpu
-        self.merge_seconds += loop.time() - started
-        for unit, _ in group[:merged]:
-            try:
-                self.run.record(unit.tasks, unit.delivery.payload)
-            except OverlapError as exc:
-                raise RuntimeError(f"batches {unit.delivery.batch_ids} were merged twice: {exc}") from None
-            unit.delivery.complete()
-            self.merged_units += 1
         if problem is None:
             return
         refused = group[merged][0]
@@ -214,6 +217,55 @@ class Merger:
             self.restore(refused)
         refused.delivery.reject(problem)
         self._recount_received()
+
+    async def _merge_here(self, group: list[tuple[Unit, int]]) -> tuple[int, str | None]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        merged, problem, cpu = await self._offload(self._timed_merge, [(u.delivery.payload, p) for u, p in group])
+        self.merge_cpu_seconds += cpu
+        self.merge_seconds += loop.time() - started
+        return merged, problem
+
+    async def _commit(self, unit: Unit, applied_before: int) -> tuple[int, str | None]:
+        """Have the result's worker apply it (1, or 0 when it cannot be asked), journaled; if it dies first,
+        finish its commit from the journal here. Returns the count committed and why the result was refused."""
+        floor = self.run.regret_floor(applied_before)
+        ticket = unit.first + 1
+        future = unit.delivery.commit({"ticket": ticket, "floor": floor})
+        if future is None:
+            return 0, None
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        answer = await future
+        self.commit_seconds += loop.time() - started
+        if not answer.get("gone"):
+            self.commit_cpu_seconds += float(answer.get("cpu_s") or 0.0)
+            self.committed_by_workers += 1
+            error = answer.get("error")
+            return (0, str(error)) if error else (1, None)
+        started = loop.time()
+        chunks_done, problem, cpu = await self._offload(self._timed_complete, unit.delivery.payload,
+                                                        unit.delivery.journal, floor, ticket)
+        self.merge_cpu_seconds += cpu
+        self.merge_seconds += loop.time() - started
+        if problem is None:
+            self.events.emit("commit_completed", worker=unit.delivery.worker.worker_id,
+                             batches=unit.delivery.batch_ids, chunks_done_by_worker=chunks_done)
+        return (0, problem) if problem is not None else (1, None)
+
+    def _record(self, unit: Unit) -> None:
+        try:
+            self.run.record(unit.tasks, unit.delivery.payload)
+        except OverlapError as exc:
+            raise RuntimeError(f"batches {unit.delivery.batch_ids} were merged twice: {exc}") from None
+        unit.delivery.complete()
+        self.merged_units += 1
+
+    def _timed_complete(self, payload: dict[str, Any], journal: Any, floor: float, ticket: int
+                        ) -> tuple[int, str | None, float]:
+        started = time.thread_time()
+        chunks_done, problem = self.run.complete_commit(payload, journal, floor, ticket)
+        return chunks_done, problem, time.thread_time() - started
 
     def _timed_merge(self, payloads: list[tuple[dict[str, Any], int]]) -> tuple[int, str | None, float]:
         """Merge on the merge thread, in order, until one is refused: how many merged, why the next was refused

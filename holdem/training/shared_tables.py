@@ -1,7 +1,7 @@
 """Master tables in shared memory: plain files under ``/dev/shm`` mapped with ``numpy.memmap``.
 
-The run creates and owns them (the only writer); workers attach read-only and see its writes at
-once. ``multiprocessing.shared_memory`` is avoided: on Python 3.11 an attaching process unlinks
+The run creates and owns them; workers attach read-only and see its writes at once, and, when they apply
+their own results, writable too (the merger gives one commit the turn at a time). ``multiprocessing.shared_memory`` is avoided: on Python 3.11 an attaching process unlinks
 the segment when it exits.
 """
 
@@ -92,3 +92,8 @@ class SharedTables:
 def attach_readonly(spec: TableSpec) -> np.memmap:
     """Map a shared table read-only (never copy-on-write, which would hide the owner's updates)."""
     return np.memmap(spec.path, dtype=np.dtype(spec.dtype), mode="r", shape=spec.shape)
+
+
+def attach_writable(spec: TableSpec) -> np.memmap:
+    """Map a shared table for writing in place (a worker committing its own results)."""
+    return np.memmap(spec.path, dtype=np.dtype(spec.dtype), mode="r+", shape=spec.shape)

@@ -25,6 +25,7 @@ from holdem.mccfr.batch import BatchRunner, initial_delta_rows
 from holdem.mccfr.compact import discount_compact, encode_into
 from holdem.mccfr.config import MCCFRConfig
 from holdem.mccfr.exploitability import ExactEvaluator, ExploitabilityError
+from holdem.mccfr.journal import complete as journal_complete
 from holdem.mccfr.tables import (
     PackedDeltas,
     TableError,
@@ -180,6 +181,16 @@ class BlueprintRun:
         apply_deltas(self.tables, deltas, self.row_actions, self.regret_floor(applied), checked=True, parts=parts,
                      executor=executor)
         return None
+
+    def complete_commit(self, payload: dict[str, Any], journal: np.ndarray | None, regret_floor: float,
+                        ticket: int) -> tuple[int, str | None]:
+        """Apply a result whose worker was asked to commit it as ``ticket`` and died (or never began): from its
+        ``journal``, the chunks it had not added; how many it had, and why the result does not fit, or None."""
+        try:
+            return journal_complete(self.tables, PackedDeltas.from_fields(payload), self.row_actions, regret_floor,
+                                    journal, ticket), None
+        except (TableError, KeyError) as exc:
+            return 0, str(exc)
 
     def merge_buffer(self, runner: BatchRunner, payload: dict[str, Any]) -> str | None:
         """Merge what an in-process ``runner`` accumulated: straight from its delta buffer into float32 tables,

@@ -3,12 +3,15 @@
 It loads the run's tree and card abstraction, maps the master regret table read-only, compiles
 (or loads from cache) the kernels before saying ready, then runs tasks and sends their packed deltas,
 several tasks to a result when they are short, into the shared-memory result arena the supervisor
-gave it. It never writes the master tables.
+gave it. With float32 tables it also applies its own results to the master tables when the supervisor gives it
+the turn (journaled, on a thread of its own: :meth:`BatchHandler.commit`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -22,12 +25,17 @@ from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, P_REGRET_FLOOR, MCCFRConfig
 from holdem.mccfr.memory import large_zeros
-from holdem.mccfr.tables import add_rows
-from holdem.training.shared_tables import TableSpec, attach_readonly
+from holdem.mccfr.journal import CommitPlan, warm_up_commits
+from holdem.mccfr.journal import commit as journal_commit
+from holdem.mccfr.tables import PackedDeltas, Tables, add_rows
+from holdem.training.shared_tables import TableSpec, attach_readonly, attach_writable
+from orchestrator.transport import ENV_WORKER_ID
 from orchestrator.worker_runtime import run_worker
 
 WORKER_SPEC_VERSION = 2
 PATIENCE_S = 0.02
+ENV_DIE_IN_COMMIT = "HOLDEM_CHAOS_DIE_IN_COMMIT"
+"""Chaos for tests: the first worker (id 0) kills itself in the middle of its N-th commit, one chunk written."""
 REFRESH_SHARE = 0.02
 """A worker reading a private copy of the master regrets refreshes it once the copy is older than the copy's own
 cost over this share: 5 ms for the 5-hour config's 65 MB, so every 0.25 s, about 2% of the worker's time."""
@@ -37,8 +45,9 @@ MIN_REFRESH_S = 0.05
 def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None, mccfr: MCCFRConfig,
                       regret: TableSpec, regret_mode: str, num_workers: int, result_seconds: float = 0.1,
                       delta_capacity: int | None = None, regret_scale: TableSpec | None = None,
-                      regret_copy: bool = False) -> None:
-    """What every worker of a run loads; written once by the run before spawning workers."""
+                      regret_copy: bool = False, strategy_sum: TableSpec | None = None) -> None:
+    """What every worker of a run loads; written once by the run before spawning workers. With ``strategy_sum``
+    the workers apply their own results to the master tables when asked (see :meth:`BatchHandler.commit`)."""
     spec = {
         "version": WORKER_SPEC_VERSION,
         "tree": str(tree_path),
@@ -51,6 +60,7 @@ def write_worker_spec(path: Path, *, tree_path: Path, buckets_path: Path | None,
         "result_seconds": result_seconds,
         "delta_capacity": delta_capacity,
         "regret_copy": regret_copy,
+        "strategy_sum": None if strategy_sum is None else strategy_sum.to_dict(),
     }
     path.write_text(json.dumps(spec, indent=1))
 
@@ -74,6 +84,9 @@ class BatchHandler:
     """
 
     master: np.ndarray | None = None
+    commit_tables: Tables | None = None
+    commits = 0
+    _die_in_commit = 0
 
     def __init__(self, spec: dict[str, Any]) -> None:
         if spec.get("version") != WORKER_SPEC_VERSION:
@@ -94,6 +107,11 @@ class BatchHandler:
         if self.independent:
             self.private = decode(self.regret, self.regret_scale) / max(1, int(spec["num_workers"]))
         self.runner = BatchRunner(tree, abstraction, self.mccfr.algorithm, spec.get("delta_capacity"))
+        if spec.get("strategy_sum") is not None:
+            self.commit_tables = Tables(attach_writable(TableSpec.from_dict(spec["regret"])),
+                                        attach_writable(TableSpec.from_dict(spec["strategy_sum"])))
+        self._die_in_commit = int(os.environ.get(ENV_DIE_IN_COMMIT, "0") or 0) \
+            if os.environ.get(ENV_WORKER_ID) == "0" else 0
         self._held = _Held()
         if spec.get("regret_copy"):
             self.master, self.master_scale = self.regret, self.regret_scale
@@ -126,8 +144,10 @@ class BatchHandler:
                 self.private *= np.where(positive, np.float32(factors[0]), np.float32(factors[1]))
 
     def warm_up(self, params: np.ndarray) -> None:
-        """Load or compile the kernels now, so the first real batch is not slow."""
+        """Load or compile the kernels now, so the first real batch (and commit) is not slow."""
         self.runner.run(self.regret, 0, 1, 0, params, self.regret_scale)
+        if self.commit_tables is not None:
+            warm_up_commits()
 
     def run(self, task: dict[str, Any]) -> None:
         """Run one task's iterations into the delta buffer (reading the master, or the private learner)."""
@@ -149,6 +169,21 @@ class BatchHandler:
         held.group = (task.get("interval", 0), task.get("discount_epoch", 0))
         held.floor = float(params[P_REGRET_FLOOR])
         held.target_s = float(task.get("result_seconds", self.result_seconds))
+
+    def commit(self, payload: dict[str, Any], journal: np.ndarray, args: dict[str, Any]) -> str | None:
+        """Apply a result this worker sent (``payload``, still in its arena slot) to the master tables, journaled
+        as commit ``args["ticket"]`` with the regret floor ``args["floor"]``; why not, with nothing written, or
+        None. Runs on the worker's commit thread while the next tasks run on the main one."""
+        if self.commit_tables is None:
+            return "this worker does not commit results"
+        deltas = PackedDeltas.from_fields(payload)
+        floor, ticket = float(args["floor"]), int(args["ticket"])
+        self.commits += 1
+        if self.commits == self._die_in_commit:
+            journal_commit(self.commit_tables, deltas, self.runner.num_actions, floor, journal, ticket, stop_after=1)
+            CommitPlan(self.commit_tables, deltas, self.runner.num_actions, floor).add(0)
+            os.kill(os.getpid(), signal.SIGKILL)
+        return journal_commit(self.commit_tables, deltas, self.runner.num_actions, floor, journal, ticket)
 
     def flush_due(self, upcoming: dict[str, Any]) -> bool:
         if self._held.seconds >= self._held.target_s:
