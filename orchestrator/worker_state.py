@@ -9,7 +9,6 @@ from .arena import ArenaReader, ArenaSpec
 from .job import Delivery, WorkerInfo
 from .transport import WorkerHandle
 
-
 GONE = {"gone": True}
 """How a commit resolves when its worker died before saying it was done."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from holdem.mccfr.tables import PackedDeltas, Tables, TableError, _add_rows, check_deltas
+from holdem.mccfr.tables import PackedDeltas, TableError, Tables, _add_rows, check_deltas
 
 TICKET, STATE = 0, 1
 HEADER_WORDS = 8

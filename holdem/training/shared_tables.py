@@ -1,8 +1,8 @@
 """Master tables in shared memory: plain files under ``/dev/shm`` mapped with ``numpy.memmap``.
 
 The run creates and owns them; workers attach read-only and see its writes at once, and, when they apply
-their own results, writable too (the merger gives one commit the turn at a time). ``multiprocessing.shared_memory`` is avoided: on Python 3.11 an attaching process unlinks
-the segment when it exits.
+their own results, writable too (the merger gives one commit the turn at a time). ``multiprocessing.shared_memory``
+is avoided: on Python 3.11 an attaching process unlinks the segment when it exits.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, P_REGRET_FLOOR, MCCFRConfig
-from holdem.mccfr.memory import large_zeros
 from holdem.mccfr.journal import CommitPlan, warm_up_commits
 from holdem.mccfr.journal import commit as journal_commit
+from holdem.mccfr.memory import large_zeros
 from holdem.mccfr.tables import PackedDeltas, Tables, add_rows
 from holdem.training.shared_tables import TableSpec, attach_readonly, attach_writable
 from orchestrator.transport import ENV_WORKER_ID
