@@ -1,17 +1,28 @@
 """Training a blueprint: the run's state, its supervisor job and worker, config, checkpoints, shared tables.
 
 Glue between the poker domain (``holdem.mccfr``) and the generic supervisor (``orchestrator``); ``train()``
-is the one public entry.
+is the one public entry. Names load on first use, so a worker process (``python -m holdem.training.worker``)
+imports only what it runs, not the supervisor's side.
 """
 
-from holdem.training.config import ConfigError, TrainConfig, build_config, load_config_file
-from holdem.training.errors import RunError
-from holdem.training.outcome import RunOutcome
-from holdem.training.run import train
-from holdem.training.setup import create, resume
-from holdem.training.state import BlueprintRun
+from __future__ import annotations
 
-__all__ = [
-    "BlueprintRun", "ConfigError", "RunError", "RunOutcome", "TrainConfig", "build_config", "create",
-    "load_config_file", "resume", "train",
-]
+import importlib
+from typing import Any
+
+_HOMES = {
+    "ConfigError": "config", "TrainConfig": "config", "build_config": "config", "load_config_file": "config",
+    "RunError": "errors", "RunOutcome": "outcome", "train": "run", "create": "setup", "resume": "setup",
+    "BlueprintRun": "state",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'holdem.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"holdem.training.{home}"), name)
+    globals()[name] = value
+    return value
