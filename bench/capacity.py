@@ -133,11 +133,12 @@ class ReplayJob(BlueprintJob):
 
 
 async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any], result_seconds: float,
-               seconds: float, logdir: Path, paced: bool = False) -> dict[str, Any]:
+               seconds: float, logdir: Path, paced: bool = False, commits: bool = False) -> dict[str, Any]:
     """N replay workers into one supervisor for ``seconds``, from a second after all are ready and as many
     results are in as there are workers (tasks are sized from the first results: before them they are tiny).
     ``paced``: the workers send the result length the run's pacer asks for, and the window starts once the pacer
-    has not changed it for ``SETTLED_S`` (and lasts at least four results)."""
+    has not changed it for ``SETTLED_S`` (and lasts at least four results). ``commits``: the workers apply their own
+    results when their turn comes, as training workers do on float32 tables (else the supervisor merges them)."""
     menu, buckets = SPECS[spec]
     config = TrainConfig(game="hunl", actions=menu, buckets=buckets, num_workers=workers,
                          progress_interval_seconds=1e6, checkpoint_interval_seconds=1e6,
@@ -157,9 +158,11 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
     events.subscribe(on_event)
     try:
         job = ReplayJob(run, events, None)
-        settings = supervisor_config(config, job.supervisor_settings["arena_slot_bytes"])
+        journal_bytes = job.supervisor_settings["arena_journal_bytes"] if commits else 0
+        settings = supervisor_config(config, job.supervisor_settings["arena_slot_bytes"], journal_bytes)
+        commit_args = [f"commit={_commit_spec(run, logdir)}"] if commits else []
         worker = WorkerSpec(argv=[sys.executable, "-m", "bench.replay_worker", str(recording), repr(per_iteration),
-                                  *(["paced"] if paced else [])], cwd=str(ROOT))
+                                  *(["paced"] if paced else []), *commit_args], cwd=str(ROOT))
         supervisor = Supervisor(job, worker, settings, events=events)
         job.supervisor = supervisor
         running = asyncio.get_running_loop().create_task(supervisor.run())
@@ -179,11 +182,13 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
         cpu0, wall0 = time.process_time(), time.monotonic()
         merged0, late0, frames0, held0, waited0, content0 = (job.merger.merged_units, job.late_s, job.frames,
                                                              job.held_s, job.workers_waited_s(), job.content_s)
-        merge_cpu0 = job.merger.merge_cpu_seconds
+        merge_cpu0, commit_s0, committed0 = (job.merger.merge_cpu_seconds, job.merger.commit_seconds,
+                                             job.merger.committed_by_workers)
         await asyncio.sleep(seconds)
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
         merged, late = job.merger.merged_units - merged0, job.late_s - late0
         merge_cpu = job.merger.merge_cpu_seconds - merge_cpu0
+        commit_s, committed = job.merger.commit_seconds - commit_s0, job.merger.committed_by_workers - committed0
         received, held, waited = job.frames - frames0, job.held_s - held0, job.workers_waited_s() - waited0
         content = job.content_s - content0
         lag = supervisor.stats()["loop_lag"]
@@ -212,16 +217,44 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
             "loop_lag_p99_ms": lag["p99_ms"], "loop_lag_max_ms": lag["max_ms"],
             "late_share": round(late / max(1e-9, workers * wall), 4), "wait_share": round(wait_share, 4),
             "fed": received / wall >= FED_SHARE * offered and wait_share <= 1.0 - FED_SHARE,
-            "feedable_real_workers": round(1.0 / (per_frame * frames_per_s), 1) if merged else None}
+            **({"frames_committed_by_workers": committed,
+                "commit_wall_ms_per_frame": round(commit_s / committed * 1e3, 3) if committed else None}
+               if commits else {}),
+            "feedable_real_workers": _feedable(per_frame, frames_per_s, commit_s / committed if committed else None)
+            if merged else None}
+
+
+def _feedable(cpu_per_frame_s: float, frames_per_worker_s: float, commit_wall_s: float | None) -> float:
+    """Real workers one supervisor feeds at this frame rate: one core's worth of its CPU per frame, and, when the
+    workers commit, at most as many frames as one commit after another can land."""
+    limit = 1.0 / (cpu_per_frame_s * frames_per_worker_s)
+    if commit_wall_s:
+        limit = min(limit, 1.0 / (commit_wall_s * frames_per_worker_s))
+    return round(limit, 1)
+
+
+def _commit_spec(run: Any, folder: Path) -> Path:
+    """What a committing replay worker needs: the master tables' specs and every row's action count."""
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "row_actions.npy", run.row_actions)
+    path = folder / "commit.json"
+    path.write_text(json.dumps({"regret": run.shared.specs["regret"].to_dict(),
+                                "strategy_sum": run.shared.specs["strategy_sum"].to_dict(),
+                                "row_actions": str(folder / "row_actions.npy")}))
+    return path
 
 
 def summarize(report: dict[str, Any]) -> None:
     """The report's ``measured`` and ``met`` from its specs (also after specs of another run are merged in)."""
     quick = report["specs"].get("quick", {})
     paced_quick = report["specs"].get("quick, paced", {})
+    committing = report["specs"].get("quick, workers commit", {})
+    paced_committing = report["specs"].get("quick, paced, workers commit", {})
     report["measured"] = {
         "feedable_workers_quick": quick.get("feedable_real_workers"),
         "workers_fed_quick_paced": paced_quick.get("workers_fed"),
+        "feedable_workers_quick_workers_commit": committing.get("feedable_real_workers"),
+        "workers_fed_quick_paced_workers_commit": paced_committing.get("workers_fed"),
         "supervisor_cpu_ms_per_result": {s: min((r["supervisor_cpu_ms_per_frame"] for r in v["runs"]
                                                  if r["supervisor_cpu_ms_per_frame"] is not None), default=None)
                                          for s, v in report["specs"].items()}}
@@ -229,6 +262,10 @@ def summarize(report: dict[str, Any]) -> None:
     report["met"] = {
         "feedable_workers_quick": None if not quick else (quick["feedable_real_workers"] or 0) >= goal,
         "workers_fed_quick_paced": None if not paced_quick else paced_quick["workers_fed"] >= goal,
+        "feedable_workers_quick_workers_commit": None if not committing
+        else (committing["feedable_real_workers"] or 0) >= goal,
+        "workers_fed_quick_paced_workers_commit": None if not paced_committing
+        else paced_committing["workers_fed"] >= goal,
         "supervisor_cpu_ms_per_result": {s: None if v is None else v <= GOALS["supervisor_cpu_ms_per_result"]
                                          for s, v in report["measured"]["supervisor_cpu_ms_per_result"].items()},
     }
@@ -247,6 +284,9 @@ def main() -> int:
                              "(0.1 to 3.2 s of kernel time; default on)")
     parser.add_argument("--fixed", action=argparse.BooleanOptionalAction, default=True,
                         help="run the fixed result lengths of --result-seconds (default on)")
+    parser.add_argument("--commits", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run each case with workers that apply their own results, as training workers "
+                             "on float32 tables do (default on)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "capacity.json")
     args = parser.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
@@ -257,14 +297,20 @@ def main() -> int:
     cases = [(spec, seconds, False) for spec in args.specs.split(",") for seconds in periods if args.fixed]
     if args.paced:
         cases += [(spec, DEFAULT_RESULT_SECONDS, True) for spec in args.specs.split(",")]
+    modes = [False, True] if args.commits else [False]
     with tempfile.TemporaryDirectory(prefix="bench-capacity-") as tmp:
-        for spec, result_seconds, paced in cases:
-            label = (f"{spec}, paced" if paced else spec if result_seconds == DEFAULT_RESULT_SECONDS
-                     else f"{spec}, {result_seconds:g} s results")
-            recording = Path(tmp) / label.replace(", ", "-").replace(" ", "")
-            print(f"{label}: recording real results ...", file=sys.stderr, flush=True)
-            frames = PACED_LENGTHS_BASE_FRAMES if paced else max(4, round(1.2 / result_seconds))
-            recorded = record(spec, result_seconds, frames, 3.0, recording, PACED_LENGTHS if paced else 1)
+        recordings: dict[str, dict[str, Any]] = {}
+        for (spec, result_seconds, paced), commits in [(case, mode) for case in cases for mode in modes]:
+            case_label = (f"{spec}, paced" if paced else spec if result_seconds == DEFAULT_RESULT_SECONDS
+                          else f"{spec}, {result_seconds:g} s results")
+            label = case_label + (", workers commit" if commits else "")
+            recording = Path(tmp) / case_label.replace(", ", "-").replace(" ", "")
+            if case_label not in recordings:
+                print(f"{case_label}: recording real results ...", file=sys.stderr, flush=True)
+                frames = PACED_LENGTHS_BASE_FRAMES if paced else max(4, round(1.2 / result_seconds))
+                recordings[case_label] = record(spec, result_seconds, frames, 3.0, recording,
+                                                PACED_LENGTHS if paced else 1)
+            recorded = recordings[case_label]
             rate = recorded["real_frames_per_worker_per_s"]
             window_s = max(args.seconds, 4 * result_seconds)
             largest = max(length["frame_bytes_mean"] for length in recorded["lengths"])
@@ -282,11 +328,13 @@ def main() -> int:
                 print(f"{label}: {n} replay workers" + (" ..." if paced else f" at {rate:.2f} frames/s each ..."),
                       file=sys.stderr, flush=True)
                 result = run_async(feed(spec, recording, n, recorded, result_seconds, window_s,
-                                        Path(tmp) / f"{recording.name}-{n}", paced))
+                                        Path(tmp) / f"{recording.name}-{n}{'-commit' if commits else ''}", paced,
+                                        commits))
                 runs.append(result)
                 print(f"  {json.dumps(result)}", file=sys.stderr, flush=True)
             report["specs"][label] = {
-                "spec": spec, "paced": paced, "recording": recorded | {"result_seconds": result_seconds},
+                "spec": spec, "paced": paced, "workers_commit": commits,
+                "recording": recorded | {"result_seconds": result_seconds},
                 "runs": runs, "feedable_real_workers": max((r["feedable_real_workers"] or 0 for r in runs), default=0),
                 "workers_fed": max((r["workers"] for r in runs if r.get("fed")), default=0)}
     summarize(report)

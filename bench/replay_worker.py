@@ -1,16 +1,19 @@
 """A worker that replays recorded real results at a fixed rate, for measuring what one supervisor can feed.
 
-``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION [paced]``: answers tasks like a training worker
+``python -m bench.replay_worker RECORDING_DIR SECONDS_PER_ITERATION [paced] [commit=TABLES.json]``: answers tasks like a
+training worker
 (several tasks to a result, into its arena) but, instead of computing, sleeps until its next send time and copies a
 recorded result's rows and deltas, once it holds that result's recorded kernel time. The recording holds one
 folder per result length (``0``: the shortest, ``1``: twice that, ...); a ``paced`` worker sends the length nearest
 the one its tasks ask for (the run's result pacer, :mod:`holdem.training.pacing`), else always the first. Each payload
 also says how late it was sent (``replay_late_s``): waiting for a task or for a free arena slot makes it late; a
-fed worker is never late.
+fed worker is never late. With ``commit=TABLES.json`` (the master tables' specs and the rows' action counts) it also
+applies its results to the master tables when the supervisor asks, as a training worker does.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 import time
@@ -19,6 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from holdem.mccfr.journal import commit as journal_commit
+from holdem.mccfr.journal import warm_up_commits
+from holdem.mccfr.tables import PackedDeltas, Tables
+from holdem.training.shared_tables import TableSpec, attach_writable
 from orchestrator.worker_runtime import run_worker
 
 FULL_SHARE = 0.95
@@ -55,8 +62,15 @@ class ReplayHandler:
     """Spends a task's recorded kernel time asleep, holds tasks like a training worker, and sends the next
     recorded result once its length of (simulated) work is held."""
 
-    def __init__(self, levels: list[Recording], seconds_per_iteration: float, paced: bool = False) -> None:
+    def __init__(self, levels: list[Recording], seconds_per_iteration: float, paced: bool = False,
+                 commit_spec: dict[str, Any] | None = None) -> None:
         self.levels = levels
+        self.tables: Tables | None = None
+        if commit_spec is not None:
+            self.tables = Tables(attach_writable(TableSpec.from_dict(commit_spec["regret"])),
+                                 attach_writable(TableSpec.from_dict(commit_spec["strategy_sum"])))
+            self.num_actions = np.load(commit_spec["row_actions"], allow_pickle=False)
+            warm_up_commits()
         self.seconds_per_iteration = seconds_per_iteration
         self.paced = paced
         self.level = 0
@@ -78,6 +92,13 @@ class ReplayHandler:
         if self.paced:
             asked = max(float(payload.get("result_seconds") or 0.0), self.levels[0].seconds)
             self.level = min(range(len(self.levels)), key=lambda j: abs(math.log(self.levels[j].seconds / asked)))
+
+    def commit(self, payload: dict[str, Any], journal: np.ndarray, args: dict[str, Any]) -> str | None:
+        """Apply a sent result to the master tables, journaled, as a training worker does."""
+        if self.tables is None:
+            return "this replay worker does not commit"
+        return journal_commit(self.tables, PackedDeltas.from_fields(payload), self.num_actions, float(args["floor"]),
+                              journal, int(args["ticket"]))
 
     def flush_due(self, next_payload: dict[str, Any]) -> bool:
         return self._full()
@@ -104,8 +125,9 @@ class ReplayHandler:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     folders = sorted((p for p in Path(args[0]).iterdir() if p.is_dir()), key=lambda p: int(p.name))
-    handler = ReplayHandler([Recording.load(folder) for folder in folders], float(args[1]),
-                            paced=len(args) > 2 and args[2] == "paced")
+    commit = next((arg.removeprefix("commit=") for arg in args[2:] if arg.startswith("commit=")), None)
+    handler = ReplayHandler([Recording.load(folder) for folder in folders], float(args[1]), paced="paced" in args[2:],
+                            commit_spec=None if commit is None else json.loads(Path(commit).read_text()))
     run_worker(handler, info={"kind": "replay"})
 
 

@@ -310,10 +310,14 @@ def capacity_rows(d: dict[str, Any]) -> list[Row]:
                 (f"{spec}, {n} replay workers: share of time they waited (for a task or a slot)",
                  r.get("wait_share", r.get("late_share")), None, None, None),
             ]
+            if v.get("workers_commit"):
+                rows.append((f"{spec}, {n} replay workers: results committed by workers (reference: wall ms per "
+                             "commit, turn to answer)", r.get("frames_committed_by_workers"),
+                             r.get("commit_wall_ms_per_frame"), None, None))
             if "fed" in r:
                 rows.append((f"{spec}, {n} replay workers: fed (95% of their rate, waiting at most 5%)",
                              r["fed"], None, None, None))
-        quick = v.get("spec", spec) == "quick" and (v.get("paced") or spec == "quick")
+        quick = v.get("spec", spec) == "quick" and (v.get("paced") or spec.removesuffix(", workers commit") == "quick")
         if v.get("paced"):
             best = v.get("workers_fed")
             rows.append((f"{spec}: most replay workers fed, at the result length the pacer chose", best, None,
