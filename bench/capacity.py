@@ -17,6 +17,7 @@ all would send), measured once the pacer has settled, and ``workers_fed`` is the
 Writes ``bench/results/capacity.json``::
 
     python -m bench.capacity [--workers 16,64,128,256] [--seconds 10] [--specs quick,mid] [--no-paced]
+                             [--no-merges | --no-commits] [--update]
 """
 
 from __future__ import annotations
@@ -284,9 +285,13 @@ def main() -> int:
                              "(0.1 to 3.2 s of kernel time; default on)")
     parser.add_argument("--fixed", action=argparse.BooleanOptionalAction, default=True,
                         help="run the fixed result lengths of --result-seconds (default on)")
+    parser.add_argument("--merges", action=argparse.BooleanOptionalAction, default=True,
+                        help="run each case with the supervisor merging every result (default on)")
     parser.add_argument("--commits", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run each case with workers that apply their own results, as training workers "
-                             "on float32 tables do (default on)")
+                        help="run each case with workers that apply their own results, as training workers on "
+                             "float32 tables do (default on)")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the cases of the existing --out file that this run does not measure")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "capacity.json")
     args = parser.parse_args()
     counts = [int(x) for x in args.workers.split(",")]
@@ -297,7 +302,7 @@ def main() -> int:
     cases = [(spec, seconds, False) for spec in args.specs.split(",") for seconds in periods if args.fixed]
     if args.paced:
         cases += [(spec, DEFAULT_RESULT_SECONDS, True) for spec in args.specs.split(",")]
-    modes = [False, True] if args.commits else [False]
+    modes = [mode for mode, wanted in ((False, args.merges), (True, args.commits)) if wanted]
     with tempfile.TemporaryDirectory(prefix="bench-capacity-") as tmp:
         recordings: dict[str, dict[str, Any]] = {}
         for (spec, result_seconds, paced), commits in [(case, mode) for case in cases for mode in modes]:
@@ -337,6 +342,10 @@ def main() -> int:
                 "recording": recorded | {"result_seconds": result_seconds},
                 "runs": runs, "feedable_real_workers": max((r["feedable_real_workers"] or 0 for r in runs), default=0),
                 "workers_fed": max((r["workers"] for r in runs if r.get("fed")), default=0)}
+    if args.update and args.out.is_file():
+        kept = {k: v for k, v in json.loads(args.out.read_text()).get("specs", {}).items() if k not in report["specs"]}
+        report["settings"]["kept_from_earlier_run"] = sorted(kept)
+        report["specs"] = {**kept, **report["specs"]}
     summarize(report)
     report["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -76,6 +76,7 @@ class DeliveryOwner(Protocol):
     def settle(self, delivery: Delivery, reason: str | None) -> None: ...
     def release_slot(self, delivery: Delivery) -> None: ...
     def commit(self, delivery: Delivery, args: dict) -> asyncio.Future | None: ...
+    def can_commit(self, delivery: Delivery) -> bool: ...
 
 
 class Delivery:
@@ -98,6 +99,10 @@ class Delivery:
         self.pinned = False
         self.settled = False
         self.journal: np.ndarray | None = None
+
+    def can_commit(self) -> bool:
+        """Whether :meth:`commit` would ask the worker now."""
+        return self._owner.can_commit(self)
 
     def commit(self, args: dict) -> asyncio.Future | None:
         """Ask the worker to apply this result itself, from its arena slot, journaled in ``journal`` (job-defined

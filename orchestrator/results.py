@@ -116,14 +116,21 @@ class ResultDesk:
     def commit(self, delivery: Delivery, args: dict) -> asyncio.Future | None:
         """Ask the delivery's worker to apply it from its arena slot; a future of the ``committed`` message (or
         ``GONE``), or None when it cannot: the worker does not commit, is gone, or the result left its slot."""
-        w = self._workers.get(delivery.worker.worker_id)
-        slot = delivery.slot
-        if (w is None or not w.commits_results or w.dead.done() or w.handle is None or slot is None
-                or w.leases.get(slot) is not delivery or slot in w.commits):
+        if not self.can_commit(delivery):
             return None
+        w, slot = self._workers[delivery.worker.worker_id], delivery.slot
+        assert w.handle is not None and slot is not None
         future = w.commits[slot] = asyncio.get_running_loop().create_future()
         w.handle.write(encode(MessageType.COMMIT, self._packer, slot=slot, args=args))
         return future
+
+    def can_commit(self, delivery: Delivery) -> bool:
+        """Whether the delivery's worker can be asked to commit it: it commits, is alive, and the result is still in
+        its arena slot (not asked already)."""
+        w = self._workers.get(delivery.worker.worker_id)
+        slot = delivery.slot
+        return not (w is None or not w.commits_results or w.dead.done() or w.handle is None or slot is None
+                    or w.leases.get(slot) is not delivery or slot in w.commits)
 
     def on_committed(self, w: WorkerState, handle: WorkerHandle, msg: dict) -> bool:
         """A worker says it applied (or refused) the result in a slot; False when it was not asked to."""

@@ -65,6 +65,7 @@ class Channel:
         self._lock = threading.Lock()
         self._packer = make_packer(autoreset=False)
         self.corrupt_next = False
+        self.last_sent = time.monotonic()
 
     def send(self, mtype: MessageType, *, placed: SlotAllocator | None = None, **fields: Any) -> int:
         """Encode and write one frame (from the packer's own buffer, no extra copy); returns its size.
@@ -81,6 +82,7 @@ class Channel:
                     self.corrupt_next = False
                     self._write(CHAOS_GARBAGE)
                 self._write(frame)
+                self.last_sent = time.monotonic()
                 size = len(frame)
                 frame.release()
                 return size
@@ -94,8 +96,16 @@ class Channel:
 
 
 def _heartbeat(channel: Channel, interval_s: float) -> None:
+    """Say alive whenever nothing else was sent for ``interval_s``: any frame is proof of life to the supervisor,
+    and a busy worker's frames spare it a wakeup a second."""
     tick = threading.Event()
-    while not tick.wait(interval_s):
+    wait_s = interval_s
+    while not tick.wait(wait_s):
+        silent_s = time.monotonic() - channel.last_sent
+        if silent_s < interval_s:
+            wait_s = interval_s - silent_s
+            continue
+        wait_s = interval_s
         try:
             channel.send(MessageType.HEARTBEAT)
         except OSError:

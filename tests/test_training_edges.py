@@ -43,6 +43,9 @@ class FakeDelivery:
         """No worker to apply it: the merger merges it itself."""
         return None
 
+    def can_commit(self) -> bool:
+        return False
+
     @property
     def settled(self) -> bool:
         return self.outcome is not None

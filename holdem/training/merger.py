@@ -33,6 +33,9 @@ MAX_DETACHED = 4
 past it the merger is behind anyway, and workers waiting for a slot is the back-pressure that keeps it so."""
 MAX_GROUP = 8
 """At most this many results in one hand-off to the merge thread (the loop records them together after)."""
+COMMIT_GROUP_LIMIT = 4
+"""With this many results in line at once the merger is behind, and merges them itself rather than having their
+workers commit them one after another (two workers' results often arrive out of order, two at a time)."""
 MERGE_NICE = 10
 """The merge threads run this far below the event loop (as workers do), and off its CPU: a loop thread that
 wakes must not wait behind a merge."""
@@ -192,19 +195,24 @@ class Merger:
 
     async def _merge(self, group: list[tuple[Unit, int]]) -> None:
         """Merge a group in order, then record each result merged; the first one refused is rejected and those
-        after it wait again. A result alone in line whose worker can apply it (:attr:`commits`) is committed by
-        that worker; results in line together (the merger is behind) go to the merge thread in one hand-off,
-        which merges them faster than one commit after another would."""
+        after it wait again. With :attr:`commits`, each result whose worker can apply it is committed by that worker
+        in turn, unless ``COMMIT_GROUP_LIMIT`` or more are in line (the merger is behind): the merge thread takes
+        those in one hand-off, faster than one commit after another. Results merged here go in runs."""
         for unit, _ in group:
             unit.delivery.pin()
         merged, problem = 0, None
+        committing = self.commits and len(group) < COMMIT_GROUP_LIMIT
         try:
-            if self.commits and len(group) == 1:
-                merged, problem = await self._commit(*group[0])
-            if not merged and problem is None:
-                merged, problem = await self._merge_here(group)
-            for unit, _ in group[:merged]:
-                self._record(unit)
+            while merged < len(group) and problem is None:
+                done, problem = await self._commit(*group[merged]) if committing else (0, None)
+                if not done and problem is None:
+                    stop = merged + 1
+                    while stop < len(group) and not (committing and group[stop][0].delivery.can_commit()):
+                        stop += 1
+                    done, problem = await self._merge_here(group[merged:stop])
+                for unit, _ in group[merged:merged + done]:
+                    self._record(unit)
+                merged += done
         finally:
             for unit, _ in group:
                 unit.delivery.unpin()
