@@ -68,6 +68,8 @@ def _save_rows(table: np.ndarray, rows: np.ndarray, num_actions: np.ndarray, fir
 @njit(cache=True, nogil=True)
 def _restore_rows(table: np.ndarray, rows: np.ndarray, num_actions: np.ndarray, first: int, stop: int,
                   undo: np.ndarray) -> None:
+    """:func:`_save_rows` backwards, kept apart: the supervisor reads ``undo`` from a read-only map, which a kernel
+    that might also write it cannot take."""
     at = 0
     for i in range(first, stop):
         row = rows[i]
