@@ -22,9 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from holdem.mccfr.journal import commit as journal_commit
-from holdem.mccfr.journal import warm_up_commits
-from holdem.mccfr.tables import PackedDeltas, Tables
+from holdem.mccfr.journal import commit_payload, warm_up_commits
+from holdem.mccfr.tables import Tables
 from holdem.training.shared_tables import TableSpec, attach_writable
 from orchestrator.worker_runtime import run_worker
 
@@ -97,8 +96,7 @@ class ReplayHandler:
         """Apply a sent result to the master tables, journaled, as a training worker does."""
         if self.tables is None:
             return "this replay worker does not commit"
-        return journal_commit(self.tables, PackedDeltas.from_fields(payload), self.num_actions, float(args["floor"]),
-                              journal, int(args["ticket"]))
+        return commit_payload(self.tables, payload, self.num_actions, journal, args)
 
     def flush_due(self, next_payload: dict[str, Any]) -> bool:
         return self._full()

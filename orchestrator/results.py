@@ -80,8 +80,8 @@ class ResultDesk:
             self._deliveries.put_nowait((w, batches[0], msg, size))
             return True
         delivery = Delivery(self, w.info, ids, msg.get("payload") or {}, msg.get("stats") or {}, size, slot)
-        if w.commits_results and w.arena_reader is not None:
-            delivery.journal = w.arena_reader.journal()
+        if w.commits_results:
+            delivery.journal = w.journal
         if slot is not None:
             w.leases[slot] = delivery
         w.info.bytes_received += size

@@ -304,7 +304,8 @@ class Supervisor:
             if self.config.arena_slots > 0:
                 w.arena = create_arena(info.worker_id, self.config.arena_slots, self.config.arena_slot_bytes,
                                        journal_bytes=self.config.arena_journal_bytes)
-                reader = w.arena_reader = ArenaReader(w.arena)
+                reader = ArenaReader(w.arena)
+                w.journal = reader.journal()
                 env[ENV_ARENA] = w.arena.to_env()
             w.handle = await self._transport.spawn(info.worker_id, self.spec, self,
                                                    heartbeat_s=self.config.heartbeat_interval_s, env=env,
@@ -443,8 +444,7 @@ class Supervisor:
             if mtype == MessageType.READY:
                 if w.info.pid is None and isinstance(msg.get("pid"), int):
                     w.info.pid = msg["pid"]
-                w.commits_results = msg.get("commits") is True and w.arena_reader is not None \
-                    and w.arena_reader.journal() is not None
+                w.commits_results = msg.get("commits") is True and w.journal is not None
                 if not w.ready.done():
                     w.ready.set_result(msg)
                 continue

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 
-from .arena import ArenaReader, ArenaSpec
+import numpy as np
+
+from .arena import ArenaSpec
 from .job import Delivery, WorkerInfo
 from .transport import WorkerHandle
 
@@ -29,7 +31,8 @@ class WorkerState:
         self.unfinished = 0
         self.done_ids: set[int] = set()
         self.arena: ArenaSpec | None = None
-        self.arena_reader: ArenaReader | None = None
+        self.journal: np.ndarray | None = None
+        """The arena's journal (read-only), when it has one."""
         self.commits_results = False
         self.commits: dict[int, asyncio.Future] = {}
         self.leases: dict[int, Delivery] = {}

@@ -12,6 +12,8 @@ compiled calls, so each store lands after the table writes it describes.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 
@@ -137,6 +139,19 @@ def commit(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, regret
         if step(2 * chunk + 2):
             return None
     return None
+
+
+def commit_args(ticket: int, regret_floor: float) -> dict[str, float | int]:
+    """What a process asked to commit a result is told (see :func:`commit_payload`)."""
+    return {"ticket": int(ticket), "floor": float(regret_floor)}
+
+
+def commit_payload(tables: Tables, payload: dict[str, Any], num_actions: np.ndarray, journal: np.ndarray,
+                   args: dict[str, Any], *, stop_after: int | None = None) -> str | None:
+    """:func:`commit` for a result payload (its packed deltas under :attr:`PackedDeltas.FIELDS`) and the
+    :func:`commit_args` it was asked with."""
+    return commit(tables, PackedDeltas.from_fields(payload), num_actions, float(args["floor"]), journal,
+                  int(args["ticket"]), stop_after=stop_after)
 
 
 def complete(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, regret_floor: float,

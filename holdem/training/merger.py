@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from holdem.mccfr.journal import commit_args
 from holdem.mccfr.tables import discount_chunks
 from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Capture, Housekeeping
@@ -239,7 +240,7 @@ class Merger:
         finish its commit from the journal here. Returns the count committed and why the result was refused."""
         floor = self.run.regret_floor(applied_before)
         ticket = unit.first + 1
-        future = unit.delivery.commit({"ticket": ticket, "floor": floor})
+        future = unit.delivery.commit(commit_args(ticket, floor))
         if future is None:
             return 0, None
         loop = asyncio.get_running_loop()

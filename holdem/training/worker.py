@@ -24,8 +24,7 @@ from holdem.abstraction.tree import BettingTree
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.compact import UNIT_SCALE, decode
 from holdem.mccfr.config import NUM_PARAMS, P_REGRET_FLOOR, MCCFRConfig
-from holdem.mccfr.journal import CommitPlan, warm_up_commits
-from holdem.mccfr.journal import commit as journal_commit
+from holdem.mccfr.journal import CommitPlan, commit_payload, warm_up_commits
 from holdem.mccfr.memory import large_zeros
 from holdem.mccfr.tables import PackedDeltas, Tables, add_rows
 from holdem.training.shared_tables import TableSpec, attach_readonly, attach_writable
@@ -176,14 +175,13 @@ class BatchHandler:
         None. Runs on the worker's commit thread while the next tasks run on the main one."""
         if self.commit_tables is None:
             return "this worker does not commit results"
-        deltas = PackedDeltas.from_fields(payload)
-        floor, ticket = float(args["floor"]), int(args["ticket"])
         self.commits += 1
         if self.commits == self._die_in_commit:
-            journal_commit(self.commit_tables, deltas, self.runner.num_actions, floor, journal, ticket, stop_after=1)
-            CommitPlan(self.commit_tables, deltas, self.runner.num_actions, floor).add(0)
+            commit_payload(self.commit_tables, payload, self.runner.num_actions, journal, args, stop_after=1)
+            CommitPlan(self.commit_tables, PackedDeltas.from_fields(payload), self.runner.num_actions,
+                       float(args["floor"])).add(0)
             os.kill(os.getpid(), signal.SIGKILL)
-        return journal_commit(self.commit_tables, deltas, self.runner.num_actions, floor, journal, ticket)
+        return commit_payload(self.commit_tables, payload, self.runner.num_actions, journal, args)
 
     def flush_due(self, upcoming: dict[str, Any]) -> bool:
         if self._held.seconds >= self._held.target_s:
