@@ -35,3 +35,13 @@ def test_schedules_by_iteration():
     assert config.discount_factors(20) == (2 / 3, 2 / 3, 2 / 3)
     assert config.discount_factors(40) is None
     assert MCCFRConfig.from_dict(config.to_dict()) == config
+
+
+def test_batches_are_cut_where_a_discount_falls_due_and_not_after_the_cutoff():
+    config = MCCFRConfig.from_dict({"discount_mode": "pluribus", "discount_interval": 10, "discount_cutoff": 30})
+    assert [config.next_boundary(i) for i in (0, 9, 10, 29)] == [10, 10, 20, 30]
+    assert config.next_boundary(30) > 10**12, "no discount after the cutoff: nothing to cut at"
+    assert [config.discount_interval_index(i) for i in (0, 9, 10, 29, 30, 45, 10**6)] == [0, 0, 1, 2, 3, 3, 3]
+    endless = MCCFRConfig.from_dict({"discount_mode": "pluribus", "discount_interval": 10})
+    assert endless.next_boundary(1000) == 1010 and endless.discount_interval_index(1005) == 100
+    assert MCCFRConfig.from_dict({"discount_mode": "none"}).discount_interval_index(10**6) == 0

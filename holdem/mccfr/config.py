@@ -161,12 +161,22 @@ class MCCFRConfig:
         """First iteration after ``iteration`` at which a schedule changes: a batch must end there."""
         stops = []
         if self.discount_mode != "none":
-            stops.append((iteration // self.discount_interval + 1) * self.discount_interval)
+            stop = (iteration // self.discount_interval + 1) * self.discount_interval
+            if self.discount_cutoff is None or stop <= self.discount_cutoff:
+                stops.append(stop)
         if self.epsilon_schedule:
             stops += [start for start, _ in self.epsilon_schedule if start > iteration]
         if self.enable_pruning and self.pruning_warmup > iteration:
             stops.append(self.pruning_warmup)
         return min(stops) if stops else NO_BOUNDARY
+
+    def discount_interval_index(self, iteration: int) -> int:
+        """Which discount interval ``iteration`` lies in, counting only those a discount ends (after the cutoff all
+        iterations share one): iterations of different indexes never share a batch or a result."""
+        if self.discount_mode == "none":
+            return 0
+        index = iteration // self.discount_interval
+        return index if self.discount_cutoff is None else min(index, self.discount_cutoff // self.discount_interval)
 
     def _discount_key(self) -> tuple:
         return (self.discount_mode, self.discount_interval, self.regret_discount_alpha, self.dcfr_beta,

@@ -138,7 +138,7 @@ class BlueprintRun:
             "seed": mccfr.seed,
             "params": mccfr.kernel_params(first, self.big_blind).tolist(),
             "discount_epoch": self.discounts_done,
-            "interval": first // mccfr.discount_interval if mccfr.discount_mode != "none" else 0,
+            "interval": mccfr.discount_interval_index(first),
         }
 
     @property
