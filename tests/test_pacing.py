@@ -94,11 +94,11 @@ def test_short_tasks_get_more_credits_and_long_ones_the_configured_number(leduc_
     assert job.credits_for(1e-7) == MAX_CREDITS
 
 
-def test_auto_batches_grow_with_the_pace_to_a_quarter_of_a_result(leduc_run):
+def test_auto_batches_grow_with_the_pace_to_a_whole_result(leduc_run):
     job = BlueprintJob(leduc_run, EventLog(None), None)
     assert job.task_seconds() == pytest.approx(0.1)
     job.pacer.seconds = 2.0
-    assert job.task_seconds() == pytest.approx(0.5)
+    assert job.task_seconds() == pytest.approx(2.0)
 
 
 def test_auto_batches_size_from_a_long_result_of_tiny_tasks_in_one_step_but_not_from_one_tiny_task(leduc_run):
@@ -107,8 +107,8 @@ def test_auto_batches_size_from_a_long_result_of_tiny_tasks_in_one_step_but_not_
     job._size_tasks(first, 1e-6)
     assert job.batch_size == 8 * first, "one tiny task's timing is noise: at most 8x"
     job.pacer.seconds = 4.0
-    job._size_tasks(4_000_000, 4.0)
-    assert job.batch_size == 1_000_000, "4 s of work measured over 4 M iterations: a 1 s task at once"
+    job._size_tasks(400_000, 4.0)
+    assert job.batch_size == 400_000, "4 s of work measured over 400,000 iterations: a 4 s task at once"
 
 
 def test_a_shared_run_sends_the_pace_with_every_task_and_a_worker_holds_that_long(leduc_run):
@@ -191,3 +191,20 @@ def test_the_progress_line_prints_a_notice_once_on_its_own_line():
     line(fields)
     lines = stream.getvalue().splitlines()
     assert lines == ["note: tasks carry 10 batches", "it 1,000 | 10 it/s", "it 1,000 | 10 it/s"]
+
+
+def test_tasks_near_the_end_of_the_time_budget_hold_only_the_time_left(tmp_path):
+    config = TrainConfig(game="leduc", num_workers=2, regret_sharing="shared", time_budget_seconds=100.0,
+                         mccfr=MCCFRConfig(seed=1))
+    run = create(config, tmp_path, shared=True)
+    try:
+        job = BlueprintJob(run, EventLog(None), None)
+        job.batch_size = 1_000_000
+        job._iteration_seconds.add(1e-5)
+        job.clock.start()
+        assert job.next_task(0)["iterations"] == 1_000_000, "10 s of work, 100 s left"
+        job.clock.started -= 98.0
+        task = job.next_task(1)
+        assert 190_000 <= task["iterations"] <= 200_000, "2 s left at 100,000 iterations a second"
+    finally:
+        run.close()

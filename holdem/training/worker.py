@@ -33,6 +33,9 @@ from orchestrator.worker_runtime import run_worker
 
 WORKER_SPEC_VERSION = 2
 PATIENCE_S = 0.02
+FULL_SHARE = 0.8
+"""A result is due once it holds this share of its target: auto tasks are a whole result each, and one that ran a
+little faster than measured must not wait for a second task (one more frame, and a wakeup of the loop)."""
 ENV_DIE_IN_COMMIT = "HOLDEM_CHAOS_DIE_IN_COMMIT"
 """Chaos for tests: the first worker (id 0) kills itself in the middle of its N-th commit, one chunk written."""
 REFRESH_SHARE = 0.02
@@ -184,13 +187,13 @@ class BatchHandler:
         return commit_payload(self.commit_tables, payload, self.runner.num_actions, journal, args)
 
     def flush_due(self, upcoming: dict[str, Any]) -> bool:
-        if self._held.seconds >= self._held.target_s:
+        if self._held.seconds >= FULL_SHARE * self._held.target_s:
             return True
         return (upcoming.get("interval", 0), upcoming.get("discount_epoch", 0)) != self._held.group
 
     def patience_s(self) -> float:
         """Wait for the next task while less than the result's worth of work is held (a task's round trip)."""
-        return max(0.0, min(PATIENCE_S, self._held.target_s - self._held.seconds))
+        return max(0.0, min(PATIENCE_S, FULL_SHARE * self._held.target_s - self._held.seconds))
 
     def flush(self, allocate: Any) -> dict[str, Any]:
         """The held deltas packed into ``allocate``'d arrays (the result arena), and the counts: iterations, node
