@@ -42,8 +42,10 @@ class EventLog:
         self._stream: IO[str] | None = None if isinstance(sink, str) else sink
         if self._path is not None:
             self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        self._clock = clock
+        self.clock = clock
         self._subscribers: list[Subscriber] = []
+        self.last_ts: dict[str, float] = {}
+        """When each kind of event was last emitted (clock seconds)."""
         self._failure_listeners: list[Callable[[str], None]] = []
         self.failure: str | None = None
 
@@ -65,7 +67,9 @@ class EventLog:
 
     def emit(self, event: str, **fields: Any) -> dict:
         """Record one event now and return it."""
-        record = {"ts": round(self._clock(), 6), "event": event, **fields}
+        now = self.clock()
+        self.last_ts[event] = now
+        record = {"ts": round(now, 6), "event": event, **fields}
         if self.failure is None and (self._fd is not None or self._stream is not None):
             line = json.dumps(record, default=_json_default, separators=(",", ":")) + "\n"
             try:

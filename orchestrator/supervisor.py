@@ -572,6 +572,11 @@ class Supervisor:
             self.request_stop("completed")
 
     async def _progress_loop(self) -> None:
+        """A progress event every interval, unless the job emitted a fuller one within it (a training job reports
+        progress with its results: the supervisor's own would repeat its figures)."""
+        interval = self.config.progress_interval_s
         while True:
-            await asyncio.sleep(self.config.progress_interval_s)
-            self.events.emit("progress", **self.stats())
+            await asyncio.sleep(interval)
+            last = self.events.last_ts.get("progress")
+            if last is None or self.events.clock() - last >= 0.9 * interval:
+                self.events.emit("progress", **self.stats())

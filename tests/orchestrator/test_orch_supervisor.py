@@ -319,6 +319,21 @@ async def test_stats_report_workers_lag_and_counts() -> None:
     assert {"backpressure_s", "restarts", "in_flight", "pending", "requeued"} <= set(stats)
 
 
+async def test_a_jobs_own_progress_events_stand_in_for_the_supervisors() -> None:
+    log = EventLog(None, clock=lambda: 1000.0)
+    events: list[dict] = []
+    log.subscribe(events.append)
+    job = ExactSumJob(100, work_s=0.01)
+    sup = Supervisor(job, echo_spec(), SupervisorConfig(**{**FAST, "progress_interval_s": 0.02}), events=log)
+    job.supervisor = sup
+    log.emit("progress", source="job")
+    async with asyncio.timeout(20):
+        summary = await sup.run()
+    assert summary.ok and summary.batches_done == 100
+    assert [e for e in events if e["event"] == "progress"] == [{"ts": 1000.0, "event": "progress", "source": "job"}], \
+        "the job's progress is never older than the interval here: the supervisor adds none of its own"
+
+
 async def test_stop_requested_before_run_returns_at_once() -> None:
     h = Harness(ExactSumJob(100))
     h.sup.request_stop("budget already spent")
