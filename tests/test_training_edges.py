@@ -215,6 +215,30 @@ def test_a_discount_applies_only_once_every_iteration_below_its_boundary_is_in(l
     assert run.tables.regret.tobytes() == reference.tables.regret.tobytes()
 
 
+def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_no_more_discounts_are_counted(leduc,
+                                                                                                 monkeypatch):
+    config = _config(discount_cutoff=2 * BATCH)
+    results = _results(*leduc, config, [[0], [1], [2], [3], [4], [5]])
+    reference = _merged_one_by_one(leduc, config, results)
+    hand_offs = _count_hand_offs(monkeypatch)
+    run = BlueprintRun.in_memory(*leduc, config)
+    deliveries = _merge_all(run, results, [5, 4, 3, 2, 1, 0])
+    assert all(d.outcome == "complete" for d in deliveries)
+    assert hand_offs == [2, 4], "a barrier only at the one discount, none at the intervals after the cutoff"
+    assert run.discounts_done == 1 and run.discount_due_at() is None
+    discounted = BlueprintRun.in_memory(*leduc, config)
+    for tasks, payload in results:
+        assert discounted.merge(payload) is None
+        discounted.record(tasks, payload)
+        for factors in discounted.due_discounts():
+            discounted.discount_chunk(factors, 0, discounted.tree.num_rows)
+            discounted.discount_done()
+    assert discounted.discounts_done == 1
+    assert run.tables.regret.tobytes() == discounted.tables.regret.tobytes()
+    assert run.tables.strategy_sum.tobytes() == discounted.tables.strategy_sum.tobytes()
+    assert run.tables.regret.tobytes() != reference.tables.regret.tobytes(), "the discount changed the tables"
+
+
 def test_resume_after_out_of_order_merges_applies_every_iteration_exactly_once(leduc, tmp_path):
     tree, abstraction = leduc
     config = TrainConfig(game="leduc", iterations=6 * BATCH, num_workers=1, batch_size=BATCH, mccfr=_config())

@@ -170,13 +170,20 @@ class MCCFRConfig:
             stops.append(self.pruning_warmup)
         return min(stops) if stops else NO_BOUNDARY
 
+    def discount_limit(self) -> int | None:
+        """How many discounts the schedule holds (one per interval up to ``discount_cutoff``; None: no end)."""
+        if self.discount_mode == "none":
+            return 0
+        return None if self.discount_cutoff is None else self.discount_cutoff // self.discount_interval
+
     def discount_interval_index(self, iteration: int) -> int:
         """Which discount interval ``iteration`` lies in, counting only those a discount ends (after the cutoff all
         iterations share one): iterations of different indexes never share a batch or a result."""
         if self.discount_mode == "none":
             return 0
         index = iteration // self.discount_interval
-        return index if self.discount_cutoff is None else min(index, self.discount_cutoff // self.discount_interval)
+        limit = self.discount_limit()
+        return index if limit is None else min(index, limit)
 
     def _discount_key(self) -> tuple:
         return (self.discount_mode, self.discount_interval, self.regret_discount_alpha, self.dcfr_beta,

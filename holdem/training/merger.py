@@ -182,7 +182,7 @@ class Merger:
         none past a discount that falls due. One hand-off to the merge thread then merges them all."""
         run = self.run
         applied = IterationRanges(run.applied.to_list())
-        interval = run.config.mccfr.discount_interval if run.config.mccfr.discount_mode != "none" else None
+        discount_at = run.discount_due_at()
         group: list[tuple[Unit, int]] = []
         while self._waiting and len(group) < MAX_GROUP and self._waiting[0].first <= applied.prefix_end():
             unit = heapq.heappop(self._waiting)
@@ -190,7 +190,7 @@ class Merger:
             for task in unit.tasks:
                 first = int(task["first_iteration"])
                 applied.add(first, first + int(task["iterations"]))
-            if interval is not None and applied.prefix_end() >= (run.discounts_done + 1) * interval:
+            if discount_at is not None and applied.prefix_end() >= discount_at:
                 break
         return group
 

@@ -224,12 +224,20 @@ class BlueprintRun:
         """Discount factors due now that every iteration below their boundary is applied, in order; each is
         counted as done by :meth:`discount_done` once all its chunks have run."""
         due = []
-        interval = self.config.mccfr.discount_interval
+        mccfr = self.config.mccfr
+        limit = mccfr.discount_limit()
         done = self.discounts_done
-        while self.config.mccfr.discount_mode != "none" and (done + 1) * interval <= self.applied.prefix_end():
+        while (limit is None or done < limit) and (done + 1) * mccfr.discount_interval <= self.applied.prefix_end():
             done += 1
-            due.append(self.config.mccfr.discount_factors(done * interval) or (1.0, 1.0, 1.0))
+            due.append(mccfr.discount_factors(done * mccfr.discount_interval) or (1.0, 1.0, 1.0))
         return due
+
+    def discount_due_at(self) -> int | None:
+        """The iteration count at which the next discount falls due (None: no more discounts)."""
+        limit = self.config.mccfr.discount_limit()
+        if limit is not None and self.discounts_done >= limit:
+            return None
+        return (self.discounts_done + 1) * self.config.mccfr.discount_interval
 
     def discount_chunk(self, factors: tuple[float, float, float], start: int, stop: int) -> None:
         if factors != (1.0, 1.0, 1.0):
