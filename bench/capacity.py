@@ -138,8 +138,10 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
     """N replay workers into one supervisor for ``seconds``, from a second after all are ready and as many
     results are in as there are workers (tasks are sized from the first results: before them they are tiny).
     ``paced``: the workers send the result length the run's pacer asks for, and the window starts once the pacer
-    has not changed it for ``SETTLED_S`` (and lasts at least four results). ``commits``: the workers apply their own
-    results when their turn comes, as training workers do on float32 tables (else the supervisor merges them)."""
+    has not changed it for ``SETTLED_S`` (and lasts at least four results); otherwise the run does not pace (its
+    tasks, a whole result each, would lengthen and slow the workers below the rate measured). ``commits``: the workers
+    apply their own results when their turn comes, as training workers do on float32 tables (else the supervisor
+    merges them)."""
     menu, buckets = SPECS[spec]
     config = TrainConfig(game="hunl", actions=menu, buckets=buckets, num_workers=workers,
                          progress_interval_seconds=1e6, checkpoint_interval_seconds=1e6,
@@ -159,6 +161,8 @@ async def feed(spec: str, recording: Path, workers: int, recorded: dict[str, Any
     events.subscribe(on_event)
     try:
         job = ReplayJob(run, events, None)
+        if not paced:
+            job.pacer = None
         journal_bytes = job.supervisor_settings["arena_journal_bytes"] if commits else 0
         settings = supervisor_config(config, job.supervisor_settings["arena_slot_bytes"], journal_bytes)
         commit_args = [f"commit={_commit_spec(run, logdir)}"] if commits else []
