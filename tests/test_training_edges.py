@@ -4,6 +4,7 @@ bad results, configs that weight twice, and a pruned action coming back above th
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 
 import numpy as np
@@ -215,8 +216,7 @@ def test_a_discount_applies_only_once_every_iteration_below_its_boundary_is_in(l
     assert run.tables.regret.tobytes() == reference.tables.regret.tobytes()
 
 
-def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_no_more_discounts_are_counted(leduc,
-                                                                                                 monkeypatch):
+def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_open_no_new_epoch(leduc, monkeypatch):
     config = _config(discount_cutoff=2 * BATCH)
     results = _results(*leduc, config, [[0], [1], [2], [3], [4], [5]])
     reference = _merged_one_by_one(leduc, config, results)
@@ -225,7 +225,8 @@ def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_no_more_disc
     deliveries = _merge_all(run, results, [5, 4, 3, 2, 1, 0])
     assert all(d.outcome == "complete" for d in deliveries)
     assert hand_offs == [2, 4], "a barrier only at the one discount, none at the intervals after the cutoff"
-    assert run.discounts_done == 1 and run.discount_due_at() is None
+    assert run.discounts_done == 3 and run.discount_epoch() == 1 and run.discount_due_at() is None, \
+        "past the cutoff each interval still counts (a no-op), but opens no epoch and no barrier"
     discounted = BlueprintRun.in_memory(*leduc, config)
     for tasks, payload in results:
         assert discounted.merge(payload) is None
@@ -233,10 +234,13 @@ def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_no_more_disc
         for factors in discounted.due_discounts():
             discounted.discount_chunk(factors, 0, discounted.tree.num_rows)
             discounted.discount_done()
-    assert discounted.discounts_done == 1
+    assert discounted.discounts_done == 3
     assert run.tables.regret.tobytes() == discounted.tables.regret.tobytes()
     assert run.tables.strategy_sum.tobytes() == discounted.tables.strategy_sum.tobytes()
     assert run.tables.regret.tobytes() != reference.tables.regret.tobytes(), "the discount changed the tables"
+    run.config = dataclasses.replace(run.config, mccfr=dataclasses.replace(config, discount_cutoff=10 * BATCH))
+    assert run.due_discounts() == [] and run.discount_due_at() == 8 * BATCH, \
+        "a cutoff raised on resume discounts from the next boundary on, never iterations already past"
 
 
 def test_resume_after_out_of_order_merges_applies_every_iteration_exactly_once(leduc, tmp_path):

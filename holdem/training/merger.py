@@ -24,7 +24,7 @@ from holdem.mccfr.tables import discount_chunks
 from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Capture, Housekeeping
 from holdem.training.ranges import IterationRanges, OverlapError
-from holdem.training.state import BlueprintRun
+from holdem.training.state import NO_DISCOUNT, BlueprintRun
 from orchestrator import EventLog
 from orchestrator.job import Delivery
 from orchestrator.priority import helper_pool
@@ -288,10 +288,11 @@ class Merger:
 
     async def _discounts(self) -> None:
         for factors in self.run.due_discounts():
-            for start, stop in discount_chunks(self.run.tree.num_rows):
-                await self._offload(self.run.discount_chunk, factors, start, stop)
+            if factors != NO_DISCOUNT:
+                for start, stop in discount_chunks(self.run.tree.num_rows):
+                    await self._offload(self.run.discount_chunk, factors, start, stop)
             self.run.discount_done()
-            if factors != (1.0, 1.0, 1.0):
+            if factors != NO_DISCOUNT:
                 self.events.emit("discount", iterations=self.run.iterations_applied, factors=list(factors))
 
     async def _maybe_checkpoint(self) -> None:

@@ -46,6 +46,8 @@ from holdem.training.shared_tables import SharedTables
 
 INDEPENDENT_BELOW_ROWS = 100_000
 FILL_SAMPLE_ROWS = 1 << 16
+NO_DISCOUNT = (1.0, 1.0, 1.0)
+"""The factors of an interval whose discount is past the cutoff: counted, nothing applied."""
 
 
 def exact_evaluator(tree: BettingTree, abstraction: CardAbstraction) -> ExactEvaluator | None:
@@ -137,7 +139,7 @@ class BlueprintRun:
             "iterations": end - first,
             "seed": mccfr.seed,
             "params": mccfr.kernel_params(first, self.big_blind).tolist(),
-            "discount_epoch": self.discounts_done,
+            "discount_epoch": self.discount_epoch(),
             "interval": mccfr.discount_interval_index(first),
         }
 
@@ -225,22 +227,29 @@ class BlueprintRun:
         counted as done by :meth:`discount_done` once all its chunks have run."""
         due = []
         mccfr = self.config.mccfr
-        limit = mccfr.discount_limit()
         done = self.discounts_done
-        while (limit is None or done < limit) and (done + 1) * mccfr.discount_interval <= self.applied.prefix_end():
+        while mccfr.discount_mode != "none" and (done + 1) * mccfr.discount_interval <= self.applied.prefix_end():
             done += 1
-            due.append(mccfr.discount_factors(done * mccfr.discount_interval) or (1.0, 1.0, 1.0))
+            due.append(mccfr.discount_factors(done * mccfr.discount_interval) or NO_DISCOUNT)
         return due
 
     def discount_due_at(self) -> int | None:
-        """The iteration count at which the next discount falls due (None: no more discounts)."""
+        """The iteration count at which the next discount falls due (None: no more discounts). Past the cutoff the
+        run still counts a (no-op) discount per interval, so that a cutoff raised on resume never discounts
+        iterations already past; those count nothing else."""
         limit = self.config.mccfr.discount_limit()
         if limit is not None and self.discounts_done >= limit:
             return None
         return (self.discounts_done + 1) * self.config.mccfr.discount_interval
 
+    def discount_epoch(self) -> int:
+        """Discounts applied so far, not counting the no-op ones past the cutoff: results of one epoch saw the same
+        discounts (a worker sends what it holds when the epoch changes)."""
+        limit = self.config.mccfr.discount_limit()
+        return self.discounts_done if limit is None else min(self.discounts_done, limit)
+
     def discount_chunk(self, factors: tuple[float, float, float], start: int, stop: int) -> None:
-        if factors != (1.0, 1.0, 1.0):
+        if factors != NO_DISCOUNT:
             if self.tables.compact:
                 discount_compact(self.tables.regret, self.tables.regret_scale, self.tables.strategy_sum, *factors,
                                  start, min(stop, self.tree.num_rows))
