@@ -116,11 +116,15 @@ def _merge_all(run: BlueprintRun, results: list[tuple[list[dict], dict]], order:
 
 
 def _merged_one_by_one(leduc, config: MCCFRConfig, results: list[tuple[list[dict], dict]]) -> BlueprintRun:
-    """The reference: every result merged and recorded in iteration order, one at a time."""
+    """The reference: every result merged and recorded in iteration order, one at a time, each discount applied
+    once it falls due."""
     reference = BlueprintRun.in_memory(*leduc, config)
     for tasks, payload in results:
         assert reference.merge(payload) is None
         reference.record(tasks, payload)
+        for factors in reference.due_discounts():
+            reference.discount_chunk(factors, 0, reference.tree.num_rows)
+            reference.discount_done()
     return reference
 
 
@@ -219,7 +223,7 @@ def test_a_discount_applies_only_once_every_iteration_below_its_boundary_is_in(l
 def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_open_no_new_epoch(leduc, monkeypatch):
     config = _config(discount_cutoff=2 * BATCH)
     results = _results(*leduc, config, [[0], [1], [2], [3], [4], [5]])
-    reference = _merged_one_by_one(leduc, config, results)
+    undiscounted = _merged_one_by_one(leduc, dataclasses.replace(config, discount_mode="none"), results)
     hand_offs = _count_hand_offs(monkeypatch)
     run = BlueprintRun.in_memory(*leduc, config)
     deliveries = _merge_all(run, results, [5, 4, 3, 2, 1, 0])
@@ -227,17 +231,11 @@ def test_past_the_discount_cutoff_results_merge_in_one_hand_off_and_open_no_new_
     assert hand_offs == [2, 4], "a barrier only at the one discount, none at the intervals after the cutoff"
     assert run.discounts_done == 3 and run.discount_epoch() == 1 and run.discount_due_at() is None, \
         "past the cutoff each interval still counts (a no-op), but opens no epoch and no barrier"
-    discounted = BlueprintRun.in_memory(*leduc, config)
-    for tasks, payload in results:
-        assert discounted.merge(payload) is None
-        discounted.record(tasks, payload)
-        for factors in discounted.due_discounts():
-            discounted.discount_chunk(factors, 0, discounted.tree.num_rows)
-            discounted.discount_done()
+    discounted = _merged_one_by_one(leduc, config, results)
     assert discounted.discounts_done == 3
     assert run.tables.regret.tobytes() == discounted.tables.regret.tobytes()
     assert run.tables.strategy_sum.tobytes() == discounted.tables.strategy_sum.tobytes()
-    assert run.tables.regret.tobytes() != reference.tables.regret.tobytes(), "the discount changed the tables"
+    assert run.tables.regret.tobytes() != undiscounted.tables.regret.tobytes(), "the discount changed the tables"
     run.config = dataclasses.replace(run.config, mccfr=dataclasses.replace(config, discount_cutoff=10 * BATCH))
     assert run.due_discounts() == [] and run.discount_due_at() == 8 * BATCH, \
         "a cutoff raised on resume discounts from the next boundary on, never iterations already past"

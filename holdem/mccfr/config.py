@@ -179,8 +179,6 @@ class MCCFRConfig:
     def discount_interval_index(self, iteration: int) -> int:
         """Which discount interval ``iteration`` lies in, counting only those a discount ends (after the cutoff all
         iterations share one): iterations of different indexes never share a batch or a result."""
-        if self.discount_mode == "none":
-            return 0
         index = iteration // self.discount_interval
         limit = self.discount_limit()
         return index if limit is None else min(index, limit)

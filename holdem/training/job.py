@@ -38,10 +38,6 @@ ARENA_SLOTS = 3
 COPY_MEMORY_SHARE = 0.25
 MAX_CREDITS = 64
 WORKER_NICE = 10
-TASKS_PER_PACED_RESULT = 1
-"""Auto tasks are a whole paced result: each task then ends in one result frame and the loop wakes once per result
-instead of also for every task's ``done`` (on heads-up ``quick``, four tasks a result cost the loop three more
-wakeups, about 0.4 ms of its CPU a result)."""
 LAG_INTERVAL_S = 0.1
 """The loop-lag timer's period: every wakeup of the loop costs about 0.19 ms of CPU on this machine, so sampling at
 50 Hz took 9.3 ms a second, at 10 Hz 1.9 (600 samples a minute still give a p99)."""
@@ -213,10 +209,11 @@ class BlueprintJob:
                                 "up; the batches and the results are the same")
 
     def task_seconds(self) -> float:
-        """Kernel seconds an auto-sized batch should take: ``batch_target_seconds``, or a paced result once results
-        are longer (see ``TASKS_PER_PACED_RESULT``)."""
-        paced = 0.0 if self.pacer is None else self.pacer.seconds / TASKS_PER_PACED_RESULT
-        return max(self.run.config.batch_target_seconds, paced)
+        """Kernel seconds an auto-sized batch should take: ``batch_target_seconds``, or a whole paced result once
+        results are longer. Each task then ends in one result frame, and the loop wakes once per result instead of
+        also for every task's ``done`` (four tasks a result cost it three more wakeups on heads-up ``quick``, about
+        0.4 ms of its CPU a result)."""
+        return max(self.run.config.batch_target_seconds, 0.0 if self.pacer is None else self.pacer.seconds)
 
     def credits_for(self, task_seconds: float) -> int:
         """Tasks a worker should hold queued so that about ``batch_target_seconds`` of work waits for it: short

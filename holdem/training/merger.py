@@ -288,12 +288,13 @@ class Merger:
 
     async def _discounts(self) -> None:
         for factors in self.run.due_discounts():
-            if factors != NO_DISCOUNT:
-                for start, stop in discount_chunks(self.run.tree.num_rows):
-                    await self._offload(self.run.discount_chunk, factors, start, stop)
+            if factors == NO_DISCOUNT:
+                self.run.discount_done()
+                continue
+            for start, stop in discount_chunks(self.run.tree.num_rows):
+                await self._offload(self.run.discount_chunk, factors, start, stop)
             self.run.discount_done()
-            if factors != NO_DISCOUNT:
-                self.events.emit("discount", iterations=self.run.iterations_applied, factors=list(factors))
+            self.events.emit("discount", iterations=self.run.iterations_applied, factors=list(factors))
 
     async def _maybe_checkpoint(self) -> None:
         if (self._writing is None or self._writing.done()) and self.housekeeping.checkpoint_due():

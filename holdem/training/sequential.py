@@ -24,7 +24,7 @@ from holdem.training.errors import OutputError
 from holdem.training.housekeeping import Housekeeping, ProgressCallback, TrainingClock
 from holdem.training.outcome import RunOutcome
 from holdem.training.signals import StopSignals
-from holdem.training.state import NO_DISCOUNT, BlueprintRun
+from holdem.training.state import BlueprintRun
 from orchestrator.events import EventLog
 
 SEQUENTIAL_BATCH = 1024
@@ -82,9 +82,8 @@ class SequentialTrainer:
         self.merge_cpu_s += time.thread_time() - kernel_done_cpu
         run.record([task], payload)
         for factors in run.due_discounts():
-            if factors != NO_DISCOUNT:
-                for start, stop in discount_chunks(run.tree.num_rows):
-                    run.discount_chunk(factors, start, stop)
+            for start, stop in discount_chunks(run.tree.num_rows):
+                run.discount_chunk(factors, start, stop)
             run.discount_done()
         return nodes
 
