@@ -270,6 +270,13 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
         rows.append(("seed's command at --batch-size 100: node visits/s, 2 workers over 1 in-process",
                      measured["seed_speedup_batch_100"], None, f">= {goals.get('speedup_2_vs_1')}",
                      at_least(measured["seed_speedup_batch_100"], goals.get("speedup_2_vs_1"))))
+    for key, text in (("seed_two_inprocess_runs_vs_1", "two in-process trainings at once (independent processes, "
+                                                       "the most two cores give two copies) over one alone"),
+                      ("seed_two_inprocess_runs_vs_1_paired", "the same, round by round (median)"),
+                      ("seed_supervisor_2_vs_two_inprocess_runs", "2 workers (auto) over those two trainings"),
+                      ("seed_supervisor_2_vs_two_inprocess_runs_paired", "the same, round by round (median)")):
+        if measured.get(key) is not None:
+            rows.append((f"seed's command: {text}", measured[key], None, None, None))
     for key in ("worker_cpu_percent_batch_100", "worker_cpu_percent_auto"):
         if measured.get(key) is not None:
             rows.append((f"seed's command, {key.replace('_', ' ')}", measured[key], None, f">= {goals.get(key)}",

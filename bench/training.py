@@ -4,8 +4,10 @@ supervisor's cost per result, loop lag, and the per-core efficiency against the 
 Each case is a real training in a child process, sampled with psutil from outside (each worker's CPU
 separately): Leduc; heads-up ``quick`` menu and buckets; and the seed's own command, the 5-hour config
 (``mid`` menu and buckets) with 2 workers at ``--batch-size 100`` and at ``auto``, against one worker
-in-process. A two-worker heads-up run checkpointing every second measures the loop lag then. The bare
-kernel (no merging, no files) runs for comparison, on the tables each run ended with. With ``--repeat N``
+in-process, and two in-process trainings at once (independent processes: what two cores give two copies of
+the program with nothing shared, the ceiling two workers can reach). A two-worker heads-up run checkpointing
+every second measures the loop lag then. The bare kernel (no merging, no files) runs for comparison, on the
+tables each run ended with. With ``--repeat N``
 the cases run in N interleaved rounds and each reports its median round. Writes
 ``bench/results/training.json``::
 
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -142,28 +145,75 @@ def _ms_stats(values: list[float]) -> dict[str, float]:
 
 def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: float, warmup: float,
              workdir: Path) -> dict[str, Any]:
-    """One training in a child process; it/s over the steady window, CPU split, lag, checkpoints."""
-    logdir = workdir / name
+    """One training in a child process (mode ``pair``: two in-process trainings at once, each in its own child,
+    what two independent processes get from this machine); it/s over the steady window, CPU split, lag,
+    checkpoints."""
+    if mode != "pair":
+        child = _launch(name, raw, mode, workers, seconds, warmup, workdir / name)
+        return _measure(child, raw, mode, workers, warmup, _watch([child])[0])
+    children = [_launch(name, raw, "inprocess", 1, seconds, warmup, workdir / name / side) for side in ("a", "b")]
+    both = [_measure(child, raw, "inprocess", 1, warmup, samples) for child, samples in zip(children, _watch(children))]
+    window = min(r["window_s"] for r in both)
+    cpu = sum(r["worker_cpu_cores"] * r["window_s"] for r in both)
+    nodes = sum(r["node_visits_per_s"] * r["window_s"] for r in both)
+    return {**both[0], "mode": "pair", "window_s": window,
+            "it_per_s": round(sum(r["it_per_s"] for r in both), 1),
+            "node_visits_per_s": round(sum(r["node_visits_per_s"] for r in both), 1),
+            "node_visits_per_worker_cpu_s": round(nodes / cpu, 1) if cpu > 0 else None,
+            "worker_cpu_cores": round(sum(r["worker_cpu_cores"] for r in both), 3),
+            "worker_cpu_percent": [c for r in both for c in r["worker_cpu_percent"]],
+            "each": [{key: r.get(key) for key in ("node_visits_per_s", "worker_cpu_percent", "window_s")}
+                     for r in both]}
+
+
+@dataclass
+class _Child:
+    """A case's training process."""
+
+    name: str
+    logdir: Path
+    process: subprocess.Popen
+    load_before: tuple[float, float, float]
+
+
+def _launch(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: float, warmup: float,
+            logdir: Path) -> _Child:
     logdir.mkdir(parents=True)
+    load_before = os.getloadavg()
     config = {**raw, "num_workers": workers, "time_budget_seconds": warmup + seconds + 1.0, "iterations": None}
     spec = logdir / "spec.json"
     spec.write_text(json.dumps({"config": config, "logdir": str(logdir), "mode": mode}))
-    load_before = os.getloadavg()
     with open(logdir / "child.log", "wb") as log:
-        child = subprocess.Popen([sys.executable, "-m", "bench.training", "--child", str(spec)],
-                                 stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    root = psutil.Process(child.pid)
-    seen: dict[int, float] = {}
-    samples: list[tuple[float, float, float]] = []
-    while child.poll() is None:
-        try:
-            samples.append(_sample(root, seen))
-        except psutil.Error:
-            pass
+        process = subprocess.Popen([sys.executable, "-m", "bench.training", "--child", str(spec)],
+                                   stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    return _Child(name, logdir, process, load_before)
+
+
+def _watch(children: list[_Child]) -> list[list[tuple[float, float, dict[int, float]]]]:
+    """Sample each child's CPU (and its descendants') until all have exited; each one's samples."""
+    roots = [psutil.Process(child.process.pid) for child in children]
+    seen: list[dict[int, float]] = [{} for _ in children]
+    samples: list[list[tuple[float, float, dict[int, float]]]] = [[] for _ in children]
+    while any(child.process.poll() is None for child in children):
+        for i, child in enumerate(children):
+            if child.process.poll() is None:
+                try:
+                    samples[i].append(_sample(roots[i], seen[i]))
+                except psutil.Error:
+                    pass
         time.sleep(SAMPLE_S)
-    if child.returncode != 0:
-        tail = (logdir / "child.log").read_text(errors="replace").strip().splitlines()[-3:]
-        raise RuntimeError(f"case {name} failed with status {child.returncode}: {' | '.join(tail)}")
+    for child in children:
+        if child.process.returncode != 0:
+            tail = (child.logdir / "child.log").read_text(errors="replace").strip().splitlines()[-3:]
+            raise RuntimeError(f"case {child.name} failed with status {child.process.returncode}: "
+                               f"{' | '.join(tail)}")
+    return samples
+
+
+def _measure(child: _Child, raw: dict[str, Any], mode: str, workers: int, warmup: float,
+             samples: list[tuple[float, float, dict[int, float]]]) -> dict[str, Any]:
+    """A finished case's figures from its events and the CPU samples taken from outside."""
+    name, logdir = child.name, child.logdir
     events = _read_events(logdir / "events.jsonl")
     stop = min([e["ts"] for e in events if e["event"] == "stop_requested"]
                + [e["ts"] for e in events if e["event"] == "checkpoint" and e.get("reason") == "final"]
@@ -193,7 +243,8 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         "worker_cpu_cores": round(worker_cpu / span, 3),
         "worker_cpu_percent": [round(100 * c / span, 1) for c in per_worker.values()] if per_worker else
         [round(100 * own_cpu / span, 1)],
-        "load_avg_before": [round(x, 2) for x in load_before], "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+        "load_avg_before": [round(x, 2) for x in child.load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "regret_mode": next((e.get("regret_mode") for e in events if e["event"] == "run_start"), None),
         "batch_size_end": last.get("batch_size"),
         "result_seconds_end": last.get("result_seconds"),
@@ -317,6 +368,14 @@ def _speedups(results: dict[str, Any], game: str) -> dict[str, Any]:
         ratio = _paired_ratio(run, seq) if run and seq else None
         if ratio is not None:
             out[key] = ratio
+    pair = results.get(f"{game}-inprocess-pair")
+    if pair and seq:
+        out["wall_two_inprocess_runs_vs_1"] = round(pair["node_visits_per_s"] / seq["node_visits_per_s"], 3)
+        out["wall_two_inprocess_runs_vs_1_paired"] = _paired_ratio(pair, seq)
+    for key, run in (("wall_2_vs_two_inprocess_runs", two), ("wall_2_vs_two_inprocess_runs_batch_100", b100)):
+        if pair and run:
+            out[key] = round(run["node_visits_per_s"] / pair["node_visits_per_s"], 3)
+            out[f"{key}_paired"] = _paired_ratio(run, pair)
     return out
 
 
@@ -358,6 +417,7 @@ def _plan(games: list[str], configs: dict[str, dict[str, Any]]) -> list[tuple[st
     for game in games:
         if game == "seed":
             plan += [("seed", "seed-inprocess-1", configs["seed"], "inprocess", 1),
+                     ("seed", "seed-inprocess-pair", configs["seed"], "pair", 1),
                      ("seed", "seed-supervisor-2", configs["seed"], "supervisor", 2),
                      ("seed", "seed-supervisor-2-b100", {**configs["seed"], "batch_size": 100}, "supervisor", 2)]
             continue
@@ -410,8 +470,9 @@ def main() -> int:
                       file=sys.stderr, flush=True)
                 result = {"game": game, **run_case(name, raw, mode, workers, seconds, warmup, Path(tmp))}
                 if result["regret_mode"] != "independent":
+                    logdir = Path(tmp) / name / "a" if mode == "pair" else Path(tmp) / name
                     result["kernel_node_visits_per_cpu_s_on_final_tables"] = round(
-                        kernel_rate(raw, kernel_s, checkpoint=Path(tmp) / name), 1)
+                        kernel_rate(raw, kernel_s, checkpoint=logdir), 1)
                 rounds.setdefault(name, []).append(result)
     results = {name: _median_round(runs) for name, runs in rounds.items()}
     kernels = {game: kernel_rate(configs[game], kernel_s, 2.0 if args.quick else 10.0) for game in games
@@ -438,6 +499,11 @@ def main() -> int:
             speedups.get("seed", {}).get("wall_2_vs_1_inprocess_batch_100_same_tables"),
         "speedup_2_vs_1_paired": {g: s.get("wall_2_vs_1_inprocess_paired") for g, s in speedups.items()},
         "seed_speedup_batch_100_paired": speedups.get("seed", {}).get("wall_2_vs_1_inprocess_batch_100_paired"),
+        "seed_two_inprocess_runs_vs_1": speedups.get("seed", {}).get("wall_two_inprocess_runs_vs_1"),
+        "seed_two_inprocess_runs_vs_1_paired": speedups.get("seed", {}).get("wall_two_inprocess_runs_vs_1_paired"),
+        "seed_supervisor_2_vs_two_inprocess_runs": speedups.get("seed", {}).get("wall_2_vs_two_inprocess_runs"),
+        "seed_supervisor_2_vs_two_inprocess_runs_paired":
+            speedups.get("seed", {}).get("wall_2_vs_two_inprocess_runs_paired"),
     }
 
     def at_least(value: Any, goal: float) -> bool | None:
