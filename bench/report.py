@@ -213,7 +213,8 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
         cpu = r.get("worker_cpu_percent") or []
         label = f"{name} ({r.get('batch', 'auto')} batch)"
         final = r.get("kernel_node_visits_per_cpu_s_on_final_tables")
-        kernel = final or get(d, f"kernel_node_visits_per_cpu_s.{r.get('game')}")
+        kernel = final or r.get("kernel_node_visits_per_cpu_s_briefly_trained") \
+            or get(d, f"kernel_node_visits_per_cpu_s.{r.get('game')}")
         tables = "on the run's final tables" if final else "on briefly trained tables"
         rows.append((f"{label}: node visits/s (reference: bare kernel per CPU-s {tables})", r.get("node_visits_per_s"),
                      kernel, None, None))
