@@ -7,9 +7,8 @@ separately): Leduc; heads-up ``quick`` menu and buckets; and the seed's own comm
 in-process, and two in-process trainings at once (independent processes: what two cores give two copies of
 the program with nothing shared, the ceiling two workers can reach). A two-worker heads-up run checkpointing
 every second measures the loop lag then. The bare kernel (no merging, no files) runs for comparison, on the
-tables each run ended with. With ``--repeat N``
-the cases run in N interleaved rounds and each reports its median round. Writes
-``bench/results/training.json``::
+tables each run ended with. With ``--repeat N`` the cases run in N interleaved rounds and each reports its
+median round. Writes ``bench/results/training.json``::
 
     python -m bench.training [--quick] [--seconds S] [--games leduc,hunl,seed] [--repeat N]
 """
@@ -153,7 +152,12 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
         child = _launch(name, raw, mode, workers, seconds, warmup, workdir / name)
         return _measure(child, raw, mode, workers, warmup, _watch([child])[0])
     children = [_launch(name, raw, "inprocess", 1, seconds, warmup, workdir / name / side) for side in ("a", "b")]
-    both = [_measure(child, raw, "inprocess", 1, warmup, samples) for child, samples in zip(children, _watch(children))]
+    return _together([_measure(child, raw, "inprocess", 1, warmup, samples)
+                      for child, samples in zip(children, _watch(children))])
+
+
+def _together(both: list[dict[str, Any]]) -> dict[str, Any]:
+    """Two runs at once as one case: their speeds and cores added, node visits per CPU-second over both."""
     window = min(r["window_s"] for r in both)
     cpu = sum(r["worker_cpu_cores"] * r["window_s"] for r in both)
     nodes = sum(r["node_visits_per_s"] * r["window_s"] for r in both)
@@ -482,10 +486,10 @@ def main() -> int:
                         kernel_rate(raw, kernel_s, 2.0 if args.quick else 10.0), 1)
                 rounds.setdefault(name, []).append(result)
     results = {name: _median_round(runs) for name, runs in rounds.items()}
-    kernels = {game: statistics.median(r["kernel_node_visits_per_cpu_s_briefly_trained"] for runs in rounds.values()
-                                       for r in runs if r["game"] == game and r["regret_mode"] == "independent")
-               for game in games if any(r["game"] == game and r["regret_mode"] == "independent"
-                                        for r in results.values())}
+    briefly: dict[str, list[float]] = {}
+    for r in (r for runs in rounds.values() for r in runs if "kernel_node_visits_per_cpu_s_briefly_trained" in r):
+        briefly.setdefault(r["game"], []).append(r["kernel_node_visits_per_cpu_s_briefly_trained"])
+    kernels = {game: statistics.median(rates) for game, rates in briefly.items()}
     speedups = {game: _speedups(results, game) for game in games}
     efficiency = _efficiency(results, kernels)
     ckpt = results.get("hunl-checkpoints-2", {}).get("checkpoints")

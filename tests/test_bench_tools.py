@@ -181,6 +181,26 @@ def test_training_bench_reports_the_median_round_and_the_same_tables_ratio():
     assert "rounds" not in _median_round([case(1.0, 1.0)])
 
 
+def test_training_bench_adds_two_runs_at_once_and_rates_each_run_against_its_own_kernel_reference():
+    from bench.training import _efficiency, _together
+
+    def run(nodes: float, cores: float, window: float) -> dict:
+        return {"node_visits_per_s": nodes, "it_per_s": nodes * 10, "worker_cpu_cores": cores,
+                "worker_cpu_percent": [100 * cores], "window_s": window, "mode": "inprocess", "game": "seed"}
+
+    pair = _together([run(9.0, 1.0, 20.0), run(6.0, 0.5, 10.0)])
+    assert pair["mode"] == "pair" and pair["node_visits_per_s"] == 15.0 and pair["it_per_s"] == 150.0
+    assert pair["worker_cpu_cores"] == 1.5 and pair["worker_cpu_percent"] == [100.0, 50.0]
+    assert pair["node_visits_per_worker_cpu_s"] == round((9 * 20 + 6 * 10) / (1 * 20 + 0.5 * 10), 1), \
+        "node visits per CPU-second over both runs, each over its own window"
+    results = {"own": {"game": "leduc", "node_visits_per_worker_cpu_s": 50.0,
+                       "kernel_node_visits_per_cpu_s_briefly_trained": 60.0},
+               "final": {"game": "leduc", "node_visits_per_worker_cpu_s": 50.0,
+                         "kernel_node_visits_per_cpu_s_on_final_tables": 100.0},
+               "neither": {"game": "leduc", "node_visits_per_worker_cpu_s": 50.0}}
+    assert _efficiency(results, {"leduc": 40.0}) == {"own": round(50 / 60, 3), "final": 0.5, "neither": 1.25}
+
+
 def test_strength_eval_only_replays_recorded_runs_and_refuses_other_settings(tmp_path: Path) -> None:
     """``bench.buckets_strength --eval-only`` plays the runs an earlier result file records, and stops with one line
     when that file was trained with other settings or its runs are gone."""
