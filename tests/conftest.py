@@ -13,6 +13,22 @@ from holdem.training.config import build_config
 TINY_HUNL_ITERATIONS = (10_000, 100_000)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Give tests marked ``xdist_group`` the ``@group`` suffix that ``--dist loadgroup`` schedules by, where
+    pytest-xdist did not: 3.8.0 writes it to ``item._nodeid``, which pytest 9.2 no longer reads, so grouped tests
+    were spread over the workers (two Ray tests at once, the ``tiny`` buckets built once per worker)."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                        for mark in item.iter_markers("xdist_group")})
+        if names and "@" not in item.nodeid:
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
+
+
 @pytest.fixture(scope="session")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Small trained runs: Kuhn and Leduc (briefly, so their exploitability is clearly above zero), HUNL-tiny."""

@@ -97,6 +97,10 @@ def test_bad_files(tmp_path):
 HOLDEM_CARDS = (2, 5, 6, 7)
 
 
+TINY_GROUP = pytest.mark.xdist_group("tiny_buckets")
+"""Tests of the freshly built ``tiny`` buckets run on one worker of a parallel suite, which builds them once (9 s)."""
+
+
 @pytest.fixture(scope="module")
 def tiny():
     from holdem.abstraction.builder import build_abstraction
@@ -109,12 +113,14 @@ def _random_deals(rng, n, k):
     return np.array([rng.choice(52, size=k, replace=False) for _ in range(n)], dtype=np.int32)
 
 
+@TINY_GROUP
 def test_tiny_shape_and_quality(tiny):
     assert tiny.num_buckets.tolist() == [169, 8, 8, 8]
     for street in ("flop", "turn", "river"):
         assert 0 < tiny.info["quality"][street] < 0.05
 
 
+@TINY_GROUP
 def test_tiny_kernel_matches_vector_and_suit_symmetry(tiny):
     rng = np.random.default_rng(5)
     for st, k in enumerate(HOLDEM_CARDS):
@@ -129,6 +135,7 @@ def test_tiny_kernel_matches_vector_and_suit_symmetry(tiny):
     assert len(set(_in_kernel(tiny, 3, _random_deals(rng, 3000, 7)).tolist())) == 8
 
 
+@TINY_GROUP
 def test_tiny_deal_buckets_as_the_kernels_compute_them(tiny):
     """deal_buckets_of (every round's board entry first, for the 52-card deal) agrees with bucket_of."""
     from holdem.abstraction.buckets import deal_buckets_of
@@ -148,6 +155,7 @@ def test_tiny_deal_buckets_as_the_kernels_compute_them(tiny):
                     assert out[seat, st] == _in_kernel(tiny, st, cards[None])[0]
 
 
+@TINY_GROUP
 def test_deals_looked_up_ahead_get_the_buckets_and_ranks_of_deals_looked_up_one_at_a_time(tiny):
     """The kernels' deal ring (keys of deal t + 16, bucket offsets of t + 8, buckets of t) changes no result: each
     iteration's buckets and showdown ranks are those of dealing it alone, from any first iteration."""
@@ -181,6 +189,7 @@ def _p2_on_board(board):
     return hands, 2 * below + ties - 1
 
 
+@TINY_GROUP
 @pytest.mark.parametrize("street", [1, 2, 3])
 def test_tiny_buckets_are_a_monotone_function_of_exact_strength(tiny, street):
     rng = np.random.default_rng(6 + street)
@@ -197,6 +206,7 @@ def test_tiny_buckets_are_a_monotone_function_of_exact_strength(tiny, street):
     assert (lo[seen][1:] > hi[seen][:-1]).all()
 
 
+@TINY_GROUP
 def test_tiny_file_round_trip(tiny, tmp_path):
     path = tmp_path / "tiny.npz"
     digest = tiny.save(path)
