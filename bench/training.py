@@ -157,11 +157,15 @@ def run_case(name: str, raw: dict[str, Any], mode: str, workers: int, seconds: f
 
 
 def _together(both: list[dict[str, Any]]) -> dict[str, Any]:
-    """Two runs at once as one case: their speeds and cores added, node visits per CPU-second over both."""
+    """Two runs at once as one case: their speeds, iterations and cores added, node visits per CPU-second (and per
+    kernel CPU-second) over both; the other fields are the first run's."""
     window = min(r["window_s"] for r in both)
     cpu = sum(r["worker_cpu_cores"] * r["window_s"] for r in both)
     nodes = sum(r["node_visits_per_s"] * r["window_s"] for r in both)
+    kernel = [r["node_visits_per_kernel_cpu_s"] for r in both if r.get("node_visits_per_kernel_cpu_s")]
     return {**both[0], "mode": "pair", "window_s": window,
+            "iterations": sum(r["iterations"] for r in both),
+            "node_visits_per_kernel_cpu_s": round(statistics.mean(kernel), 1) if kernel else None,
             "it_per_s": round(sum(r["it_per_s"] for r in both), 1),
             "node_visits_per_s": round(sum(r["node_visits_per_s"] for r in both), 1),
             "node_visits_per_worker_cpu_s": round(nodes / cpu, 1) if cpu > 0 else None,

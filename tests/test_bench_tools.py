@@ -186,11 +186,14 @@ def test_training_bench_adds_two_runs_at_once_and_rates_each_run_against_its_own
 
     def run(nodes: float, cores: float, window: float) -> dict:
         return {"node_visits_per_s": nodes, "it_per_s": nodes * 10, "worker_cpu_cores": cores,
-                "worker_cpu_percent": [100 * cores], "window_s": window, "mode": "inprocess", "game": "seed"}
+                "worker_cpu_percent": [100 * cores], "window_s": window, "mode": "inprocess", "game": "seed",
+                "iterations": nodes * 10 * window, "node_visits_per_kernel_cpu_s": nodes / cores}
 
     pair = _together([run(9.0, 1.0, 20.0), run(6.0, 0.5, 10.0)])
     assert pair["mode"] == "pair" and pair["node_visits_per_s"] == 15.0 and pair["it_per_s"] == 150.0
     assert pair["worker_cpu_cores"] == 1.5 and pair["worker_cpu_percent"] == [100.0, 50.0]
+    assert pair["iterations"] == 9 * 10 * 20 + 6 * 10 * 10, "both runs' iterations, not the first's"
+    assert pair["node_visits_per_kernel_cpu_s"] == 10.5, "a rate per kernel CPU-second is averaged, not added"
     assert pair["node_visits_per_worker_cpu_s"] == round((9 * 20 + 6 * 10) / (1 * 20 + 0.5 * 10), 1), \
         "node visits per CPU-second over both runs, each over its own window"
     results = {"own": {"game": "leduc", "node_visits_per_worker_cpu_s": 50.0,
