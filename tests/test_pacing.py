@@ -153,7 +153,10 @@ def test_a_small_fixed_batch_size_goes_out_several_batches_to_a_task_said_once(t
                          mccfr=MCCFRConfig(seed=1))
     run = create(config, tmp_path, shared=True)
     try:
-        job = BlueprintJob(run, EventLog(None), None)
+        events = EventLog(None)
+        said: list[int] = []
+        events.subscribe(lambda e: said.append(e["batches_per_task"]) if e["event"] == "batches_grouped" else None)
+        job = BlueprintJob(run, events, None)
         job.clock.start()
         plain = job.next_task(0)
         assert plain is not None and plain["iterations"] == 100 and plain["batches"] == 1
@@ -163,10 +166,12 @@ def test_a_small_fixed_batch_size_goes_out_several_batches_to_a_task_said_once(t
         assert grouped is not None and grouped["iterations"] == 100_000 and grouped["batches"] == 1_000
         assert len(job.notices) == 1 and "--batch-size 100" in job.notices[0]
         job._size_tasks(1_000, 0.0009)
-        assert job.group == 1_000, "the speed is averaged and small changes keep the grouping"
+        assert 1_000 < job.group <= 1_020, "the speed is averaged, and tasks follow it as auto-sized ones do"
+        assert said == [1_000], "a small change is not said"
         for _ in range(60):
             job._size_tasks(1_000, 0.0005)
-        assert 1.25 * 1_000 < job.group <= 2_000, "twice as fast: more batches a task (changed in steps over 25%)"
+        assert 1.9 * 1_000 < job.group <= 2_000, "twice as fast: twice the batches a task"
+        assert len(said) >= 2 and said[-1] > 1.25 * 1_000, "a change over a quarter is said"
         assert len(job.notices) == 1, "regrouping is not announced again"
         assert job.pacer is not None
         settled = job.group

@@ -92,7 +92,7 @@ class BlueprintJob:
         self.supervisor: Supervisor | None = None
         self.batch_size = run.config.batch_size or FIRST_PARALLEL_BATCH
         self.auto = run.config.batch_size is None
-        self.group = 1
+        self.group = self._group_said = 1
         self.notices: list[str] = []
         self._grouping_said = False
         self.tasks: dict[int, dict[str, Any]] = {}
@@ -190,16 +190,19 @@ class BlueprintJob:
             batch_seconds = self.batch_size * per_iteration
             task_seconds = self.task_seconds()
             wanted = 1 if batch_seconds * 4 >= task_seconds else math.ceil(task_seconds / batch_seconds - 1e-9)
-            group = min(max(1, MAX_BATCH // self.batch_size), wanted)
-            if abs(group - self.group) * 4 > self.group:
-                self._regroup(group, per_iteration)
+            self._regroup(min(max(1, MAX_BATCH // self.batch_size), wanted), per_iteration)
         if self.supervisor is not None:
             credits = self.credits_for(per_iteration * self.batch_size * self.group)
             if abs(credits - self.supervisor.credits) * 4 > self.supervisor.credits:
                 self.supervisor.set_credits(credits)
 
     def _regroup(self, group: int, per_iteration: float) -> None:
+        """Tasks of ``group`` batches from now on, as long as an auto-sized one; said in an event when the group
+        changed by more than a quarter since last said."""
         self.group = group
+        if abs(group - self._group_said) * 4 <= self._group_said:
+            return
+        self._group_said = group
         batch_ms = round(self.batch_size * per_iteration * 1e3, 2)
         self.events.emit("batches_grouped", batch_size=self.batch_size, batches_per_task=group, batch_ms=batch_ms)
         if group > 1 and not self._grouping_said:
