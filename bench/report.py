@@ -235,6 +235,14 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
             spread = sorted(x["node_visits_per_s"] for x in r["rounds"])
             rows.append((f"{label}: node visits/s over {len(spread)} rounds, lowest to highest",
                          " / ".join(fmt(x) for x in spread), None, None, None))
+            lowest = min(r["rounds"], key=lambda x: min(x["worker_cpu_percent"] or [0.0]))
+            if lowest.get("host_steal_share") is not None:
+                waits = lowest.get("worker_wait_share") or {}
+                rows.append((f"{label}: the round with the lowest worker CPU: lowest worker's CPU %, the workers' "
+                             "waits (task + slot), the host's steal of all cores",
+                             f"{min(lowest['worker_cpu_percent']):.1f} / "
+                             f"{100 * (waits.get('task', 0.0) + waits.get('slot', 0.0)):.1f}% / "
+                             f"{100 * lowest['host_steal_share']:.1f}%", None, None, None))
         if name in efficiency:
             rows.append((f"{label}: node visits per worker CPU-s over the bare kernel's", efficiency[name], None,
                          f">= {goals.get('per_core_efficiency')}", at_least(efficiency[name],

@@ -39,6 +39,8 @@ GOALS = {"speedup_2_vs_1": 1.85, "checkpoint_loop_lag_p99_ms": 20.0, "worker_cpu
          "worker_cpu_percent_auto": 95.0, "loop_lag_p99_ms": 5.0, "supervisor_cpu_ms_per_result": 0.5,
          "per_core_efficiency": 0.9}
 SAMPLE_S = 0.25
+STOLEN = -1
+"""Where a CPU sample keeps the seconds the host took from this machine's cores (no process has this id)."""
 LAG_INTERVAL_S = 0.02
 QUIET = {"checkpoint_interval_seconds": 1e6, "snapshot_interval_seconds": 1e6, "progress_interval_seconds": 1.0}
 
@@ -103,7 +105,8 @@ def _cpu(proc: psutil.Process) -> float:
 
 
 def _sample(root: psutil.Process, seen: dict[int, float]) -> tuple[float, float, dict[int, float]]:
-    """(wall time, CPU s of the root process, CPU s of each descendant ever seen)."""
+    """(wall time, CPU s of the root process, CPU s of each descendant ever seen, and under ``STOLEN`` the CPU
+    seconds the machine's host has taken from all its cores)."""
     now = time.time()
     own = _cpu(root)
     for child in root.children(recursive=True):
@@ -111,7 +114,7 @@ def _sample(root: psutil.Process, seen: dict[int, float]) -> tuple[float, float,
             seen[child.pid] = _cpu(child)
         except psutil.Error:
             pass
-    return now, own, dict(seen)
+    return now, own, {**seen, STOLEN: float(getattr(psutil.cpu_times(), "steal", 0.0))}
 
 
 def _at(samples: list[tuple[float, float, dict[int, float]]], ts: float, pid: int | None) -> float:
@@ -240,6 +243,7 @@ def _measure(child: _Child, raw: dict[str, Any], mode: str, workers: int, warmup
     own_cpu = _at(samples, last["ts"], None) - _at(samples, first["ts"], None)
     worker_pids = [e["pid"] for e in events if e["event"] == "ready" and e["ts"] < first["ts"]]
     per_worker = {pid: _at(samples, last["ts"], pid) - _at(samples, first["ts"], pid) for pid in worker_pids}
+    stolen = _at(samples, last["ts"], STOLEN) - _at(samples, first["ts"], STOLEN)
     worker_cpu = own_cpu if mode == "inprocess" else sum(per_worker.values())
     supervisor_cpu = None if mode == "inprocess" else own_cpu
     nodes = last.get("nodes", 0) - first.get("nodes", 0)
@@ -252,6 +256,7 @@ def _measure(child: _Child, raw: dict[str, Any], mode: str, workers: int, warmup
         "worker_cpu_cores": round(worker_cpu / span, 3),
         "worker_cpu_percent": [round(100 * c / span, 1) for c in per_worker.values()] if per_worker else
         [round(100 * own_cpu / span, 1)],
+        "host_steal_share": round(stolen / (span * (os.cpu_count() or 1)), 4),
         "load_avg_before": [round(x, 2) for x in child.load_before],
         "load_avg_after": [round(x, 2) for x in os.getloadavg()],
         "regret_mode": next((e.get("regret_mode") for e in events if e["event"] == "run_start"), None),
@@ -418,7 +423,8 @@ def _round_figures(r: dict[str, Any]) -> dict[str, Any]:
             "node_visits_per_worker_cpu_s": r["node_visits_per_worker_cpu_s"],
             "kernel_on_final_tables": r.get("kernel_node_visits_per_cpu_s_on_final_tables"),
             "supervisor_cpu_ms_per_result": r.get("supervisor_cpu_ms_per_result"),
-            "loop_lag_p99_ms": r.get("loop_lag_steady", {}).get("p99_ms")}
+            "loop_lag_p99_ms": r.get("loop_lag_steady", {}).get("p99_ms"),
+            "worker_wait_share": r.get("worker_wait_share"), "host_steal_share": r.get("host_steal_share")}
 
 
 def _plan(games: list[str], configs: dict[str, dict[str, Any]]) -> list[tuple[str, str, dict[str, Any], str, int]]:

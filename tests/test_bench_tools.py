@@ -167,13 +167,17 @@ def test_queue_pool_runs_a_small_leduc_job(tmp_path: Path) -> None:
 def test_training_bench_reports_the_median_round_and_the_same_tables_ratio():
     from bench.training import _median_round, _same_tables_ratio
 
-    def case(nodes: float, kernel: float) -> dict:
-        return {"node_visits_per_s": nodes, "worker_cpu_percent": [95.0], "node_visits_per_worker_cpu_s": nodes,
-                "kernel_node_visits_per_cpu_s_on_final_tables": kernel, "loop_lag_steady": {"p99_ms": 4.0}}
+    def case(nodes: float, kernel: float, cpu: float = 95.0) -> dict:
+        return {"node_visits_per_s": nodes, "worker_cpu_percent": [cpu, 99.0], "node_visits_per_worker_cpu_s": nodes,
+                "kernel_node_visits_per_cpu_s_on_final_tables": kernel, "loop_lag_steady": {"p99_ms": 4.0},
+                "worker_wait_share": {"task": 0.01 * (100 - cpu), "slot": 0.0}, "host_steal_share": 0.001 * nodes}
 
-    two = _median_round([case(12.0, 8.0), case(9.0, 6.0), case(14.0, 10.0)])
+    two = _median_round([case(12.0, 8.0), case(9.0, 6.0, cpu=91.0), case(14.0, 10.0)])
     assert two["node_visits_per_s"] == 12.0, "the round with the median rate, whole"
     assert [r["node_visits_per_s"] for r in two["rounds"]] == [12.0, 9.0, 14.0], "every round kept, in order"
+    rows = make_benchmarks_md.training_rows({"results": {"seed-supervisor-2": {"game": "seed", **two}}})
+    lowest = [value for label, value, *_ in rows if "the round with the lowest worker CPU" in label]
+    assert lowest == ["91.0 / 9.0% / 0.9%"], "a dip is shown with the workers' waits and the host's steal"
     one = _median_round([case(7.0, 10.0), case(6.0, 10.0), case(7.5, 10.0)])
     assert _same_tables_ratio(two, one) == round(sorted([12 / 8 / 0.7, 9 / 6 / 0.6, 14 / 10 / 0.75])[1], 3), \
         "round by round, each over its own kernel rate, median"
