@@ -178,16 +178,16 @@ class BlueprintJob:
         """Size the next tasks from measured kernel speed: auto batches to :meth:`task_seconds` (growing at most
         8x past the larger of the last size and the iterations measured, so one noisy first task cannot
         oversize them, yet a long result made of tiny tasks sizes them in one step); a fixed batch
-        size whose batches take under a quarter of that goes out several batches to a task, about as long as an
-        auto one (said once), so the loop is not busy handing out 5 ms tasks; credits to queue about
-        ``batch_target_seconds`` of work per worker."""
+        size whose batches take under a quarter of that goes out several batches to a task, as long as an auto one
+        at the same measured speed (said once), so the loop is not busy handing out 5 ms tasks; credits to queue
+        about ``batch_target_seconds`` of work per worker, at the mean speed."""
         self._iteration_seconds.add(seconds / max(1, iterations))
         per_iteration = self._iteration_seconds.value
         if self.auto:
             target = int(iterations / seconds * self.task_seconds())
             self.batch_size = max(1, min(MAX_BATCH, target, max(self.batch_size, iterations) * 8))
         else:
-            batch_seconds = self.batch_size * per_iteration
+            batch_seconds = self.batch_size * seconds / max(1, iterations)
             task_seconds = self.task_seconds()
             wanted = 1 if batch_seconds * 4 >= task_seconds else math.ceil(task_seconds / batch_seconds - 1e-9)
             self._regroup(min(max(1, MAX_BATCH // self.batch_size), wanted), per_iteration)
