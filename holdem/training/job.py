@@ -187,10 +187,11 @@ class BlueprintJob:
             target = int(iterations / seconds * self.task_seconds())
             self.batch_size = max(1, min(MAX_BATCH, target, max(self.batch_size, iterations) * 8))
         else:
-            batch_seconds = self.batch_size * seconds / max(1, iterations)
+            last_per_iteration = seconds / max(1, iterations)
+            batch_seconds = self.batch_size * last_per_iteration
             task_seconds = self.task_seconds()
             wanted = 1 if batch_seconds * 4 >= task_seconds else math.ceil(task_seconds / batch_seconds - 1e-9)
-            self._regroup(min(max(1, MAX_BATCH // self.batch_size), wanted), per_iteration)
+            self._regroup(min(max(1, MAX_BATCH // self.batch_size), wanted), last_per_iteration)
         if self.supervisor is not None:
             credits = self.credits_for(per_iteration * self.batch_size * self.group)
             if abs(credits - self.supervisor.credits) * 4 > self.supervisor.credits:
