@@ -20,12 +20,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     were spread over the workers (two Ray tests at once, the ``tiny`` buckets built once per worker)."""
     if not getattr(config.option, "loadgroup", False):
         return
+    from _pytest.nodeid import coerce_node_id
+
     for item in items:
         names = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
                         for mark in item.iter_markers("xdist_group")})
         if names and "@" not in item.nodeid:
-            from _pytest.nodeid import coerce_node_id
-
             item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(names)}")
 
 

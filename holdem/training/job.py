@@ -181,13 +181,13 @@ class BlueprintJob:
         size whose batches take under a quarter of that goes out several batches to a task, as long as an auto one
         at the same measured speed (said once), so the loop is not busy handing out 5 ms tasks; credits to queue
         about ``batch_target_seconds`` of work per worker, at the mean speed."""
-        self._iteration_seconds.add(seconds / max(1, iterations))
+        last_per_iteration = seconds / max(1, iterations)
+        self._iteration_seconds.add(last_per_iteration)
         per_iteration = self._iteration_seconds.value
         if self.auto:
             target = int(iterations / seconds * self.task_seconds())
             self.batch_size = max(1, min(MAX_BATCH, target, max(self.batch_size, iterations) * 8))
         else:
-            last_per_iteration = seconds / max(1, iterations)
             batch_seconds = self.batch_size * last_per_iteration
             task_seconds = self.task_seconds()
             wanted = 1 if batch_seconds * 4 >= task_seconds else math.ceil(task_seconds / batch_seconds - 1e-9)
