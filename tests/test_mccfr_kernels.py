@@ -9,6 +9,7 @@ from holdem.abstraction.tree import build_tree
 from holdem.games import load_game
 from holdem.mccfr import MCCFRConfig
 from holdem.mccfr.batch import BatchRunner
+from holdem.mccfr.config import P_REGRET_FLOOR
 from holdem.mccfr.exploitability import ExactEvaluator
 from holdem.mccfr.tables import REGRET_HALF, STRATEGY_HALF
 from holdem.training.sequential import SequentialTrainer
@@ -192,3 +193,20 @@ def test_three_player_kuhn_nash_conv_falls(algorithm):
     assert result.nash_conv < 0.05 * uniform.nash_conv
     assert abs(result.policy_value.sum()) < 1e-9
     assert np.isfinite(trainer.tables.regret).all() and np.isfinite(trainer.tables.strategy_sum).all()
+
+
+@pytest.mark.parametrize("algorithm", ["external", "outcome"])
+def test_the_floor_never_lifts_a_view_that_lies_below_it(leduc, algorithm):
+    """A worker's view of the regrets may lie below the floor its task carries: a discount shrinks the master's
+    regrets and the floor together while the worker still reads an older copy. The floor only limits a fall; it
+    must not turn that gap into a positive delta, which the commit would add to the discounted master (every
+    floored action came back, and positive regrets overshot)."""
+    tree, abstraction = leduc
+    view, floor = -1e6, -1e3
+    regret = np.full((tree.num_rows, tree.max_actions), view, np.float32)
+    params = MCCFRConfig(algorithm=algorithm).kernel_params(0)
+    params[P_REGRET_FLOOR] = floor
+    deltas = BatchRunner(tree, abstraction, algorithm).run(regret, 0, 10, 3, params).deltas
+    assert len(deltas.regret) > 0
+    assert deltas.regret.max() < 0.01 * (floor - view)
+    assert deltas.regret.min() >= 0.0, "a fall below the floor is dropped, the view being below it already"

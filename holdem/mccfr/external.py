@@ -245,7 +245,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                             before = frame_regret[f, b]
                             updated = before + weight * (frame_value[f, b] - node_value)
                             if updated < floor:
-                                updated = floor
+                                updated = floor if before >= floor else max(updated, before)
                             regret_delta[slot, b] += updated - before
                     value = node_value
                     sp -= 1

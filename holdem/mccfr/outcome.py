@@ -222,7 +222,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regr
                     gain = taken - node_value if b == chosen else -node_value
                     updated = before + weight * gain
                     if updated < floor:
-                        updated = floor
+                        updated = floor if before >= floor else max(updated, before)
                     regret_delta[slot, b] += updated - before
                 tail *= path_sigma[s, chosen]
         done += 1
