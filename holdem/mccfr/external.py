@@ -27,6 +27,7 @@ from holdem.mccfr.kernels_common import (
     deal_ahead,
     deal_from_deck,
     draw_tabled_deal,
+    floored,
     lookahead_deals,
     new_deal_ring,
     next_float,
@@ -244,9 +245,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                         if frame_explore[f, b]:
                             before = frame_regret[f, b]
                             updated = before + weight * (frame_value[f, b] - node_value)
-                            if updated < floor:
-                                updated = floor if before >= floor else max(updated, before)
-                            regret_delta[slot, b] += updated - before
+                            regret_delta[slot, b] += floored(before, updated, floor) - before
                     value = node_value
                     sp -= 1
                 if not descended:

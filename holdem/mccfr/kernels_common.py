@@ -320,6 +320,16 @@ def current_strategy(regret: np.ndarray, up: float, down: float, row: int, slot:
 
 
 @njit(cache=True, inline="always")
+def floored(before: float, updated: float, floor: float) -> float:
+    """A regret update with the floor applied. The floor only limits a fall: a view already below it (a worker's
+    copy older than a discount that shrank the floor) keeps its rises and drops its falls, never lifted to the
+    floor, which would send the gap as a positive delta."""
+    if updated >= floor:
+        return updated
+    return floor if before >= floor else max(updated, before)
+
+
+@njit(cache=True, inline="always")
 def slot_for(row: int, slot_of_row: np.ndarray, touched_rows: np.ndarray, counters: np.ndarray) -> int:
     """Local delta slot of a table row, claimed on first touch."""
     slot = slot_of_row[row]

@@ -28,6 +28,7 @@ from holdem.mccfr.kernels_common import (
     deal_ahead,
     deal_from_deck,
     draw_tabled_deal,
+    floored,
     lookahead_deals,
     new_deal_ring,
     next_float,
@@ -221,9 +222,7 @@ def outcome_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, regr
                     before = path_regret[s, b]
                     gain = taken - node_value if b == chosen else -node_value
                     updated = before + weight * gain
-                    if updated < floor:
-                        updated = floor if before >= floor else max(updated, before)
-                    regret_delta[slot, b] += updated - before
+                    regret_delta[slot, b] += floored(before, updated, floor) - before
                 tail *= path_sigma[s, chosen]
         done += 1
     stats[STAT_ITERATIONS] += done
