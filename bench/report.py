@@ -575,7 +575,8 @@ AREAS = [
     Area("Card buckets: blueprint strength at equal compute", "buckets_strength", "python -m bench.buckets_strength",
          buckets_strength_rows),
     Area("Card buckets: the OCHS river against quick at equal compute", "buckets_strength_quick_ochs",
-         "python -m bench.buckets_strength --new quick-ochs --out bench/results/buckets_strength_quick_ochs.json",
+         "python -m bench.buckets_strength --new quick-ochs --seconds 600 --workers 2 --hands 20000000 "
+         "--lbr-hands 1000000 --out bench/results/buckets_strength_quick_ochs.json",
          buckets_strength_rows),
     Area("Card buckets: large (200 per postflop street) against quick at equal compute", "buckets_strength_large",
          "python -m bench.buckets_strength --new large --old quick --out bench/results/buckets_strength_large.json, "
