@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -231,3 +232,13 @@ def test_strength_eval_only_replays_recorded_runs_and_refuses_other_settings(tmp
         recorded_runs(args)
     with pytest.raises(SystemExit, match="cannot read the earlier results"):
         recorded_runs(argparse.Namespace(**{**vars(args), "out": tmp_path / "missing.json"}))
+
+
+def test_scaling_one_supervised_worker_keeps_every_setting_the_training_gives() -> None:
+    from bench.scaling.run import one_worker
+    from holdem.training.job import supervisor_config
+
+    config = build_config({"game": "leduc", "num_workers": 2})
+    settings = one_worker(supervisor_config)(config, 1 << 20, 4096)
+    assert settings.num_workers == 1
+    assert settings == dataclasses.replace(supervisor_config(config, 1 << 20, 4096), num_workers=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from bench.scaling.analysis import analyze, summarize, training_start
 from bench.scaling.plan import Launch, plan
 from bench.scaling.plots import draw, fmt, replot
 from bench.scaling.sampling import CpuSampler, EventTail
+from orchestrator import SupervisorConfig
 
 
 def _config_file(game: str, workdir: Path) -> Path:
@@ -121,14 +123,18 @@ def run_one(launch: Launch, workdir: Path, seconds: float, buckets: str | None, 
 
 def _supervised_one(argv: list[str]) -> int:
     """Child mode: the training CLI with one worker driven by the supervisor instead of in-process."""
-    import dataclasses
-
     from holdem.cli import train_blueprint
     from holdem.training import job
 
-    base = job.supervisor_config
-    job.supervisor_config = lambda config: dataclasses.replace(base(config), num_workers=1)
+    job.supervisor_config = one_worker(job.supervisor_config)
     return train_blueprint.main([*argv, "--num-workers", "2"])
+
+
+def one_worker(supervisor_config: Callable[..., SupervisorConfig]) -> Callable[..., SupervisorConfig]:
+    """The training's supervisor settings, whatever they are given, with one worker spawned."""
+    def settings(*args: Any, **kwargs: Any) -> SupervisorConfig:
+        return dataclasses.replace(supervisor_config(*args, **kwargs), num_workers=1)
+    return settings
 
 
 def warm_up(games: Sequence[str], workdir: Path, buckets: str | None) -> None:
