@@ -574,6 +574,9 @@ AREAS = [
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
     Area("Card buckets: blueprint strength at equal compute", "buckets_strength", "python -m bench.buckets_strength",
          buckets_strength_rows),
+    Area("Card buckets: blueprint strength at equal compute, a second training (seed 2)", "buckets_strength_seed2",
+         "python -m bench.buckets_strength --seed 2 --seconds 600 --workers 2 --hands 20000000 --lbr-hands 1000000 "
+         "--out bench/results/buckets_strength_seed2.json", buckets_strength_rows),
     Area("Card buckets: the OCHS river against quick at equal compute", "buckets_strength_quick_ochs",
          "python -m bench.buckets_strength --new quick-ochs --seconds 600 --workers 2 --hands 20000000 "
          "--lbr-hands 1000000 --out bench/results/buckets_strength_quick_ochs.json",
