@@ -1,5 +1,9 @@
 """Journaled commits: whatever step the writer dies at, finishing from the journal gives apply_deltas' bits."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -86,3 +90,29 @@ def test_bad_deltas_are_refused_before_anything_is_written():
     compact = Tables(tables.regret.astype(np.int16), tables.strategy_sum)
     with pytest.raises(ValueError, match="float32"):
         CommitPlan(compact, deltas, num_actions, 0.0)
+
+
+WARM_THEN_MERGE = """
+import sys
+import numpy as np
+from holdem.mccfr import compact, tables as t
+from holdem.mccfr.journal import warm_up_merges
+dtype = sys.argv[1]
+warm_up_merges(dtype)
+kernels = [t._check, t._add_rows, compact._apply_i16, compact._apply_i32]
+before = [len(k.signatures) for k in kernels]
+num_actions = np.array([3, 2, 3], dtype=np.int32)
+tables = t.Tables(np.zeros((3, 3), dtype=dtype), np.zeros((3, 3), dtype=np.float32),
+                  np.zeros(compact.scale_shape(dtype, 3), dtype=np.int8))
+values = np.arange(6, dtype=np.float32)
+t.apply_deltas(tables, t.PackedDeltas.both(np.array([0, 2], dtype=np.int32), values, values), num_actions, -5.0)
+after = [len(k.signatures) for k in kernels]
+assert after == before and sum(after) > 0, (before, after)
+"""
+
+
+@pytest.mark.parametrize("regret_dtype", ["float32", "int16", "int32"])
+def test_warming_up_loads_every_kernel_a_merge_of_that_table_type_calls(regret_dtype: str) -> None:
+    done = subprocess.run([sys.executable, "-c", WARM_THEN_MERGE, regret_dtype], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-800:]

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from holdem.mccfr.tables import PackedDeltas, TableError, Tables, _add_rows, check_deltas
+from holdem.mccfr.compact import scale_shape
+from holdem.mccfr.tables import PackedDeltas, TableError, Tables, _add_rows, apply_deltas, check_deltas
 
 TICKET, STATE = 0, 1
 HEADER_WORDS = 8
@@ -184,3 +185,15 @@ def warm_up_commits() -> None:
     journal = np.zeros(JOURNAL_BYTES, dtype=np.uint8)
     commit(tables, deltas, num_actions, -np.inf, journal, 1, stop_after=1)
     complete(tables, deltas, num_actions, -np.inf, journal, 1)
+
+
+def warm_up_merges(regret_dtype: str = "float32") -> None:
+    """Load (or compile) the kernels that check and merge results and finish a dead worker's commit, on scratch
+    tables of the run's regret type. The first call of each loads it from numba's cache holding the GIL (a
+    quarter of a second for the first): done before the workers start, no running event loop waits for it."""
+    num_actions = np.array([2], dtype=np.int32)
+    tables = Tables(np.zeros((1, 2), dtype=regret_dtype), np.zeros((1, 2), dtype=np.float32),
+                    np.zeros(scale_shape(regret_dtype, 1), dtype=np.int8))
+    rows, values = np.zeros(1, dtype=np.int32), np.ones(2, dtype=np.float32)
+    apply_deltas(tables, PackedDeltas.both(rows, values, values), num_actions, -1.0)
+    warm_up_commits()

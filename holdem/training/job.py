@@ -18,7 +18,7 @@ from typing import Any
 
 import psutil
 
-from holdem.mccfr.journal import JOURNAL_BYTES
+from holdem.mccfr.journal import JOURNAL_BYTES, warm_up_merges
 from holdem.mccfr.tables import PackedDeltas, packed_bytes
 from holdem.training.config import TrainConfig
 from holdem.training.housekeeping import HelperThreads, Housekeeping, ProgressCallback, TrainingClock
@@ -333,6 +333,7 @@ async def drive(job: BlueprintJob, supervisor: Supervisor) -> RunOutcome:
     assert run.paths is not None
     job.supervisor = supervisor
     batches_before = run.batches_applied
+    warm_up_merges(str(run.tables.regret.dtype))
     try:
         summary = await supervisor.run()
         await job.finish(force=supervisor.forced or summary.error is not None)
