@@ -176,12 +176,17 @@ def complete(tables: Tables, deltas: PackedDeltas, num_actions: np.ndarray, regr
     return start
 
 
+def _scratch(regret_dtype: str = "float32") -> tuple[Tables, PackedDeltas, np.ndarray]:
+    """One-row tables of a regret type, deltas for that row and its action count: what warming up merges into."""
+    tables = Tables(np.zeros((1, 2), dtype=regret_dtype), np.zeros((1, 2), dtype=np.float32),
+                    np.zeros(scale_shape(regret_dtype, 1), dtype=np.int8))
+    rows, values = np.zeros(1, dtype=np.int32), np.ones(2, dtype=np.float32)
+    return tables, PackedDeltas.both(rows, values, values), np.array([2], dtype=np.int32)
+
+
 def warm_up_commits() -> None:
     """Load (or compile) the commit kernels, on scratch tables."""
-    num_actions = np.array([2], dtype=np.int32)
-    tables = Tables(np.zeros((1, 2), dtype=np.float32), np.zeros((1, 2), dtype=np.float32))
-    rows, values = np.zeros(1, dtype=np.int32), np.ones(2, dtype=np.float32)
-    deltas = PackedDeltas.both(rows, values, values)
+    tables, deltas, num_actions = _scratch()
     journal = np.zeros(JOURNAL_BYTES, dtype=np.uint8)
     commit(tables, deltas, num_actions, -np.inf, journal, 1, stop_after=1)
     complete(tables, deltas, num_actions, -np.inf, journal, 1)
@@ -191,9 +196,5 @@ def warm_up_merges(regret_dtype: str = "float32") -> None:
     """Load (or compile) the kernels that check and merge results and finish a dead worker's commit, on scratch
     tables of the run's regret type. The first call of each loads it from numba's cache holding the GIL (a
     quarter of a second for the first): done before the workers start, no running event loop waits for it."""
-    num_actions = np.array([2], dtype=np.int32)
-    tables = Tables(np.zeros((1, 2), dtype=regret_dtype), np.zeros((1, 2), dtype=np.float32),
-                    np.zeros(scale_shape(regret_dtype, 1), dtype=np.int8))
-    rows, values = np.zeros(1, dtype=np.int32), np.ones(2, dtype=np.float32)
-    apply_deltas(tables, PackedDeltas.both(rows, values, values), num_actions, -1.0)
+    apply_deltas(*_scratch(regret_dtype), -1.0)
     warm_up_commits()
