@@ -303,3 +303,57 @@ def test_specs_pair_potential_aware_streets(tmp_path, game):
         with pytest.raises(BucketSpecError, match="potential-aware features go together"):
             load_spec(path)
     assert load_spec("quick-pa").potential_aware and not load_spec("quick").potential_aware
+
+
+def _strength_bands(game, bands):
+    """Each short-deck river cell's band by its strength percentile (the 52-card build bands by the legacy river)."""
+    from holdem.abstraction.buckets import MODE_BOARD, StreetAbstraction
+    from holdem.abstraction.sweeps import _ranks, pair_cards, strengths
+
+    br = board_rows(game.num_ranks, 4, 5)
+    free = br.free_cards()
+    pairs = pair_cards(free.shape[1])
+    rows = np.empty((br.num_rows, len(pairs)), dtype=np.uint8)
+    ranks = np.empty(len(pairs), dtype=np.int32)
+    s = np.zeros(len(pairs), dtype=np.uint8)
+    for row in range(br.num_rows):
+        _ranks(br.reps[row], 5, free[row], pairs, -1, ranks)
+        strengths(ranks, pairs, free.shape[1], s)
+        rows[row] = s.astype(np.int64) * bands // 256
+    return StreetAbstraction(MODE_BOARD, bands, 3, rows=rows, board_cards=5, hole_cards=2)
+
+
+def test_a_banded_river_splits_each_strength_band_by_ochs(game, built, monkeypatch):
+    from holdem.abstraction import builder
+    from holdem.abstraction.builder import PotentialBuilder, build_abstraction
+
+    monkeypatch.setattr(PotentialBuilder, "strength_river", lambda self, buckets: _strength_bands(game, buckets))
+    monkeypatch.setattr(builder, "is_holdem_deal", lambda game: True)
+    spec = BucketSpec(**{**SPEC.__dict__, "river": StreetSpec(8, "ochs", bands=2)})
+    banded = build_abstraction(spec, game, progress=False, log=lambda msg: None)
+    band = _strength_bands(game, 2).rows.astype(np.int64)
+    river = banded.streets[3].rows.astype(np.int64)
+    assert np.array_equal(river // 4, band)
+    assert len(np.unique(river)) == 8
+    for b in range(2):
+        assert len(np.unique(river[band == b])) == 4
+    assert np.array_equal(banded.streets[2].rows, built.streets[2].rows)
+    again = build_abstraction(spec, game, progress=False, log=lambda msg: None)
+    assert again.content_hash() == banded.content_hash()
+
+
+def test_river_bands_are_checked_when_the_spec_is_read(tmp_path):
+    from holdem.abstraction.buckets import BucketSpecError
+    from holdem.abstraction.specs import load_spec
+
+    path = tmp_path / "s.yaml"
+    head = "flop: {buckets: 9, feature: pa}\nturn: {buckets: 9, feature: pa}\n"
+    path.write_text(head + "river: {buckets: 12, feature: ochs, bands: 3}\n")
+    assert load_spec(path).river.bands == 3 and load_spec(path).to_dict()["river"]["bands"] == 3
+    assert "bands" not in load_spec("quick-pa").to_dict()["river"]
+    for river, message in (("{buckets: 12, feature: hs, bands: 3}", "OCHS river only"),
+                           ("{buckets: 12, feature: ochs, bands: 5}", "must divide"),
+                           ("{buckets: 12, feature: ochs, bands: 12}", "must divide")):
+        path.write_text(head + f"river: {river}\n")
+        with pytest.raises(BucketSpecError, match=message):
+            load_spec(path)

@@ -41,7 +41,7 @@ from holdem.abstraction.buckets import (
 from holdem.abstraction.buildstate import BuildState
 from holdem.abstraction.isomorphism import HandIndexer
 from holdem.abstraction.progress import Progress
-from holdem.abstraction.specs import BucketSpec
+from holdem.abstraction.specs import BucketSpec, StreetSpec
 from holdem.abstraction.sweeps import flop_features, preflop_histograms, river_features, turn_features
 from holdem.cards import NUM_RANKS
 from holdem.games import GameDef, load_game
@@ -197,8 +197,10 @@ class PotentialBuilder:
         return cent
 
     def label(self, name: str, metric: int, cent: np.ndarray, features: Callable[[np.ndarray], np.ndarray],
-              ground: emd.Ground | None) -> StreetAbstraction:
-        """Every cell's bucket, board chunk by board chunk (each chunk saved)."""
+              ground: emd.Ground | None,
+              assign: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> StreetAbstraction:
+        """Every cell's bucket, board chunk by board chunk (each chunk saved): its nearest centroid, or what
+        ``assign(features, boards)`` says."""
         br = self.boards(name)
         stride = br.stride(2)
         k = len(cent)
@@ -212,8 +214,12 @@ class PotentialBuilder:
             if saved is not None and saved["rows"].shape == (b - a, stride):
                 rows[a:b] = saved["rows"]
             else:
-                f = features(np.arange(a, b))
-                labels, _ = emd.nearest(metric, f.reshape((b - a) * stride, -1), cent, ground)
+                ids = np.arange(a, b)
+                f = features(ids)
+                if assign is not None:
+                    labels = assign(f, ids)
+                else:
+                    labels, _ = emd.nearest(metric, f.reshape((b - a) * stride, -1), cent, ground)
                 rows[a:b] = labels.reshape(b - a, stride)
                 self.state.save(f"{name}-rows-{c}", {"rows": rows[a:b]})
             bar.update(b, br.num_rows)
@@ -242,8 +248,70 @@ class PotentialBuilder:
                         order_weights=pairs_per_cluster.astype(np.float64))
         return self.label("river", emd.L2, cent, features, None)
 
-    def strength_river(self) -> StreetAbstraction:
-        """The river by strength alone (the legacy river: 1-D k-means on the hand's percentile on the board)."""
+    def banded_river(self, card_cluster: np.ndarray, clusters: int) -> StreetAbstraction:
+        """The river in strength bands (1-D k-means on the percentile, as the legacy river), each band's hands
+        clustered apart by OCHS (k-means, L2): bucket = band x per band + cluster, so buckets keep the strength
+        order between bands and split a band by which opponent hands a hand beats."""
+        bands = self.spec.river.bands
+        per_band = self.spec.river.buckets // bands
+        band_rows = self.strength_river(bands).rows
+        br = self.boards("river")
+        free = br.free_cards()
+        stride = br.stride(2)
+
+        def features(ids: np.ndarray) -> np.ndarray:
+            out = np.empty((len(ids), stride, clusters), dtype=np.uint8)
+            river_features(br.reps, free, ids.astype(np.int64), card_cluster, clusters, out)
+            return out
+
+        def with_band(ids: np.ndarray) -> np.ndarray:
+            return np.concatenate([features(ids), band_rows[ids][:, :, None]], axis=2)
+
+        deck = np.array(self.game.deck)
+        a, b = np.triu_indices(len(deck), 1)
+        order_weights = np.bincount(card_cluster[deck[a] * 64 + deck[b]], minlength=clusters).astype(np.float64)
+        saved = self.state.load("river-bands-centroids")
+        if saved is None:
+            t0 = time.perf_counter()
+            sample = self.sample("river", with_band)
+            cents, within = [], 0.0
+            bar = Progress(f"river k-means in {bands} bands", enabled=self.show)
+            for band in range(bands):
+                X = np.ascontiguousarray(sample[sample[:, -1] == band, :-1])
+                if len(X) < per_band:
+                    raise BucketSpecError(f"river band {band} holds {len(X)} sampled hands, fewer than its "
+                                          f"{per_band} buckets: raise river.sample or lower river.bands")
+                w = np.ones(len(X))
+                rng = np.random.default_rng([self.spec.seed, STAGE_SEEDS["river"], band])
+                start = emd.LloydState(emd.seed_centroids(emd.L2, X, w, per_band, rng, None), 0,
+                                       np.zeros(0, np.int64))
+                done = emd.lloyd(emd.L2, X, w, start, self.spec.iterations_for("river"), None)
+                cent = emd.order_weak_to_strong(emd.L2, done.centroids, None, order_weights)
+                within += emd.within_over_total(emd.L2, X, w, cent, None) * len(X) / len(sample)
+                cents.append(cent)
+                bar.update(band + 1, bands)
+            bar.done()
+            saved = {"centroids": np.stack(cents), "quality": np.array(within)}
+            self.state.save("river-bands-centroids", saved)
+            self.timed("river_kmeans", t0)
+        cents = saved["centroids"]
+        self.quality["river"] = float(saved["quality"].reshape(-1)[0])
+
+        def nearest_in_band(f: np.ndarray, ids: np.ndarray) -> np.ndarray:
+            flat = f.reshape(-1, clusters)
+            band = band_rows[ids].reshape(-1).astype(np.int64)
+            labels = np.empty(len(flat), dtype=np.int64)
+            for b in range(bands):
+                mine = np.flatnonzero(band == b)
+                if len(mine):
+                    labels[mine] = b * per_band + emd.nearest(emd.L2, flat[mine], cents[b], None)[0]
+            return labels
+
+        return self.label("river", emd.L2, cents.reshape(-1, clusters), features, None, nearest_in_band)
+
+    def strength_river(self, buckets: int | None = None) -> StreetAbstraction:
+        """The river by strength alone (the legacy river: 1-D k-means on the hand's percentile on the board), in
+        ``buckets`` (default: the spec's river buckets)."""
         from holdem.abstraction.legacy_builder import strength_river
 
         saved = self.state.load("river-strength")
@@ -252,7 +320,10 @@ class PotentialBuilder:
             rows, buckets = saved["rows"], int(saved["buckets"].reshape(-1)[0])
         else:
             t0 = time.perf_counter()
-            street, self.quality["river"] = strength_river(self.spec, self.game, self.show, self.log)
+            spec = self.spec
+            if buckets is not None:
+                spec = BucketSpec(**{**spec.__dict__, "river": StreetSpec(buckets, "hs")})
+            street, self.quality["river"] = strength_river(spec, self.game, self.show, self.log)
             rows, buckets = street.rows, street.num_buckets
             self.state.save("river-strength", {"rows": rows, "quality": np.array(self.quality["river"]),
                                                "buckets": np.array(buckets)})
@@ -299,7 +370,7 @@ class PotentialBuilder:
         clusters = 0
         if self.spec.river.feature == "ochs":
             card_cluster, clusters = self.opponents()
-            river = self.river(card_cluster, clusters)
+            river = (self.banded_river if self.spec.river.bands else self.river)(card_cluster, clusters)
         else:
             river = self.strength_river()
         turn, turn_centroids = self.turn()
@@ -327,8 +398,8 @@ def build_abstraction(spec: BucketSpec, game: GameDef | None = None, seed: int |
         spec = BucketSpec(**{**spec.__dict__, "seed": seed})
     log = log if log is not None else _stderr
     if spec.potential_aware:
-        if spec.river.feature == "hs" and not is_holdem_deal(game):
-            raise BucketSpecError("a river by strength ('hs') needs the 52-card hold'em deal")
+        if (spec.river.feature == "hs" or spec.river.bands) and not is_holdem_deal(game):
+            raise BucketSpecError("a river by strength ('hs' or bands) needs the 52-card hold'em deal")
         if not is_holdem_like_deal(game):
             raise BucketSpecError(
                 f"clustered buckets need a hold'em deal (2 hole cards, board 3/1/1); {game.name!r} has another "

@@ -19,12 +19,14 @@ FEATURES = {"flop": ("hs", "hist", "pa"), "turn": ("hs", "hist", "pa"), "river":
 @dataclass(frozen=True)
 class StreetSpec:
     """Bucket count and clustering feature of one postflop street; ``sample`` and ``iterations`` override the
-    spec's k-means settings for this street (0: use the spec's)."""
+    spec's k-means settings for this street (0: use the spec's). ``bands`` (an OCHS river only) first splits
+    the river into that many strength bands and clusters each band's hands by OCHS apart (0: no bands)."""
 
     buckets: int
     feature: str
     sample: int = 0
     iterations: int = 0
+    bands: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class BucketSpec:
                 out[st]["sample"] = s.sample
             if s.iterations:
                 out[st]["iterations"] = s.iterations
+            if s.bands:
+                out[st]["bands"] = s.bands
         return out
 
     @classmethod
@@ -93,9 +97,9 @@ class BucketSpec:
         streets = {}
         for st in STREET_NAMES:
             s = data.get(st)
-            if not isinstance(s, dict) or set(s) - {"buckets", "feature", "sample", "iterations"}:
+            if not isinstance(s, dict) or set(s) - {"buckets", "feature", "sample", "iterations", "bands"}:
                 raise BucketSpecError(f"bucket spec {name!r}: {st} needs {{buckets: N, feature: F}} "
-                                      "(optionally sample: N, iterations: N)")
+                                      "(optionally sample: N, iterations: N; an OCHS river bands: N)")
             n = s.get("buckets")
             if not isinstance(n, int) or isinstance(n, bool) or not 2 <= n <= 65535:
                 raise BucketSpecError(f"bucket spec {name!r}: {st}.buckets must be an integer in 2..65535")
@@ -108,7 +112,14 @@ class BucketSpec:
                 if v and (not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi):
                     raise BucketSpecError(f"bucket spec {name!r}: {st}.{key} must be an integer in {lo}..{hi}")
                 extra[key] = v
-            streets[st] = StreetSpec(n, f, **extra)
+            bands = s.get("bands", 0)
+            if bands and not (st == "river" and f == "ochs"):
+                raise BucketSpecError(f"bucket spec {name!r}: {st}.bands is for an OCHS river only")
+            if bands and (not isinstance(bands, int) or isinstance(bands, bool) or not 2 <= bands <= n // 2
+                          or n % bands):
+                raise BucketSpecError(f"bucket spec {name!r}: river.bands must divide river.buckets ({n}) into "
+                                      "bands of at least 2 buckets")
+            streets[st] = StreetSpec(n, f, bands=bands, **extra)
         chosen = {st: streets[st].feature for st in STREET_NAMES}
         pa = chosen["flop"] == "pa" and chosen["turn"] == "pa"
         if (chosen["flop"] == "pa") != (chosen["turn"] == "pa") or (chosen["river"] == "ochs" and not pa):
