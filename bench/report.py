@@ -135,6 +135,37 @@ def buckets_strength_rows(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def buckets_pool_rows(d: dict[str, Any]) -> list[Row]:
+    s = d.get("settings") or {}
+    new, old = s.get("new", "new"), s.get("old", "old")
+    trainings = d.get("trainings") or {}
+    summary = d.get("summary") or {}
+    rows: list[Row] = []
+    for pair in d.get("pairs") or []:
+        low, high = pair["ci95"]
+        rows.append((f"{pair['new']} over {pair['old']}: mbb/hand over {fmt(pair['hands'])} hands, 95% interval "
+                     f"[{fmt(low)}, {fmt(high)}] (reference: iterations of the two)", pair["mbb_per_hand"],
+                     f"{fmt(trainings.get(pair['new'], {}).get('iterations'))} / "
+                     f"{fmt(trainings.get(pair['old'], {}).get('iterations'))}", "interval above 0", low > 0))
+    rows.append((f"{new} over {old}, {fmt(s.get('seconds'))} s x {fmt(s.get('workers'))} workers each: mean over "
+                 f"{fmt(summary.get('pairs'))} pairs, mbb/hand (reference: pairs whose interval is above 0 / below 0)",
+                 summary.get("mean_mbb_per_hand"),
+                 f"{fmt(summary.get('pairs_above_zero'))} / {fmt(summary.get('pairs_below_zero'))}",
+                 "every pair above 0", summary.get("every_pair_above_zero")))
+    for label, t in trainings.items():
+        lbr = t.get("lbr") or {}
+        if lbr:
+            low, high = lbr["ci95"]
+            rows.append((f"LBR wins against {label}, mbb/hand over {fmt(lbr.get('hands'))} hands, 95% interval "
+                         f"[{fmt(low)}, {fmt(high)}]", lbr.get("lbr_wins_mbb_per_hand"), None, None, None))
+    means = summary.get("lbr_mean_wins") or {}
+    counts = summary.get("lbr_trainings") or {}
+    rows.append((f"LBR wins against {new}, mean over {fmt(counts.get(new))} trainings (reference: against {old}, "
+                 f"{fmt(counts.get(old))} trainings)", means.get(new), means.get(old), f"< against {old}",
+                 summary.get("lbr_lower_against_new")))
+    return rows
+
+
 def mccfr_rows(d: dict[str, Any]) -> list[Row]:
     goals = d.get("goals") or {}
     rows: list[Row] = []
@@ -577,6 +608,14 @@ AREAS = [
     Area("Card buckets: blueprint strength at equal compute, a second training (seed 2)", "buckets_strength_seed2",
          "python -m bench.buckets_strength --seed 2 --seconds 600 --workers 2 --hands 20000000 --lbr-hands 1000000 "
          "--out bench/results/buckets_strength_seed2.json", buckets_strength_rows),
+    Area("Card buckets: the banded OCHS river against quick over several trainings", "buckets_pool_quick-bands",
+         "python -m bench.buckets_pool --new quick-bands --old quick --seeds 1,2 --workers 2 --recorded "
+         "bench/results/buckets_strength.json bench/results/buckets_strength_seed2.json "
+         "bench/results/buckets_strength_quick_ochs.json", buckets_pool_rows),
+    Area("Card buckets: quick-pa against quick over several trainings", "buckets_pool_quick-pa",
+         "python -m bench.buckets_pool --new quick-pa --old quick --workers 2 --recorded "
+         "bench/results/buckets_strength.json bench/results/buckets_strength_seed2.json "
+         "bench/results/buckets_strength_quick_ochs.json", buckets_pool_rows),
     Area("Card buckets: the OCHS river against quick at equal compute", "buckets_strength_quick_ochs",
          "python -m bench.buckets_strength --new quick-ochs --seconds 600 --workers 2 --hands 20000000 "
          "--lbr-hands 1000000 --out bench/results/buckets_strength_quick_ochs.json",

@@ -242,3 +242,44 @@ def test_scaling_one_supervised_worker_keeps_every_setting_the_training_gives() 
     settings = one_worker(supervisor_config)(config, 1 << 20, 4096)
     assert settings.num_workers == 1
     assert settings == dataclasses.replace(supervisor_config(config, 1 << 20, 4096), num_workers=1)
+
+
+def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(tmp_path: Path) -> None:
+    """``bench.buckets_pool`` pools the trainings earlier result files record (with their LBR figure when taken
+    over as many hands), refuses other budgets and vanished blueprints, and calls the new spec stronger only when
+    every pair's interval is above zero."""
+    from bench.buckets_pool import recorded_trainings, summarize
+
+    files = []
+    for seed in (1, 2):
+        runs = {}
+        for spec in ("quick-pa", "quick"):
+            logdir = tmp_path / f"{spec}-{seed}"
+            logdir.mkdir()
+            (logdir / "blueprint.npz").write_bytes(b"")
+            runs[spec] = {"spec": spec, "logdir": str(logdir), "iterations": 1000 * seed}
+        lbr = {"quick-pa": {"lbr_wins_mbb_per_hand": 1500.0 + seed, "ci95": [1400.0, 1600.0], "hands": 1000},
+               "quick": {"lbr_wins_mbb_per_hand": 1400.0 + seed, "ci95": [1300.0, 1500.0], "hands": 5}}
+        path = tmp_path / f"strength{seed}.json"
+        path.write_text(json.dumps({"settings": {"seconds": 600.0, "workers": 2, "iterations": None, "seed": seed},
+                                    "runs": runs, "lbr": lbr}))
+        files.append(path)
+    pool = recorded_trainings(files, ("quick-pa", "quick"), 600.0, 2, 1000)
+    assert sorted(pool) == ["quick-pa/strength1", "quick-pa/strength2", "quick/strength1", "quick/strength2"]
+    assert pool["quick-pa/strength2"]["lbr"]["lbr_wins_mbb_per_hand"] == 1502.0
+    assert pool["quick/strength1"]["lbr"] is None and pool["quick/strength1"]["seed"] == 1
+    with pytest.raises(SystemExit, match="trained 600.0 s x 2 workers, not 300.0 s x 2"):
+        recorded_trainings(files, ("quick-pa", "quick"), 300.0, 2, 1000)
+    pairs = [{"new": "quick-pa/strength1", "old": old, "mbb_per_hand": 5.0, "ci95": [1.0, 9.0], "hands": 10}
+             for old in ("quick/strength1", "quick/strength2")]
+    pool["quick/strength1"]["lbr"] = {"lbr_wins_mbb_per_hand": 1600.0}
+    pool["quick/strength2"]["lbr"] = {"lbr_wins_mbb_per_hand": 1550.0}
+    summary = summarize(pool, pairs, "quick-pa", "quick")
+    assert summary["every_pair_above_zero"] and summary["lbr_lower_against_new"]
+    assert summary["lbr_mean_wins"] == {"quick-pa": 1501.5, "quick": 1575.0}
+    pairs[1]["ci95"] = [-1.0, 11.0]
+    summary = summarize(pool, pairs, "quick-pa", "quick")
+    assert not summary["every_pair_above_zero"] and summary["pairs_above_zero"] == 1
+    (tmp_path / "quick-2" / "blueprint.npz").unlink()
+    with pytest.raises(SystemExit, match="the quick blueprint .*strength2.json records .* is gone"):
+        recorded_trainings(files, ("quick-pa", "quick"), 600.0, 2, 1000)
