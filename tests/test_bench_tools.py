@@ -283,3 +283,17 @@ def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(
     (tmp_path / "quick-2" / "blueprint.npz").unlink()
     with pytest.raises(SystemExit, match="the quick blueprint .*strength2.json records .* is gone"):
         recorded_trainings(files, ("quick-pa", "quick"), 600.0, 2, 1000)
+
+
+def test_scaling_replot_draws_beside_the_json_it_reads(tmp_path: Path) -> None:
+    """Redrawing (or running to another ``--out``) writes the PNGs beside that JSON, not over the shipped ones."""
+    pytest.importorskip("matplotlib")
+    from bench.scaling.run import main as scaling_main
+
+    shipped = Path(bench_scaling.__file__).resolve().parents[1] / "results"
+    before = {p.name: p.stat().st_mtime_ns for p in shipped.glob("scaling_*.png")}
+    copy = tmp_path / "scaling.json"
+    copy.write_text((shipped / "scaling.json").read_text())
+    assert scaling_main(["--replot", str(copy)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(before)
+    assert {p.name: p.stat().st_mtime_ns for p in shipped.glob("scaling_*.png")} == before

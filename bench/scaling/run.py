@@ -158,12 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--buckets", default="quick", help="heads-up bucket spec or file (tiny is faster to build)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="core count to scale to")
     parser.add_argument("--out", type=Path, default=RESULTS / "scaling.json")
-    parser.add_argument("--plots", type=Path, default=RESULTS, help="directory for the PNGs")
+    parser.add_argument("--plots", type=Path, help="directory for the PNGs (default: --out's, or --replot's)")
     parser.add_argument("--keep", action="store_true", help="keep the run directories (printed)")
     parser.add_argument("--replot", type=Path, metavar="JSON", help="only redraw the PNGs from a scaling.json")
     args = parser.parse_args(args_list)
     if args.replot is not None:
-        return replot(args.replot, args.plots)
+        return replot(args.replot, args.plots or args.replot.parent)
     games = [g.strip() for g in args.games.split(",") if g.strip()]
     unknown = [g for g in games if g not in GAME_CONFIGS]
     if unknown:
@@ -194,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"run directories kept in {workdir}", file=sys.stderr)
     summary = summarize(results, games, cores)
-    plots = draw(results, games, cores, args.plots)
+    plots = draw(results, games, cores, args.plots or args.out.parent)
     traced = {f"{r['game']}/{r['design']}": r["_traces"] for r in results
               if r["batch"] == "auto" and r["workers"] == cores and r["design"] != "inprocess" and "kill" not in r}
     for r in results:
