@@ -134,6 +134,7 @@ class RayHandle:
         self.worker_id = worker_id
         self.pid: int | None = None
         self.bytes_received = 0
+        self.frames_cpu_s = 0.0
         self.node: str | None = None
         self.versions: dict[str, int] = {}
         self.computing = False

@@ -60,6 +60,7 @@ class Supervisor:
         self._force = False
         self._signals_seen = 0
         self._bp_total = 0.0
+        self._frames_cpu_gone_s = 0.0
         self._started = 0.0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_fut: asyncio.Future | None = None
@@ -141,8 +142,15 @@ class Supervisor:
             "pending": counts["pending"],
             "restarts": self._intensity.total, "loop_lag": self._lag.snapshot(),
             "backpressure_s": round(self._bp_total + paused, 6), "deliver_s": round(self._results.deliver_s, 6),
+            "frames_cpu_s": round(self.frames_cpu_s(), 6),
             "elapsed_s": round(now - self._started, 3),
         }
+
+    def frames_cpu_s(self) -> float:
+        """Loop-thread CPU seconds spent decoding and handling every worker's frames so far: what results, commits
+        and task hand-outs cost the loop, apart from its timers (progress, lag sampling, watchdogs)."""
+        live = sum(w.handle.frames_cpu_s for w in self._workers.values() if w.handle is not None)
+        return self._frames_cpu_gone_s + live
 
     async def run(self) -> Summary:
         """Run until the job is done, a stop is requested, or a fatal error; always reaps every worker."""
@@ -387,6 +395,7 @@ class Supervisor:
         for batch_id in requeued:
             self.events.emit("requeue", batch=batch_id, worker=info.worker_id, reason=reason)
             self._call_job(self.job.on_requeue, batch_id, reason)
+        self._frames_cpu_gone_s += handle.frames_cpu_s
         self._workers.pop(info.worker_id, None)
         self._hungry.pop(info.worker_id, None)
         if info.pid:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -54,6 +55,8 @@ class WorkerHandle(Protocol):
     pid: int | None
     last_activity: float
     bytes_received: int
+    frames_cpu_s: float
+    """Loop-thread CPU seconds spent decoding this worker's frames and handling them (0 where not measured)."""
 
     def write(self, frame: bytes) -> None: ...
     async def send(self, frame: bytes) -> None: ...
@@ -117,6 +120,7 @@ class SubprocessHandle:
         self.child_protocol_fd = -1
         self.last_activity = 0.0
         self.bytes_received = 0
+        self.frames_cpu_s = 0.0
         self._sink = sink
         self._decoder = FrameDecoder(max_frame_bytes, arena)
         self._proc: asyncio.subprocess.Process | None = None
@@ -130,6 +134,7 @@ class SubprocessHandle:
     def _on_data(self, data: bytes) -> None:
         if self._broken:
             return
+        started_cpu = time.thread_time()
         self.last_activity = self._loop.time()
         self.bytes_received += len(data)
         try:
@@ -141,8 +146,11 @@ class SubprocessHandle:
                 self._sink.on_messages(self, exc.messages)
             self._sink.on_protocol_error(self, exc)
             return
-        if messages:
-            self._sink.on_messages(self, messages)
+        else:
+            if messages:
+                self._sink.on_messages(self, messages)
+        finally:
+            self.frames_cpu_s += time.thread_time() - started_cpu
 
     def _on_eof(self) -> None:
         if not self._eof:

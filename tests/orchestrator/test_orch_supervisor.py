@@ -169,6 +169,35 @@ async def test_sigkill_mid_batch_repeatedly_loses_and_duplicates_nothing() -> No
     assert_exact(h.job)
 
 
+async def test_frame_handling_cpu_counts_every_worker_and_keeps_the_dead_ones() -> None:
+    """The loop CPU spent on frames only grows, through kills (a dead worker's share is kept), and is part of
+    the loop thread's CPU."""
+    import time
+
+    h = Harness(ExactSumJob(120, size=2048, work_s=0.01))
+    seen: list[float] = []
+
+    async def watch() -> None:
+        while True:
+            seen.append(h.sup.frames_cpu_s())
+            await asyncio.sleep(0.005)
+
+    started_cpu = time.thread_time()
+    async with asyncio.timeout(60):
+        watching = asyncio.create_task(watch())
+        killing = asyncio.create_task(kill_busy_workers_after(h, (30, 60)))
+        summary = await h.run()
+        kills = await killing
+        watching.cancel()
+    loop_cpu = time.thread_time() - started_cpu
+    assert summary.ok and kills == 2 and summary.restarts == 2
+    total = h.sup.frames_cpu_s()
+    assert 0 < total <= loop_cpu
+    assert all(b >= a for a, b in zip(seen, seen[1:])) and seen[-1] <= total
+    assert h.sup.stats()["frames_cpu_s"] == round(total, 6)
+    assert_exact(h.job)
+
+
 @pytest.mark.parametrize("fault", ["garbage", "oversize", "unknown"])
 async def test_protocol_violation_restarts_worker_and_reissues_batch(fault: str, tmp_path: Path) -> None:
     h = Harness(ExactSumJob(30, size=1024), "--fault", fault, "--fault-after", "3",
