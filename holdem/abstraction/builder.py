@@ -232,7 +232,10 @@ class PotentialBuilder:
                                  board_cards=BOARD_CARDS[name], hole_cards=2)
 
     # --- the streets ----------------------------------------------------------------------------------
-    def river(self, card_cluster: np.ndarray, clusters: int) -> StreetAbstraction:
+    def ochs_features(self, card_cluster: np.ndarray, clusters: int
+                      ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+        """The river's OCHS feature of every cell of some boards, and the weight of each opponent cluster (its
+        hole pairs) for numbering buckets weak to strong."""
         br = self.boards("river")
         free = br.free_cards()
         stride = br.stride(2)
@@ -243,10 +246,13 @@ class PotentialBuilder:
             return out
 
         deck = np.array(self.game.deck)
-        a, b = np.triu_indices(len(deck), 1)
-        pairs_per_cluster = np.bincount(card_cluster[deck[a] * 64 + deck[b]], minlength=clusters)
-        cent = self.fit("river", emd.L2, self.spec.river.buckets, features, None,
-                        order_weights=pairs_per_cluster.astype(np.float64))
+        first, second = np.triu_indices(len(deck), 1)
+        pairs_per_cluster = np.bincount(card_cluster[deck[first] * 64 + deck[second]], minlength=clusters)
+        return features, pairs_per_cluster.astype(np.float64)
+
+    def river(self, card_cluster: np.ndarray, clusters: int) -> StreetAbstraction:
+        features, order_weights = self.ochs_features(card_cluster, clusters)
+        cent = self.fit("river", emd.L2, self.spec.river.buckets, features, None, order_weights=order_weights)
         return self.label("river", emd.L2, cent, features, None)
 
     def banded_river(self, card_cluster: np.ndarray, clusters: int) -> StreetAbstraction:
@@ -256,21 +262,11 @@ class PotentialBuilder:
         bands = self.spec.river.bands
         per_band = self.spec.river.buckets // bands
         band_rows = self.strength_river(bands).rows
-        br = self.boards("river")
-        free = br.free_cards()
-        stride = br.stride(2)
-
-        def features(ids: np.ndarray) -> np.ndarray:
-            out = np.empty((len(ids), stride, clusters), dtype=np.uint8)
-            river_features(br.reps, free, ids.astype(np.int64), card_cluster, clusters, out)
-            return out
+        features, order_weights = self.ochs_features(card_cluster, clusters)
 
         def with_band(ids: np.ndarray) -> np.ndarray:
             return np.concatenate([features(ids), band_rows[ids][:, :, None]], axis=2)
 
-        deck = np.array(self.game.deck)
-        a, b = np.triu_indices(len(deck), 1)
-        order_weights = np.bincount(card_cluster[deck[a] * 64 + deck[b]], minlength=clusters).astype(np.float64)
         saved = self.state.load("river-bands-centroids")
         if saved is None:
             t0 = time.perf_counter()
@@ -302,10 +298,10 @@ class PotentialBuilder:
             flat = f.reshape(-1, clusters)
             band = band_rows[ids].reshape(-1).astype(np.int64)
             labels = np.empty(len(flat), dtype=np.int64)
-            for b in range(bands):
-                mine = np.flatnonzero(band == b)
+            for k in range(bands):
+                mine = np.flatnonzero(band == k)
                 if len(mine):
-                    labels[mine] = b * per_band + emd.nearest(emd.L2, flat[mine], cents[b], None)[0]
+                    labels[mine] = k * per_band + emd.nearest(emd.L2, flat[mine], cents[k], None)[0]
             return labels
 
         return self.label("river", emd.L2, cents.reshape(-1, clusters), features, None, nearest_in_band)
