@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.buckets_strength import ACCEPTANCE_SECONDS, ensure_buckets, holdem_eval, lbr_figures, train_blueprint
+from bench.buckets_strength import ACCEPTANCE_SECONDS, ensure_buckets, holdem_eval, lbr_figure, train_blueprint
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "buckets_pool"
@@ -113,10 +113,10 @@ def main() -> None:
                                  args.workers, args.runs / f"h2h-{i}-{j}.json")
             pairs.append({"new": hero, "old": villain, "mbb_per_hand": report["mbb_per_hand"],
                           "ci95": list(report["ci95"]), "hands": report["hands"]})
-    for k, training in enumerate(trainings.values()):
+    for label, training in trainings.items():
         if training["lbr"] is None:
-            training["lbr"] = lbr_figures({f"{k}": training}, args.lbr_hands, args.eval_seed, args.workers,
-                                          args.runs)[f"{k}"]
+            training["lbr"] = lbr_figure(training["logdir"], args.lbr_hands, args.eval_seed, args.workers,
+                                         args.runs / f"lbr-{label.replace('/', '-')}.json")
 
     results = {
         "settings": {"new": args.new, "old": args.old, "seconds": args.seconds, "workers": args.workers,

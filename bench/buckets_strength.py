@@ -70,16 +70,18 @@ def holdem_eval(hero: str, against: str, hands: int, seed: int, workers: int, ou
     return json.loads(out.read_text())
 
 
+def lbr_figure(logdir: str, hands: int, seed: int, workers: int, out: Path) -> dict[str, Any]:
+    """How much LBR wins against one blueprint (mbb/hand, 95% interval): less is better."""
+    report = holdem_eval(logdir, "lbr", hands, seed, workers, out)
+    low, high = report["ci95"]
+    return {"lbr_wins_mbb_per_hand": -report["mbb_per_hand"], "ci95": [-high, -low], "hands": report["hands"]}
+
+
 def lbr_figures(runs: dict[str, dict[str, Any]], hands: int, seed: int, workers: int,
                 tmp: Path) -> dict[str, Any]:
-    """How much LBR wins against each blueprint (mbb/hand, 95% interval): less is better."""
-    out = {}
-    for spec, run in runs.items():
-        report = holdem_eval(run["logdir"], "lbr", hands, seed, workers, tmp / f"lbr-{spec}.json")
-        low, high = report["ci95"]
-        out[spec] = {"lbr_wins_mbb_per_hand": -report["mbb_per_hand"], "ci95": [-high, -low],
-                     "hands": report["hands"]}
-    return out
+    """:func:`lbr_figure` for each spec's run."""
+    return {spec: lbr_figure(run["logdir"], hands, seed, workers, tmp / f"lbr-{spec}.json")
+            for spec, run in runs.items()}
 
 
 def recorded_runs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
