@@ -11,6 +11,7 @@ from holdem.mccfr import MCCFRConfig
 from holdem.mccfr.batch import BatchRunner
 from holdem.mccfr.config import P_REGRET_FLOOR
 from holdem.mccfr.exploitability import ExactEvaluator
+from holdem.mccfr.kernels_common import PREFETCH_MIN_BYTES
 from holdem.mccfr.tables import REGRET_HALF, STRATEGY_HALF
 from holdem.training.sequential import SequentialTrainer
 
@@ -94,6 +95,24 @@ def test_linear_weighting_scales_an_iterations_deltas_by_t(leduc):
     assert np.abs(plain.strategy).sum() > 0
     np.testing.assert_allclose(linear.strategy, (t + 1) * plain.strategy.astype(np.float64), rtol=1e-6)
     np.testing.assert_allclose(linear.regret, (t + 1) * plain.regret.astype(np.float64), rtol=1e-6)
+
+
+def test_asking_the_cache_for_rows_ahead_changes_no_delta(leduc):
+    """Rows are prefetched only in tables past PREFETCH_MIN_BYTES; Leduc's, padded with unused rows past that
+    size, must give the same deltas bit for bit as the same rows alone."""
+    tree, abstraction = leduc
+    rng = np.random.default_rng(7)
+    regret = rng.normal(0.0, 3.0, (tree.num_rows, tree.max_actions)).astype(np.float32)
+    padded_rows = PREFETCH_MIN_BYTES // (4 * tree.max_actions) + tree.num_rows
+    padded = np.full((padded_rows, tree.max_actions), np.nan, dtype=np.float32)
+    padded[:tree.num_rows] = regret
+    assert padded.nbytes > PREFETCH_MIN_BYTES >= regret.nbytes
+    params = MCCFRConfig().kernel_params(0)
+    alone = BatchRunner(tree, abstraction).run(regret, 0, 300, 5, params).deltas
+    ahead = BatchRunner(tree, abstraction).run(padded, 0, 300, 5, params).deltas
+    for name, values in alone.fields().items():
+        np.testing.assert_array_equal(ahead.fields()[name], values)
+    assert alone.regret.size > 0 and np.isfinite(ahead.regret).all()
 
 
 @pytest.mark.parametrize("algorithm", ["external", "outcome"])

@@ -22,6 +22,7 @@ from holdem.mccfr.kernels_common import (
     FOLD,
     LAYOUT_PLAYERS,
     LAYOUT_ROUNDS,
+    PREFETCH_MIN_BYTES,
     STAT_ITERATIONS,
     STAT_NODES,
     deal_ahead,
@@ -31,6 +32,7 @@ from holdem.mccfr.kernels_common import (
     lookahead_deals,
     new_deal_ring,
     next_float,
+    prefetch_children,
     rng_for,
     showdown_value,
 )
@@ -83,6 +85,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
     prune_prob = params[P_PRUNE_PROB]
     threshold = params[P_PRUNE_THRESHOLD]
     floor = params[P_REGRET_FLOOR]
+    far_tables = regret.size * regret.itemsize > PREFETCH_MIN_BYTES
     cards = np.empty(deck.shape[0], dtype=np.int32)
     scratch = np.empty(deck.shape[0], dtype=np.int32)
     hand = np.empty(deck.shape[0], dtype=np.int32)
@@ -131,6 +134,8 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                         row = row_offset[node] + buckets[p, street[node]]
                         n = num_children[node]
                         fc = first_child[node]
+                        if p == traverser and far_tables:
+                            prefetch_children(tree, node, buckets, regret, regret_scale, slot_of_row)
                         slot = slot_of_row[row]
                         total = 0.0
                         er = row if scale_per_row else 0

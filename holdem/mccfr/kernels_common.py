@@ -19,6 +19,7 @@ from holdem.abstraction.buckets import CardAbstraction, deal_buckets_of
 from holdem.abstraction.lookup import holdem_deal_cells, holdem_deal_keys, holdem_deal_values, is_holdem_kernel_data
 from holdem.abstraction.tree import CHANCE, DECISION, FOLD, SHOWDOWN, BettingTree
 from holdem.games import GameDef
+from holdem.prefetch import prefetch_read
 from holdem.showdown import hand_rank_nb
 
 __all__ = ["CHANCE", "DECISION", "FOLD", "SHOWDOWN", "KernelTree", "kernel_tree"]
@@ -327,6 +328,29 @@ def floored(before: float, updated: float, floor: float) -> float:
     if updated >= floor:
         return updated
     return floor if before >= floor else max(updated, before)
+
+
+PREFETCH_MIN_BYTES = 1 << 20
+"""Tables smaller than this stay in the cache: asking for rows ahead there only costs instructions."""
+
+
+@njit(cache=True, inline="always")
+def prefetch_children(tree: Any, node: int, buckets: np.ndarray, regret: np.ndarray, regret_scale: np.ndarray,
+                      slot_of_row: np.ndarray) -> None:
+    """Ask the cache for the regret rows and delta-slot entries of a decision node's children (past a chance node,
+    the decision after it) while the node itself is worked on: the tables are far larger than the cache, and
+    without the hint every node visit waits for its own misses one after another."""
+    kind = tree.kind
+    first = tree.first_child[node]
+    for child in range(first, first + tree.num_children[node]):
+        if kind[child] == CHANCE:
+            child = tree.first_child[child]
+        if kind[child] == DECISION:
+            row = tree.row_offset[child] + buckets[tree.player[child], tree.street[child]]
+            prefetch_read(regret, row)
+            prefetch_read(slot_of_row, row)
+            if regret_scale.shape[0] > 1:
+                prefetch_read(regret_scale, row)
 
 
 @njit(cache=True, inline="always")
