@@ -18,7 +18,16 @@ import numpy as np
 from numba import njit
 
 from holdem.mccfr.compact import scale_shape
-from holdem.mccfr.tables import PackedDeltas, TableError, Tables, _add_rows, apply_deltas, check_deltas
+from holdem.mccfr.tables import (
+    PREFETCH_DISTANCE,
+    PackedDeltas,
+    TableError,
+    Tables,
+    _add_rows,
+    apply_deltas,
+    check_deltas,
+)
+from holdem.prefetch import prefetch_row
 
 TICKET, STATE = 0, 1
 HEADER_WORDS = 8
@@ -62,6 +71,9 @@ def _save_rows(table: np.ndarray, rows: np.ndarray, num_actions: np.ndarray, fir
                undo: np.ndarray) -> None:
     at = 0
     for i in range(first, stop):
+        ahead = i + PREFETCH_DISTANCE
+        if ahead < stop:
+            prefetch_row(table, rows[ahead])
         row = rows[i]
         for a in range(num_actions[row]):
             undo[at] = table[row, a]
