@@ -4,13 +4,18 @@ Layers, bottom up: cards, evaluator, showdown, fileformat; games; engine; abstra
 evaluation; play and view; training (with the generic ``orchestrator``); cli. See docs/architecture.md.
 
 The Python API (docs/python-api.md): ``from holdem import train, build_config, Policy``. The names load
-on first use, so importing a submodule stays cheap.
+on first use, so importing a submodule stays cheap. Importing the package points numba's on-disk cache at a
+directory keyed by its sources (``holdem.numba_cache``).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
 from typing import Any
+
+from holdem.numba_cache import use_source_keyed_cache
+
+use_source_keyed_cache()
 
 __version__ = "0.1.0"
 

@@ -8,7 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS = [
-    ("leaves", ("holdem.cards", "holdem.evaluator", "holdem.fileformat", "holdem.prefetch", "holdem.showdown")),
+    ("leaves", ("holdem.cards", "holdem.evaluator", "holdem.fileformat", "holdem.numba_cache", "holdem.prefetch",
+                "holdem.showdown")),
     ("rules", ("holdem.games", "holdem.engine")),
     ("abstraction", ("holdem.abstraction",)),
     ("solver", ("holdem.mccfr",)),
