@@ -32,6 +32,7 @@ from holdem.mccfr.kernels_common import (
     lookahead_deals,
     new_deal_ring,
     next_float,
+    prefetch_child_slots,
     prefetch_children,
     rng_for,
     showdown_value,
@@ -170,6 +171,8 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
                                 first = 0
                                 for a in range(n):
                                     frame_explore[sp, a] = True
+                            if far_tables:
+                                prefetch_child_slots(tree, node, buckets, slot_of_row, regret_delta, strategy_delta)
                             frame_node[sp] = node
                             frame_row[sp] = row
                             frame_action[sp] = first

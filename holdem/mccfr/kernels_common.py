@@ -335,22 +335,45 @@ PREFETCH_MIN_BYTES = 1 << 20
 
 
 @njit(cache=True, inline="always")
+def child_row(tree: Any, child: int, buckets: np.ndarray) -> int:
+    """The table row a child of a decision node leads to (past a chance node, the decision after it), or -1."""
+    if tree.kind[child] == CHANCE:
+        child = tree.first_child[child]
+    if tree.kind[child] != DECISION:
+        return -1
+    return tree.row_offset[child] + buckets[tree.player[child], tree.street[child]]
+
+
+@njit(cache=True, inline="always")
 def prefetch_children(tree: Any, node: int, buckets: np.ndarray, regret: np.ndarray, regret_scale: np.ndarray,
                       slot_of_row: np.ndarray) -> None:
-    """Ask the cache for the regret rows and delta-slot entries of a decision node's children (past a chance node,
-    the decision after it) while the node itself is worked on: the tables are far larger than the cache, and
-    without the hint every node visit waits for its own misses one after another."""
-    kind = tree.kind
+    """Ask the cache for the regret rows and delta-slot entries of a decision node's children while the node
+    itself is worked on: the tables are far larger than the cache, and without the hint every node visit waits
+    for its own misses one after another."""
     first = tree.first_child[node]
     for child in range(first, first + tree.num_children[node]):
-        if kind[child] == CHANCE:
-            child = tree.first_child[child]
-        if kind[child] == DECISION:
-            row = tree.row_offset[child] + buckets[tree.player[child], tree.street[child]]
+        row = child_row(tree, child, buckets)
+        if row >= 0:
             prefetch_read(regret, row)
             prefetch_read(slot_of_row, row)
             if regret_scale.shape[0] > 1:
                 prefetch_read(regret_scale, row)
+
+
+@njit(cache=True, inline="always")
+def prefetch_child_slots(tree: Any, node: int, buckets: np.ndarray, slot_of_row: np.ndarray,
+                         regret_delta: np.ndarray, strategy_delta: np.ndarray) -> None:
+    """:func:`prefetch_children`'s second step, once the node's own work has given the slot entries time to
+    arrive: the delta-buffer slots the children already hold (a batch of many iterations touches more rows than
+    the cache holds)."""
+    first = tree.first_child[node]
+    for child in range(first, first + tree.num_children[node]):
+        row = child_row(tree, child, buckets)
+        if row >= 0:
+            slot = slot_of_row[row]
+            if slot >= 0:
+                prefetch_read(regret_delta, slot)
+                prefetch_read(strategy_delta, slot)
 
 
 @njit(cache=True, inline="always")
