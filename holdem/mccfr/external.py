@@ -86,7 +86,7 @@ def external_sampling_batch(tree: Any, kernel_data: Any, regret: np.ndarray, reg
     prune_prob = params[P_PRUNE_PROB]
     threshold = params[P_PRUNE_THRESHOLD]
     floor = params[P_REGRET_FLOOR]
-    far_tables = regret.size * regret.itemsize > PREFETCH_MIN_BYTES
+    far_tables = regret.nbytes > PREFETCH_MIN_BYTES
     cards = np.empty(deck.shape[0], dtype=np.int32)
     scratch = np.empty(deck.shape[0], dtype=np.int32)
     hand = np.empty(deck.shape[0], dtype=np.int32)
