@@ -16,7 +16,6 @@ median round. Writes ``bench/results/training.json``::
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -41,24 +40,16 @@ GOALS = {"speedup_2_vs_1": 1.85, "checkpoint_loop_lag_p99_ms": 20.0, "worker_cpu
 SAMPLE_S = 0.25
 STOLEN = -1
 """Where a CPU sample keeps the seconds the host took from this machine's cores (no process has this id)."""
-LAG_INTERVAL_S = 0.02
 QUIET = {"checkpoint_interval_seconds": 1e6, "snapshot_interval_seconds": 1e6, "progress_interval_seconds": 1.0}
 
 
-# ---- child: one training, with our own loop-lag timeline -----------------------------------------------
-
-
-async def _lag_timeline(samples: list[tuple[float, float]]) -> None:
-    """Append (wall time, lag in ms) every 20 ms: how late the loop runs a timer, as the supervisor measures."""
-    clock = time.perf_counter
-    while True:
-        start = clock()
-        await asyncio.sleep(LAG_INTERVAL_S)
-        samples.append((time.time(), max(0.0, clock() - start - LAG_INTERVAL_S) * 1e3))
+# ---- child: one training, with the supervisor's loop-lag timeline -------------------------------------
 
 
 def child_main(spec_path: str) -> int:
-    """Run one case as the spec says and write its loop-lag timeline next to the events."""
+    """Run one case as the spec says and write the supervisor's loop-lag timeline next to the events (its own
+    samples, every ``holdem.training.job.LAG_INTERVAL_S``: a second timer here would wake the loop and be
+    counted as its CPU)."""
     from holdem.training import create, train
     from holdem.training.config import build_config
     from holdem.training.job import train_parallel
@@ -69,12 +60,6 @@ def child_main(spec_path: str) -> int:
     config = build_config(spec["config"])
     logdir = Path(spec["logdir"])
     samples: list[tuple[float, float]] = []
-    monitor: list[asyncio.Task] = []
-
-    def on_progress(fields: dict[str, Any]) -> None:
-        if not monitor:
-            monitor.append(asyncio.get_running_loop().create_task(_lag_timeline(samples)))
-
     if spec["mode"] == "inprocess":
         outcome = train(config, logdir)
     else:
@@ -84,7 +69,7 @@ def child_main(spec_path: str) -> int:
             events.emit("run_start", game=run.game.name, workers=config.workers, rows=run.tree.num_rows,
                         regret_mode=run.regret_mode, max_actions=run.tree.max_actions, memory=run.memory,
                         resumed_from=None, iterations=0, config=config.to_dict())
-            outcome = run_async(train_parallel(run, events, on_progress))
+            outcome = run_async(train_parallel(run, events, None, lag_timeline=samples))
             events.emit("run_end", iterations=outcome.iterations, seconds=round(outcome.seconds, 3),
                         reason=outcome.reason, exploitability=outcome.exploitability, restarts=outcome.restarts,
                         error=outcome.error)

@@ -132,6 +132,7 @@ class LoopLagMonitor:
         self._recent: deque[float] = deque(maxlen=window)
         self._all_max = 0.0
         self._task: asyncio.Task | None = None
+        self._timeline: list[tuple[float, float]] | None = None
 
     def start(self) -> None:
         """Start sampling on the running loop."""
@@ -156,6 +157,13 @@ class LoopLagMonitor:
             lag = max(0.0, clock() - start - self.interval_s)
             self._recent.append(lag)
             self._all_max = max(self._all_max, lag)
+            if self._timeline is not None:
+                self._timeline.append((time.time(), lag * 1e3))
+
+    def record_to(self, timeline: list[tuple[float, float]]) -> None:
+        """Also append each later sample to ``timeline`` as (wall time, lag in ms), for a benchmark to cut its
+        own window from, without a second timer waking the loop."""
+        self._timeline = timeline
 
     def reset(self) -> None:
         """Forget samples (e.g. after warm-up)."""

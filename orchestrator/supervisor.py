@@ -115,6 +115,10 @@ class Supervisor:
         """Start a fresh loop-lag window (e.g. after warm-up)."""
         self._lag.reset()
 
+    def record_loop_lag(self, timeline: list[tuple[float, float]]) -> None:
+        """Append every loop-lag sample from now on to ``timeline`` as (wall time, lag in ms)."""
+        self._lag.record_to(timeline)
+
     def workers(self) -> list[WorkerInfo]:
         """Live workers (a snapshot)."""
         return [w.info for w in self._workers.values()]

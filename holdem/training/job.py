@@ -318,12 +318,17 @@ def supervisor_config(config: TrainConfig, slot_bytes: int = 0, journal_bytes: i
     )
 
 
-async def train_parallel(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None) -> RunOutcome:
-    """Train through the supervisor until the budget, a stop or an error, then write the final checkpoint."""
+async def train_parallel(run: BlueprintRun, events: EventLog, on_progress: ProgressCallback | None,
+                         lag_timeline: list[tuple[float, float]] | None = None) -> RunOutcome:
+    """Train through the supervisor until the budget, a stop or an error, then write the final checkpoint;
+    ``lag_timeline`` receives the supervisor's loop-lag samples as (wall time, ms)."""
     job = BlueprintJob(run, events, on_progress)
     config = supervisor_config(run.config, job.supervisor_settings["arena_slot_bytes"],
                                job.supervisor_settings["arena_journal_bytes"])
-    return await drive(job, Supervisor(job, worker_spec(run), config, events=events))
+    supervisor = Supervisor(job, worker_spec(run), config, events=events)
+    if lag_timeline is not None:
+        supervisor.record_loop_lag(lag_timeline)
+    return await drive(job, supervisor)
 
 
 async def drive(job: BlueprintJob, supervisor: Supervisor) -> RunOutcome:

@@ -43,3 +43,21 @@ async def test_lag_monitor_sees_a_blocked_loop() -> None:
     await asyncio.sleep(0.02)
     await monitor.stop()
     assert monitor.snapshot()["max_ms"] >= 40
+
+
+async def test_lag_monitor_timeline_places_the_block_in_wall_time() -> None:
+    import time
+
+    timeline: list[tuple[float, float]] = []
+    monitor = LoopLagMonitor(interval_s=0.005)
+    monitor.record_to(timeline)
+    monitor.start()
+    await asyncio.sleep(0.03)
+    blocked_from = time.time()
+    time.sleep(0.05)  # deliberately block the loop to create lag
+    blocked_to = time.time()
+    await asyncio.sleep(0.02)
+    await monitor.stop()
+    assert len(timeline) == monitor.snapshot()["samples"]
+    assert any(lag >= 40 and blocked_to <= ts for ts, lag in timeline)
+    assert all(blocked_from - 60 < ts < time.time() for ts, _ in timeline)
