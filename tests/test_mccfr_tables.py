@@ -16,6 +16,7 @@ from holdem.mccfr.tables import (
     dcfr_factors,
     discount,
     discount_chunks,
+    filled_share,
     linear_discount_factor,
     memory_report,
     pack_deltas,
@@ -273,3 +274,15 @@ def test_a_buffer_applied_in_place_changes_the_tables_bitwise_as_packing_and_mer
         apply_buffer(in_place, buffer, actions, floor)
     assert in_place.regret.tobytes() == merged.regret.tobytes(), "a refused buffer writes nothing"
     assert in_place.strategy_sum.tobytes() == merged.strategy_sum.tobytes()
+
+
+@pytest.mark.parametrize("max_rows", [1, 7, 64, 1000, 5000])
+def test_filled_share_counts_the_sampled_rows_numpy_would(max_rows: int) -> None:
+    rng = np.random.default_rng(3)
+    table = np.zeros((1000, 4), dtype=np.float32)
+    visited = rng.random(1000) < 0.4
+    columns = rng.integers(0, 4, size=1000)
+    table[np.flatnonzero(visited), columns[visited]] = rng.choice([-2.5, 1e-30, 3.0], size=int(visited.sum()))
+    sample = table[::max(1, 1000 // max_rows)]
+    assert filled_share(table, max_rows) == np.count_nonzero(np.any(sample != 0, axis=1)) / sample.shape[0]
+    assert filled_share(np.zeros((0, 4), dtype=np.float32), max_rows) == 0.0

@@ -529,6 +529,27 @@ def discount(tables: Tables, factor_regret_pos: float, factor_regret_neg: float,
               float(factor_strategy), int(row_start), stop)
 
 
+@njit(cache=True, nogil=True)
+def _count_filled(strategy_sum: np.ndarray, step: int) -> tuple[int, int]:
+    filled = seen = 0
+    for row in range(0, strategy_sum.shape[0], step):
+        seen += 1
+        for a in range(strategy_sum.shape[1]):
+            if strategy_sum[row, a] != 0.0:
+                filled += 1
+                break
+    return filled, seen
+
+
+def filled_share(strategy_sum: np.ndarray, max_rows: int) -> float:
+    """Share of rows with a non-zero strategy sum (visited at least once), over an even sample of at most
+    ``max_rows`` rows. Compiled, with no temporary arrays and without the GIL: on ``mid`` numpy took 3.5 ms of the
+    supervisor's CPU each progress event, this 1.0-1.4 ms, most of it waiting on memory."""
+    step = max(1, strategy_sum.shape[0] // max(1, int(max_rows)))
+    filled, seen = _count_filled(strategy_sum, step)
+    return filled / max(1, seen)
+
+
 def discount_chunks(num_rows: int, chunk_rows: int = 1 << 18) -> Iterator[tuple[int, int]]:
     """Row ranges covering a table, for discounting a little at a time between other work."""
     for start in range(0, num_rows, chunk_rows):

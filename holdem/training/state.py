@@ -35,6 +35,7 @@ from holdem.mccfr.tables import (
     average_strategy,
     check_deltas,
     discount,
+    filled_share,
     memory_report,
     row_num_actions,
 )
@@ -271,9 +272,7 @@ class BlueprintRun:
     def table_fill(self) -> float:
         """Share of table rows whose strategy sum is non-zero (visited at least once); estimated from an even
         sample of at most ``FILL_SAMPLE_ROWS`` rows, so a large table costs the same as a small one."""
-        step = max(1, self.tree.num_rows // FILL_SAMPLE_ROWS)
-        sample = self.tables.strategy_sum[::step]
-        return float(np.count_nonzero(np.any(sample != 0, axis=1))) / max(1, sample.shape[0])
+        return filled_share(self.tables.strategy_sum, FILL_SAMPLE_ROWS)
 
     def snapshot_state(self) -> dict[str, Any]:
         """What a checkpoint records besides the tables (copied, so writing can happen off the loop)."""
