@@ -267,11 +267,12 @@ def _measure(child: _Child, raw: dict[str, Any], mode: str, workers: int, warmup
         result["batches_per_result"] = round(grew("batches_applied") / results_merged, 2)
         result["supervisor_cpu_ms_per_result"] = round(1e3 * supervisor_cpu / results_merged, 3)
         result["merge_cpu_ms_per_result"] = round(1e3 * grew("merge_cpu_s") / results_merged, 3)
+        result["discount_cpu_ms_per_s"] = round(1e3 * grew("discount_cpu_s") / span, 3)
         if last.get("frames_cpu_s") is not None:
             frames = grew("frames_cpu_s")
             result["frames_cpu_ms_per_result"] = round(1e3 * frames / results_merged, 3)
             result["supervisor_other_cpu_ms_per_s"] = round(
-                1e3 * (supervisor_cpu - frames - grew("merge_cpu_s")) / span, 3)
+                1e3 * (supervisor_cpu - frames - grew("merge_cpu_s") - grew("discount_cpu_s")) / span, 3)
     if supervisor_cpu is not None:
         result["supervisor_cpu_cores"] = round(supervisor_cpu / span, 4)
         result["supervisor_cpu_share"] = round(supervisor_cpu / max(1e-9, supervisor_cpu + worker_cpu), 4)

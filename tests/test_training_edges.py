@@ -97,10 +97,13 @@ def _results(tree, abstraction, config: MCCFRConfig, groups: list[list[int]]) ->
     return out
 
 
-def _merge_all(run: BlueprintRun, results: list[tuple[list[dict], dict]], order: list[int]) -> list[FakeDelivery]:
+def _merge_all(run: BlueprintRun, results: list[tuple[list[dict], dict]], order: list[int],
+               mergers: list[Merger] | None = None) -> list[FakeDelivery]:
     async def go() -> list[FakeDelivery]:
         keeper = Housekeeping(run, EventLog(None), None, TrainingClock(0.0))
         merger = Merger(run, keeper, EventLog(None), fail=pytest.fail)
+        if mergers is not None:
+            mergers.append(merger)
         merger.start()
         deliveries = []
         for index in order:
@@ -210,13 +213,15 @@ def test_a_discount_applies_only_once_every_iteration_below_its_boundary_is_in(l
     config = _config()
     results = _results(*leduc, config, [[0], [1], [2]])
     run = BlueprintRun.in_memory(*leduc, config)
-    _merge_all(run, results, [0, 2])
+    mergers: list[Merger] = []
+    _merge_all(run, results, [0, 2], mergers)
     assert run.applied.to_list() == [[0, BATCH]] and run.discounts_done == 0, \
         "a result past the boundary must wait for the one before it"
     reference = BlueprintRun.in_memory(*leduc, config)
     _merge_all(reference, results, [0, 1, 2])
-    _merge_all(run, results, [2, 1])
+    _merge_all(run, results, [2, 1], mergers)
     assert run.discounts_done == reference.discounts_done == 1
+    assert mergers[0].discount_cpu_seconds == 0.0 < mergers[1].discount_cpu_seconds, "progress reports its CPU"
     assert run.tables.regret.tobytes() == reference.tables.regret.tobytes()
 
 

@@ -285,6 +285,7 @@ class BlueprintJob:
                  "results_committed_by_workers": self.merger.committed_by_workers,
                  "commit_s": round(self.merger.commit_seconds, 6),
                  "worker_commit_cpu_s": round(self.merger.commit_cpu_seconds, 6),
+                 "discount_cpu_s": round(self.merger.discount_cpu_seconds, 6),
                  "batches_applied": self.run.batches_applied,
                  "result_seconds": None if self.pacer is None else round(self.pacer.seconds, 4),
                  "worker_iterations": {str(k): v for k, v in self.worker_iterations.items()},

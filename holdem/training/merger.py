@@ -82,6 +82,7 @@ class Merger:
         self.merge_cpu_seconds = 0.0
         self.commit_seconds = 0.0
         self.commit_cpu_seconds = 0.0
+        self.discount_cpu_seconds = 0.0
         self.committed_by_workers = 0
 
     @property
@@ -286,13 +287,18 @@ class Merger:
                 return merged, problem, time.thread_time() - started
         return len(payloads), None, time.thread_time() - started
 
+    def _timed_discount(self, factors: tuple[float, float, float], start: int, stop: int) -> float:
+        started = time.thread_time()
+        self.run.discount_chunk(factors, start, stop)
+        return time.thread_time() - started
+
     async def _discounts(self) -> None:
         for factors in self.run.due_discounts():
             if factors == NO_DISCOUNT:
                 self.run.discount_done()
                 continue
             for start, stop in discount_chunks(self.run.tree.num_rows):
-                await self._offload(self.run.discount_chunk, factors, start, stop)
+                self.discount_cpu_seconds += await self._offload(self._timed_discount, factors, start, stop)
             self.run.discount_done()
             self.events.emit("discount", iterations=self.run.iterations_applied, factors=list(factors))
 
