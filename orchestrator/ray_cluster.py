@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 _PR_SET_CHILD_SUBREAPER = 36
@@ -48,6 +50,17 @@ talks over loopback only."""
 START_PATIENCE_ENV = {"RAY_gcs_server_port_wait_time_s": "180"}
 """Ray gives a new head's GCS server 30 s to come up; on a loaded machine with cold caches it can need more (a
 two-node test cluster's head missed it while the suite ran beside a busy core). The environment's own value wins."""
+
+
+TOKEN_ENV = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
+
+
+def _token_for_own_head() -> None:
+    """Give a head this process starts, and this process, a fresh token when none is set up: Ray turns token
+    authentication on, and ``ray start --head`` (unlike ``ray.init``) will not create ``~/.ray/auth_token``, so on
+    a fresh machine the head refused to start."""
+    if not any(name in os.environ for name in TOKEN_ENV) and not (Path.home() / ".ray" / "auth_token").is_file():
+        os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(16)
 
 
 def _loopback_only() -> None:
@@ -109,6 +122,7 @@ class RayCluster:
         return int(ray.cluster_resources().get("CPU", 1))
 
     def _start_head(self) -> str:
+        _token_for_own_head()
         port = _free_port()
         argv = [sys.executable, "-m", "orchestrator.ray_cluster", str(port)]
         if self.num_cpus is not None:

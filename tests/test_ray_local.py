@@ -101,6 +101,17 @@ def test_a_killed_run_leaves_no_ray_process_it_started(tmp_path):
             cli.wait()
 
 
+def test_a_run_starts_its_own_ray_head_on_a_machine_with_no_ray_token(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")}
+    env["HOME"] = str(tmp_path / "home")
+    done = subprocess.run(
+        [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "leduc", "--logdir", str(tmp_path / "run"),
+         "--backend", "ray", "--num-workers", "1", "--iters", "20000", "--quiet"],
+        cwd=REPO, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert events(tmp_path / "run")[-1]["iterations"] == 20000
+
+
 def test_an_unreachable_cluster_address_fails_at_once_with_one_line():
     from orchestrator.ray_cluster import RayCluster, RayClusterError
 
