@@ -9,10 +9,10 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from orchestrator.ray_cluster import LOOPBACK_ENV, START_PATIENCE_ENV
+from orchestrator.ray_cluster import LOOPBACK_ENV, START_PATIENCE_ENV, TOKEN_ENV
 
 os.environ.update({**START_PATIENCE_ENV, **os.environ, **LOOPBACK_ENV})
-if not {"RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH"} & os.environ.keys():
+if not set(TOKEN_ENV) & os.environ.keys():
     # Token authentication is on, and a test cluster's head (unlike ``ray.init``) does not create the token file
     # it needs: on a machine without ~/.ray/auth_token its GCS server exits at once. The tests' clusters share one.
     os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(16)

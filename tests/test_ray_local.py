@@ -102,7 +102,9 @@ def test_a_killed_run_leaves_no_ray_process_it_started(tmp_path):
 
 
 def test_a_run_starts_its_own_ray_head_on_a_machine_with_no_ray_token(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")}
+    from orchestrator.ray_cluster import TOKEN_ENV
+
+    env = {k: v for k, v in os.environ.items() if k not in TOKEN_ENV}
     env["HOME"] = str(tmp_path / "home")
     done = subprocess.run(
         [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "leduc", "--logdir", str(tmp_path / "run"),
