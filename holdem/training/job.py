@@ -340,6 +340,7 @@ async def drive(job: BlueprintJob, supervisor: Supervisor) -> RunOutcome:
     job.supervisor = supervisor
     batches_before = run.batches_applied
     warm_up_merges(str(run.tables.regret.dtype))
+    run.table_fill()  # loads its kernel on this thread, before any helper thread the loop awaits needs it
     try:
         summary = await supervisor.run()
         await job.finish(force=supervisor.forced or summary.error is not None)
