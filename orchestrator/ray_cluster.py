@@ -55,10 +55,10 @@ two-node test cluster's head missed it while the suite ran beside a busy core). 
 TOKEN_ENV = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")
 
 
-def _token_for_own_head() -> None:
-    """Give a head this process starts, and this process, a fresh token when none is set up: Ray turns token
-    authentication on, and ``ray start --head`` (unlike ``ray.init``) will not create ``~/.ray/auth_token``, so on
-    a fresh machine the head refused to start."""
+def ensure_ray_token() -> None:
+    """Give the heads this process starts, and this process, a fresh token when none is set up: Ray turns token
+    authentication on, and ``ray start --head`` or a test cluster (unlike ``ray.init``) will not create
+    ``~/.ray/auth_token``, so on a fresh machine the head refused to start."""
     if not any(name in os.environ for name in TOKEN_ENV) and not (Path.home() / ".ray" / "auth_token").is_file():
         os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(16)
 
@@ -122,7 +122,7 @@ class RayCluster:
         return int(ray.cluster_resources().get("CPU", 1))
 
     def _start_head(self) -> str:
-        _token_for_own_head()
+        ensure_ray_token()
         port = _free_port()
         argv = [sys.executable, "-m", "orchestrator.ray_cluster", str(port)]
         if self.num_cpus is not None:

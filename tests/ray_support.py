@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import signal
 from pathlib import Path
 from typing import Any
 
-from orchestrator.ray_cluster import LOOPBACK_ENV, START_PATIENCE_ENV, TOKEN_ENV
+from orchestrator.ray_cluster import LOOPBACK_ENV, START_PATIENCE_ENV, ensure_ray_token
 
 os.environ.update({**START_PATIENCE_ENV, **os.environ, **LOOPBACK_ENV})
-if not set(TOKEN_ENV) & os.environ.keys():
-    # Token authentication is on, and a test cluster's head (unlike ``ray.init``) does not create the token file
-    # it needs: on a machine without ~/.ray/auth_token its GCS server exits at once. The tests' clusters share one.
-    os.environ["RAY_AUTH_TOKEN"] = secrets.token_hex(16)
+ensure_ray_token()
 
 from holdem.training.config import build_config  # noqa: E402
 
