@@ -28,7 +28,7 @@ TREE_CONFIGS = (
     ("6max", "tiny"), ("6max", "quick"), ("6max", "mid"),
 )
 LIMIT_BUCKETS = {"kuhn": (3,), "leduc": (6, 30)}
-HOLDEM_BUCKETS = {"tiny": (169, 8, 8, 8), "quick": (169, 50, 50, 50), "mid": (169, 200, 200, 200)}
+HOLDEM_BUCKETS = {"tiny": (169, 8, 8, 8), "quick": (169, 50, 50, 100), "mid": (169, 200, 200, 200)}
 
 
 def bucket_configs() -> dict[str, tuple[int, ...]]:

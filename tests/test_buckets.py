@@ -423,6 +423,49 @@ def test_a_run_trained_on_a_version_1_file_resumes_by_its_spec_name(tmp_path, mo
         run.close()
 
 
+def test_a_file_of_a_renamed_spec_moves_to_its_new_name_and_its_runs_still_find_it(tmp_path, monkeypatch, capsys):
+    """A file built when ``quick-legacy`` was called ``quick`` moves aside the first time ``quick`` is asked for
+    (so the new ``quick`` can be built); a run and a blueprint trained on it find it there by hash."""
+    import holdem.abstraction.store as store
+    import holdem.training.setup as setup
+    from holdem.abstraction.specs import load_spec
+    from holdem.policy.files import load_policy_parts
+    from holdem.training import resume, train
+    from holdem.training.config import build_config
+
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    monkeypatch.setattr(store, "ASSETS_DIR", assets)
+    game = load_game("hunl")
+    old_path = store.default_bucket_path(game, "quick")
+    _, _, digest = _write_v1_file(old_path, np.random.default_rng(5), buckets=50,
+                                  spec={**load_spec("quick-legacy").to_dict(), "name": "quick"})
+    original = old_path.read_bytes()
+    settings = {"game": "hunl", "actions": "tiny", "buckets": "quick", "num_workers": 1, "seed": 2}
+    train(build_config({**settings, "iterations": 40}), tmp_path / "run", buckets_path=str(old_path))
+
+    assert store.spec_path(game, "quick") == old_path and not old_path.exists()
+    moved = store.default_bucket_path(game, "quick-legacy")
+    assert moved.read_bytes() == original
+    assert "now called 'quick-legacy'" in capsys.readouterr().err
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the run's bucket file is kept under its spec's new name: nothing is built")
+
+    monkeypatch.setattr(setup, "build_bucket_file", no_build)
+    run = resume(tmp_path / "run", build_config({**settings, "iterations": 80}), tmp_path / "run")
+    try:
+        assert run.abstraction.content_hash() == digest and run.iterations_applied == 40
+    finally:
+        run.close()
+    assert load_policy_parts(tmp_path / "run").abstraction.content_hash() == digest
+
+    _write_v1_file(old_path, np.random.default_rng(6), buckets=50,
+                   spec={**load_spec("quick-legacy").to_dict(), "name": "quick"})
+    with pytest.raises(BucketFileError, match="built from another 'quick' spec"):
+        store.spec_path(game, "quick")
+
+
 def test_a_file_with_a_valid_checksum_but_out_of_range_buckets_is_refused(tmp_path):
     """A bucket above the street's count would send a kernel outside its tables: refused at load, in one line."""
     import json
@@ -449,8 +492,9 @@ def test_a_file_with_a_valid_checksum_but_out_of_range_buckets_is_refused(tmp_pa
 
 
 def test_a_version_1_file_of_the_same_spec_is_used_instead_of_building_the_spec_again(tmp_path, monkeypatch):
-    """quick and mid are built as before: a version-1 file recording the same spec holds their buckets, so a run
-    asking for the spec reads it (converted) instead of building a new file; another spec's file is not used."""
+    """A spec's buckets are built as before the format changed: a version-1 file recording the same spec holds
+    them, so a run asking for the spec reads it (converted) instead of building a new file; another spec's file
+    is not used."""
     import holdem.abstraction.store as store
     import holdem.training.setup as setup
     from holdem.abstraction.specs import load_spec

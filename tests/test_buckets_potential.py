@@ -302,7 +302,7 @@ def test_specs_pair_potential_aware_streets(tmp_path, game):
         path.write_text(bad)
         with pytest.raises(BucketSpecError, match="potential-aware features go together"):
             load_spec(path)
-    assert load_spec("quick-pa").potential_aware and not load_spec("quick").potential_aware
+    assert load_spec("quick").potential_aware and not load_spec("quick-legacy").potential_aware
 
 
 def _strength_bands(game, bands):

@@ -3,10 +3,11 @@
 Potential-aware (specs ``quick``, ``mid``, ``large``; Johanson et al. 2013, Ganzfried and Sandholm 2014):
 
 - preflop: lossless (169 classes);
-- river: by the hand's strength percentile on its board (1-D k-means, the legacy river: the shipped specs),
-  or OCHS (``feature: ochs``), each hand's equity against the opponent's preflop classes grouped in 8
-  clusters (by exact 1-D EMD over their river-equity distributions), clustered by k-means (L2), over all
-  hands or (``bands: N``) within each of N strength bands;
+- river: by the hand's strength percentile on its board (1-D k-means, the legacy river), or OCHS
+  (``feature: ochs``), each hand's equity against the opponent's preflop classes grouped in 8 clusters (by
+  exact 1-D EMD over their river-equity distributions), clustered by k-means (L2), over all hands or
+  (``bands: N``) within each of N strength bands (``quick`` and ``mid``: the legacy river's bands, each split
+  in two);
 - turn: the distribution of the river equity over every river card, clustered by k-medians under the
   exact 1-D EMD;
 - flop: the distribution over the turn buckets of every turn card, clustered by k-means under EMD with

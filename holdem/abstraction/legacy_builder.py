@@ -1,4 +1,4 @@
-"""Expectation-based hold'em buckets (specs ``tiny``, ``quick``, ``mid``): exact strength features
+"""Expectation-based hold'em buckets (specs ``tiny``, ``quick-legacy``, ``mid-legacy``): exact strength features
 per canonical class, k-means on strength or on strength histograms (L2 on CDFs), river by strength.
 
 Kept to compare against the potential-aware builder; its output is converted to board rows like every

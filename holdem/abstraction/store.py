@@ -40,6 +40,13 @@ def spec_paths(game: GameDef, spec: str) -> list[Path]:
     return [default_bucket_path(game, spec), legacy_bucket_path(game, spec)]
 
 
+def kept_bucket_files(game: GameDef) -> list[Path]:
+    """Every bucket file kept for the game's family, by name: where a run or policy looks for the file it was
+    trained on by content hash when its spec's own name no longer holds it (the spec was renamed since)."""
+    family = "holdem" if is_holdem_deal(game) else game.name
+    return sorted(ASSETS_DIR.glob(f"{family}-*.npz"))
+
+
 def file_with_hash(paths: list[Path], want: str | None) -> Path | None:
     """The first of ``paths`` that records content hash ``want`` (read alone; loading verifies it)."""
     return next((p for p in paths if want is not None and _recorded(p, "content_hash") == want), None)
@@ -57,7 +64,8 @@ def _recorded(path: Path, name: str) -> str | None:
 def spec_path(game: GameDef, spec: str) -> Path:
     """Where a named spec's buckets are read from: its own file, or a version-1 file built from the same spec before
     the format changed (its buckets are the same; it is read converted), else where its file is to be built. A file
-    of the spec's name built from another version of the spec is refused: its buckets are not the spec's."""
+    of the spec's name built from another version of the spec is refused (its buckets are not the spec's), unless
+    a shipped spec now holds that version under another name: then the file moves to that name."""
     from holdem.abstraction.specs import load_spec
 
     wanted = load_spec(spec).to_dict()
@@ -65,10 +73,32 @@ def spec_path(game: GameDef, spec: str) -> Path:
     if path.is_file():
         recorded = recorded_spec(path)
         if recorded is not None and recorded != wanted:
+            if _move_to_renamed_spec(game, path, recorded):
+                return path
             raise BucketFileError(f"{path} was built from another {spec!r} spec than configs/buckets/{spec}.yaml "
                                   f"holds now: delete it to build the spec again, or pass it with --buckets FILE")
         return path
     return legacy if legacy.is_file() and recorded_spec(legacy) == wanted else path
+
+
+def _move_to_renamed_spec(game: GameDef, path: Path, recorded: dict) -> bool:
+    """A file built from a shipped spec that now goes by another name (``quick`` before it became
+    ``quick-legacy``) moves to that name, if free, so the spec's own name can be built; whether it moved."""
+    from holdem.abstraction.specs import builtin_specs, load_spec
+
+    same = [name for name in builtin_specs()
+            if {**load_spec(name).to_dict(), "name": recorded.get("name")} == recorded]
+    if len(same) != 1:
+        return False
+    target = default_bucket_path(game, same[0])
+    if not target.exists():
+        try:
+            path.rename(target)
+            print(f"{path.name} was built from the spec now called {same[0]!r}: moved to {target.name}",
+                  file=sys.stderr)
+        except FileNotFoundError:
+            pass
+    return not path.exists()
 
 
 def recorded_spec(path: Path) -> dict | None:

@@ -20,8 +20,8 @@ def _fail(message: str) -> int:
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--spec", default="quick",
-                        help="spec in configs/buckets (tiny, quick, mid, quick-pa, quick-ochs, mid-pa, large) or a "
-                        ".yaml path (default: quick)")
+                        help="spec in configs/buckets (tiny, quick, mid, quick-legacy, mid-legacy, quick-pa, large, "
+                        "...) or a .yaml path (default: quick)")
     parser.add_argument("--out", required=True, type=Path, help="output .npz file")
     parser.add_argument("--game", default=None, help="game name or .game file (default: the spec's game)")
     parser.add_argument("--seed", type=int, default=None, help="override the spec's seed")

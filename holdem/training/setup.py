@@ -10,7 +10,14 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu, load_menu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import build_bucket_file, default_bucket_path, file_with_hash, spec_path, spec_paths
+from holdem.abstraction.store import (
+    build_bucket_file,
+    default_bucket_path,
+    file_with_hash,
+    kept_bucket_files,
+    spec_path,
+    spec_paths,
+)
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, chip_unit, load_game
 from holdem.mccfr.compact import initial_scale
@@ -66,13 +73,15 @@ def resume(checkpoint: str | Path, config: TrainConfig, logdir: str | Path, *, b
 
 
 def _trained_bucket_file(checkpoint: Path, config: TrainConfig) -> str | None:
-    """The spec's bucket file the checkpoint was trained on (its hash matches), in either format: a run started
-    before the format changed, or before its spec was edited, resumes on the buckets it was trained with."""
+    """The spec's bucket file the checkpoint was trained on (its hash matches), in either format and under any
+    kept name: a run started before the format changed, or before its spec was edited or renamed, resumes on the
+    buckets it was trained with."""
     spec = config.buckets
     if not spec or spec == "lossless" or spec.endswith(".npz"):
         return None
     want = checkpoint_meta(checkpoint).get("abstraction_hash")
-    found = file_with_hash(spec_paths(load_game(config.game), spec), want)
+    game = load_game(config.game)
+    found = file_with_hash(spec_paths(game, spec) + kept_bucket_files(game), want)
     return None if found is None else str(found)
 
 
