@@ -610,6 +610,20 @@ AREAS = [
     Area("Hand evaluator", "evaluator", "python -m bench.evaluator", evaluator_rows),
     Area("Abstraction: betting trees", "abstraction", "python -m bench.abstraction", abstraction_rows),
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
+    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick) at "
+         "equal compute", "buckets_strength_quick_split",
+         "python -m bench.buckets_strength --new quick-split --old quick --seconds 600 --workers 2 --hands 20000000 "
+         "--lbr-hands 1000000 --out bench/results/buckets_strength_quick_split.json", buckets_strength_rows),
+    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), a second "
+         "training (seed 2)", "buckets_strength_quick_split_seed2",
+         "python -m bench.buckets_strength --new quick-split --old quick --seed 2 --seconds 600 --workers 2 "
+         "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed2.json",
+         buckets_strength_rows),
+    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), every "
+         "training against every other", "buckets_pool_quick-split",
+         "python -m bench.buckets_pool --new quick-split --old quick --workers 2 --recorded "
+         "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed2.json",
+         buckets_pool_rows),
     Area("Card buckets: blueprint strength at equal compute", "buckets_strength", "python -m bench.buckets_strength",
          buckets_strength_rows),
     Area("Card buckets: blueprint strength at equal compute, a second training (seed 2)", "buckets_strength_seed2",
