@@ -615,9 +615,15 @@ AREAS = [
          "python -m bench.buckets_strength --new quick-split --old quick --seconds 600 --workers 2 --hands 20000000 "
          "--lbr-hands 1000000 --out bench/results/buckets_strength_quick_split.json", buckets_strength_rows),
     Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), a second "
-         "training (seed 2)", "buckets_strength_quick_split_seed2",
+         "training (seed 2; not equal compute: another process took CPU during the new spec's first ~400 s, so it "
+         "trained 49 M iterations against 72 M)", "buckets_strength_quick_split_seed2",
          "python -m bench.buckets_strength --new quick-split --old quick --seed 2 --seconds 600 --workers 2 "
          "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed2.json",
+         buckets_strength_rows),
+    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), a third "
+         "training (seed 3)", "buckets_strength_quick_split_seed3",
+         "python -m bench.buckets_strength --new quick-split --old quick --seed 3 --seconds 600 --workers 2 "
+         "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed3.json",
          buckets_strength_rows),
     Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), every "
          "training against every other", "buckets_pool_quick-split",
