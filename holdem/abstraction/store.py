@@ -25,14 +25,12 @@ def default_bucket_path(game: GameDef, spec: str) -> Path:
     """Where a bucket file built from a named spec is kept; every game that deals hold'em cards (heads-up
     and 6-max alike) shares one file per spec. The name carries the file format version, so a build that
     reads another version builds its own file instead of tripping over an old one."""
-    family = "holdem" if is_holdem_deal(game) else game.name
-    return ASSETS_DIR / f"{family}-{spec}.v{FORMAT_VERSION}.npz"
+    return ASSETS_DIR / f"{_family(game)}-{spec}.v{FORMAT_VERSION}.npz"
 
 
 def legacy_bucket_path(game: GameDef, spec: str) -> Path:
     """Where a named spec's file was kept before the format version went into the name (format 1)."""
-    family = "holdem" if is_holdem_deal(game) else game.name
-    return ASSETS_DIR / f"{family}-{spec}.npz"
+    return ASSETS_DIR / f"{_family(game)}-{spec}.npz"
 
 
 def spec_paths(game: GameDef, spec: str) -> list[Path]:
@@ -40,11 +38,16 @@ def spec_paths(game: GameDef, spec: str) -> list[Path]:
     return [default_bucket_path(game, spec), legacy_bucket_path(game, spec)]
 
 
-def kept_bucket_files(game: GameDef) -> list[Path]:
-    """Every bucket file kept for the game's family, by name: where a run or policy looks for the file it was
-    trained on by content hash when its spec's own name no longer holds it (the spec was renamed since)."""
-    family = "holdem" if is_holdem_deal(game) else game.name
-    return sorted(ASSETS_DIR.glob(f"{family}-*.npz"))
+def trained_file_candidates(game: GameDef, spec: str) -> list[Path]:
+    """Where to look, by content hash, for the file a run or policy of ``spec`` was trained on: the spec's own
+    paths, then every other bucket file kept for the game's family (the spec may have been renamed since)."""
+    own = spec_paths(game, spec)
+    return own + [p for p in sorted(ASSETS_DIR.glob(f"{_family(game)}-*.npz")) if p not in own]
+
+
+def _family(game: GameDef) -> str:
+    """The file-name prefix of a game's bucket files: every game that deals hold'em cards shares one."""
+    return "holdem" if is_holdem_deal(game) else game.name
 
 
 def file_with_hash(paths: list[Path], want: str | None) -> Path | None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from holdem.abstraction.actions import ActionMenu
 from holdem.abstraction.buckets import BucketError, CardAbstraction, lossless_for
-from holdem.abstraction.store import file_with_hash, kept_bucket_files, spec_paths
+from holdem.abstraction.store import file_with_hash, trained_file_candidates
 from holdem.abstraction.tree import BettingTree, TreeFileError, build_tree
 from holdem.fileformat import HEADER_KEY, FileFormatError, load_arrays, save_arrays
 from holdem.games import GameDef, GameDefError, format_gamedef, parse_gamedef
@@ -217,8 +217,7 @@ def _abstraction_for(meta: dict[str, Any], game: GameDef, file: Path, override: 
         if meta.get("buckets_path"):
             candidates.append(Path(meta["buckets_path"]))
         if spec.get("name"):
-            candidates += spec_paths(game, str(spec["name"]))
-        candidates += [p for p in kept_bucket_files(game) if p not in candidates]
+            candidates += [p for p in trained_file_candidates(game, str(spec["name"])) if p not in candidates]
     existing = [c for c in candidates if c.is_file()]
     found = file_with_hash(existing, want) or (existing[0] if existing else None)
     if found is None:

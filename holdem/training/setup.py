@@ -14,9 +14,8 @@ from holdem.abstraction.store import (
     build_bucket_file,
     default_bucket_path,
     file_with_hash,
-    kept_bucket_files,
     spec_path,
-    spec_paths,
+    trained_file_candidates,
 )
 from holdem.abstraction.tree import BettingTree, build_tree
 from holdem.games import GameDef, chip_unit, load_game
@@ -80,8 +79,7 @@ def _trained_bucket_file(checkpoint: Path, config: TrainConfig) -> str | None:
     if not spec or spec == "lossless" or spec.endswith(".npz"):
         return None
     want = checkpoint_meta(checkpoint).get("abstraction_hash")
-    game = load_game(config.game)
-    found = file_with_hash(spec_paths(game, spec) + kept_bucket_files(game), want)
+    found = file_with_hash(trained_file_candidates(load_game(config.game), spec), want)
     return None if found is None else str(found)
 
 
