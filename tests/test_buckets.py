@@ -459,6 +459,8 @@ def test_a_file_of_a_renamed_spec_moves_to_its_new_name_and_its_runs_still_find_
     finally:
         run.close()
     assert load_policy_parts(tmp_path / "run").abstraction.content_hash() == digest
+    assert store.spec_path(game, "quick-legacy") == moved, "the moved file is quick-legacy's, asked for by name"
+    assert CardAbstraction.load(moved, game).content_hash() == digest
 
     _write_v1_file(old_path, np.random.default_rng(6), buckets=50,
                    spec={**load_spec("quick-legacy").to_dict(), "name": "quick"})

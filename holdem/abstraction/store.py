@@ -75,13 +75,19 @@ def spec_path(game: GameDef, spec: str) -> Path:
     path, legacy = spec_paths(game, spec)
     if path.is_file():
         recorded = recorded_spec(path)
-        if recorded is not None and recorded != wanted:
+        if recorded is not None and not _same_recipe(recorded, wanted):
             if _move_to_renamed_spec(game, path, recorded):
                 return path
             raise BucketFileError(f"{path} was built from another {spec!r} spec than configs/buckets/{spec}.yaml "
                                   f"holds now: delete it to build the spec again, or pass it with --buckets FILE")
         return path
-    return legacy if legacy.is_file() and recorded_spec(legacy) == wanted else path
+    return legacy if legacy.is_file() and _same_recipe(recorded_spec(legacy), wanted) else path
+
+
+def _same_recipe(recorded: dict | None, wanted: dict) -> bool:
+    """Whether a file was built from the wanted spec, under whatever name the spec had then (a file moved from
+    ``quick`` to ``quick-legacy`` records the name ``quick``)."""
+    return recorded is not None and {**recorded, "name": wanted.get("name")} == wanted
 
 
 def _move_to_renamed_spec(game: GameDef, path: Path, recorded: dict) -> bool:
@@ -89,8 +95,7 @@ def _move_to_renamed_spec(game: GameDef, path: Path, recorded: dict) -> bool:
     ``quick-legacy``) moves to that name, if free, so the spec's own name can be built; whether it moved."""
     from holdem.abstraction.specs import builtin_specs, load_spec
 
-    same = [name for name in builtin_specs()
-            if {**load_spec(name).to_dict(), "name": recorded.get("name")} == recorded]
+    same = [name for name in builtin_specs() if _same_recipe(recorded, load_spec(name).to_dict())]
     if len(same) != 1:
         return False
     target = default_bucket_path(game, same[0])
