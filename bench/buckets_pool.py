@@ -74,8 +74,8 @@ def summarize(trainings: dict[str, dict[str, Any]], pairs: list[dict[str, Any]],
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--new", default="quick-pa", help="bucket spec measured")
-    parser.add_argument("--old", default="quick", help="bucket spec compared against")
+    parser.add_argument("--new", default="quick", help="bucket spec measured")
+    parser.add_argument("--old", default="quick-legacy", help="bucket spec compared against")
     parser.add_argument("--seeds", default="", help="train the new spec once per seed, comma-separated")
     parser.add_argument("--recorded", type=Path, nargs="*", default=[],
                         help="bench.buckets_strength result files whose trainings of either spec join the pool")

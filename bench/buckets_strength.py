@@ -1,4 +1,5 @@
-"""Blueprint strength at equal training compute: the potential-aware `quick-pa` buckets against `quick`.
+"""Blueprint strength at equal training compute: one bucket spec against another (by default the
+potential-aware `quick` against `quick-legacy`).
 
 Trains one blueprint per bucket spec from ``configs/quickstart.yaml`` through ``holdem.training.train`` with
 the same seed, workers and seconds (bucket files are built first, outside the budget), then plays them head
@@ -106,8 +107,8 @@ def recorded_runs(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--new", default="quick-pa", help="bucket spec measured (default quick-pa)")
-    parser.add_argument("--old", default="quick", help="bucket spec compared against (default quick)")
+    parser.add_argument("--new", default="quick", help="bucket spec measured (default quick)")
+    parser.add_argument("--old", default="quick-legacy", help="bucket spec compared against (default quick-legacy)")
     parser.add_argument("--seconds", type=float, default=ACCEPTANCE_SECONDS, help="training seconds per blueprint")
     parser.add_argument("--iterations", type=int, default=None,
                         help="train for this many iterations instead of seconds (equal compute on a noisy machine)")

@@ -625,15 +625,22 @@ AREAS = [
          "python -m bench.buckets_strength --new quick-split --old quick --seed 3 --seconds 600 --workers 2 "
          "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed3.json",
          buckets_strength_rows),
+    Area("Card buckets: the potential-aware quick against quick-legacy (run under these names), a fourth training "
+         "(seed 4)", "buckets_strength_quick_split_seed4",
+         "python -m bench.buckets_strength --new quick --old quick-legacy --seed 4 --seconds 600 --workers 2 "
+         "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed4.json",
+         buckets_strength_rows),
     Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), every "
          "training against every other", "buckets_pool_quick-split",
          "python -m bench.buckets_pool --new quick-split --old quick --workers 2 --recorded "
          "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed2.json",
          buckets_pool_rows),
-    Area("Card buckets: blueprint strength at equal compute", "buckets_strength", "python -m bench.buckets_strength",
+    Area("Card buckets: blueprint strength at equal compute (quick-pa against quick-legacy, run as quick)",
+         "buckets_strength", "python -m bench.buckets_strength --new quick-pa --old quick-legacy",
          buckets_strength_rows),
     Area("Card buckets: blueprint strength at equal compute, a second training (seed 2)", "buckets_strength_seed2",
-         "python -m bench.buckets_strength --seed 2 --seconds 600 --workers 2 --hands 20000000 --lbr-hands 1000000 "
+         "python -m bench.buckets_strength --new quick-pa --old quick-legacy --seed 2 --seconds 600 --workers 2 "
+         "--hands 20000000 --lbr-hands 1000000 "
          "--out bench/results/buckets_strength_seed2.json", buckets_strength_rows),
     Area("Card buckets: the banded OCHS river against quick over several trainings", "buckets_pool_quick-bands",
          "python -m bench.buckets_pool --new quick-bands --old quick --seeds 1,2 --workers 2 --recorded "
