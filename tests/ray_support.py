@@ -8,9 +8,9 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from orchestrator.ray_cluster import LOOPBACK_ENV, START_PATIENCE_ENV, ensure_ray_token
+from orchestrator.ray_cluster import ACTOR_NICENESS_ENV, LOOPBACK_ENV, START_PATIENCE_ENV, ensure_ray_token
 
-os.environ.update({**START_PATIENCE_ENV, **os.environ, **LOOPBACK_ENV})
+os.environ.update({**START_PATIENCE_ENV, **ACTOR_NICENESS_ENV, **os.environ, **LOOPBACK_ENV})
 ensure_ray_token()
 
 from holdem.training.config import build_config  # noqa: E402

@@ -15,6 +15,7 @@ import msgpack
 import psutil
 import pytest
 
+from orchestrator.ray_cluster import ACTOR_NICENESS_ENV
 from tests.ray_support import KillOnce, events, leduc_config
 
 ray = pytest.importorskip("ray")
@@ -76,11 +77,13 @@ def _tree(pid: int) -> list[psutil.Process]:
 
 
 def test_a_killed_run_leaves_no_ray_process_it_started(tmp_path):
+    """Also: the head it starts runs the actors at the local workers' priority, not Ray's nice 15."""
     logdir = tmp_path / "run"
     cli = subprocess.Popen(
         [sys.executable, "-m", "holdem.cli.train_blueprint", "--config", "leduc", "--logdir", str(logdir),
          "--backend", "ray", "--num-workers", "1", "--iters", "1000000000", "--quiet"],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={k: v for k, v in os.environ.items() if k not in ACTOR_NICENESS_ENV})
     try:
         deadline = time.monotonic() + 120
         while not ((logdir / "events.jsonl").is_file() and any(e["event"] == "ready" for e in events(logdir))):
@@ -90,6 +93,9 @@ def test_a_killed_run_leaves_no_ray_process_it_started(tmp_path):
         assert len(reapers) == 1
         started = _tree(reapers[0].pid)
         assert any("raylet" in " ".join(p.cmdline()) for p in started)
+        ray_workers = [p for p in started if p.cmdline() and p.cmdline()[0].startswith("ray::")
+                       and not p.cmdline()[0].endswith("Agent")]
+        assert ray_workers and {p.nice() for p in ray_workers} == {10}, "actors run as far below as local workers"
         os.kill(cli.pid, signal.SIGKILL)
         cli.wait(timeout=10)
         reapers[0].wait(timeout=60)
