@@ -278,6 +278,12 @@ def training_rows(d: dict[str, Any]) -> list[Row]:
             rows.append((f"{label}: node visits per worker CPU-s over the bare kernel's", efficiency[name], None,
                          f">= {goals.get('per_core_efficiency')}", at_least(efficiency[name],
                                                                            goals.get("per_core_efficiency"))))
+        packed = r.get("kernel_with_pack_node_visits_per_cpu_s")
+        if packed and final and r.get("node_visits_per_worker_cpu_s"):
+            rows.append((f"{label}: the bare kernel with packing, {packed['iterations_per_pack']:,} iterations per "
+                         "pack as in the run, node visits per CPU-s over the bare kernel's (the cost of packing "
+                         "once per result; reference: the run over it)", round(packed["rate"] / final, 3),
+                         round(r["node_visits_per_worker_cpu_s"] / packed["rate"], 3), None, None))
         if r.get("supervisor_cpu_ms_per_result") is not None:
             rows.append((f"{label}: supervisor CPU per merged result, ms (reference: merge alone)",
                          r["supervisor_cpu_ms_per_result"], r.get("merge_cpu_ms_per_result"),
@@ -660,6 +666,9 @@ AREAS = [
     Area("MCCFR kernels", "mccfr", "python -m bench.mccfr", mccfr_rows),
     Area("Orchestrator", "orchestrator", "python -m bench.orchestrator", orchestrator_rows),
     Area("Training as users run it", "training", "python -m bench.training", training_rows),
+    Area("Training as users run it: the 5-hour config again, with the kernel's packing as a reference",
+         "training_seed", "python -m bench.training --games seed --repeat 3 --out bench/results/training_seed.json",
+         training_rows),
     Area("Supervisor capacity (replay workers)", "capacity", "python -m bench.capacity", capacity_rows),
     Area("The bare kernel alone and two at once (what sharing the machine costs)", "kernel_sharing",
          "python -m bench.kernel_sharing", kernel_sharing_rows),

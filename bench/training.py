@@ -310,11 +310,14 @@ def _configs(buckets: str) -> dict[str, dict[str, Any]]:
     return {"leduc": leduc, "hunl": hunl, "seed": seed}
 
 
-def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, checkpoint: Path | None = None) -> float:
+def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, checkpoint: Path | None = None,
+                span: int = 1000, with_pack: bool = False) -> float:
     """Node visits per CPU-second of the bare kernel (no merging, no files) on a config's game, menu and buckets,
     reading the tables of ``checkpoint`` (a run's directory), else tables trained for ``warmup_s`` CPU seconds
     first: empty tables, with uniform strategies, walk the tree differently from the tables a run reads, and the
-    walk keeps changing as they train, so a run is compared with the kernel on the tables it ended with."""
+    walk keeps changing as they train, so a run is compared with the kernel on the tables it ended with. The
+    kernel runs ``span`` iterations between packs of its deltas; ``with_pack`` counts the packing's CPU too, as
+    a worker must spend it once per result."""
     from holdem.training import create, resume
     from holdem.training.config import build_config
     from holdem.training.sequential import SequentialTrainer
@@ -335,13 +338,24 @@ def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, che
             while cpu < seconds:
                 params = config.mccfr.kernel_params(first, run.big_blind)
                 started = time.process_time()
-                _, visited = runner.accumulate(run.tables.regret, first, 1000, 1, params, run.tables.regret_scale)
-                cpu += time.process_time() - started
+                _, visited = runner.accumulate(run.tables.regret, first, span, 1, params, run.tables.regret_scale)
+                if not with_pack:
+                    cpu += time.process_time() - started
                 runner.pack()
-                nodes, first = nodes + visited, first + 1000
+                if with_pack:
+                    cpu += time.process_time() - started
+                nodes, first = nodes + visited, first + span
         finally:
             run.close()
     return nodes / cpu
+
+
+def _iterations_per_pack(result: dict[str, Any]) -> int:
+    """How many iterations a run's deltas gather between packs: a worker packs once per result (which may carry
+    several batches), the in-process trainer once per batch."""
+    if result.get("results_merged"):
+        return max(1, round(result["iterations"] / result["results_merged"]))
+    return max(1, int(result.get("batch_size_end") or 1000))
 
 
 def _median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -482,6 +496,10 @@ def main() -> int:
                     logdir = Path(tmp) / name / "a" if mode == "pair" else Path(tmp) / name
                     result["kernel_node_visits_per_cpu_s_on_final_tables"] = round(
                         kernel_rate(raw, kernel_s, checkpoint=logdir), 1)
+                    span = _iterations_per_pack(result)
+                    result["kernel_with_pack_node_visits_per_cpu_s"] = {
+                        "iterations_per_pack": span,
+                        "rate": round(kernel_rate(raw, kernel_s, checkpoint=logdir, span=span, with_pack=True), 1)}
                 else:
                     result["kernel_node_visits_per_cpu_s_briefly_trained"] = round(
                         kernel_rate(raw, kernel_s, 2.0 if args.quick else 10.0), 1)

@@ -209,6 +209,22 @@ def test_training_bench_adds_two_runs_at_once_and_rates_each_run_against_its_own
     assert _efficiency(results, {"leduc": 40.0}) == {"own": round(50 / 60, 3), "final": 0.5, "neither": 1.25}
 
 
+def test_training_bench_rates_the_kernel_with_packing_at_the_run_s_span_between_packs():
+    """A worker packs once per result, the in-process trainer once per batch: the packing reference runs the kernel
+    that many iterations between packs, and the report sets it against the bare kernel and the run."""
+    from bench.training import _iterations_per_pack
+
+    supervised = {"iterations": 1_000_000, "results_merged": 8, "batch_size_end": 100}
+    assert _iterations_per_pack(supervised) == 125_000, "a result of many 100-iteration batches packs once"
+    assert _iterations_per_pack({"iterations": 500, "batch_size_end": 16_261}) == 16_261
+    assert _iterations_per_pack({"iterations": 500}) == 1000
+    run = {"game": "seed", "node_visits_per_worker_cpu_s": 9.0, "kernel_node_visits_per_cpu_s_on_final_tables": 15.0,
+           "kernel_with_pack_node_visits_per_cpu_s": {"iterations_per_pack": 125_000, "rate": 12.0}}
+    rows = make_benchmarks_md.training_rows({"results": {"seed-supervisor-2": run}})
+    packing = [(label, value, reference) for label, value, reference, *_ in rows if "with packing" in label]
+    assert packing == [(packing[0][0], 0.8, 0.75)] and "125,000 iterations per pack" in packing[0][0]
+
+
 def test_strength_eval_only_replays_recorded_runs_and_refuses_other_settings(tmp_path: Path) -> None:
     """``bench.buckets_strength --eval-only`` plays the runs an earlier result file records, and stops with one line
     when that file was trained with other settings or its runs are gone."""
