@@ -641,6 +641,13 @@ AREAS = [
          "python -m bench.buckets_pool --new quick-split --old quick --workers 2 --recorded "
          "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed2.json",
          buckets_pool_rows),
+    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), every "
+         "equal-compute training (seeds 1, 3 and 4) against every other, on other deals (seed 4's result file with its "
+         "specs named as in the earlier ones)", "buckets_pool_quick-split_seeds134",
+         "python -m bench.buckets_pool --new quick-split --old quick --workers 2 --recorded "
+         "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed3.json "
+         "SEED4.json --out bench/results/buckets_pool_quick-split_seeds134.json (SEED4.json: "
+         "buckets_strength_quick_split_seed4.json with its specs renamed quick-split and quick)", buckets_pool_rows),
     Area("Card buckets: blueprint strength at equal compute (quick-pa against quick-legacy, run as quick)",
          "buckets_strength", "python -m bench.buckets_strength --new quick-pa --old quick-legacy",
          buckets_strength_rows),
