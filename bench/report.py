@@ -648,6 +648,12 @@ AREAS = [
          "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed3.json "
          "SEED4.json --out bench/results/buckets_pool_quick-split_seeds134.json (SEED4.json: "
          "buckets_strength_quick_split_seed4.json with its specs renamed quick-split and quick)", buckets_pool_rows),
+    Area("Card buckets: quick-b25 (the potential-aware quick with a 50-bucket river: 25 strength bands split by "
+         "OCHS), one training against the three equal-compute quick-legacy ones (run as quick)",
+         "buckets_pool_quick-b25",
+         "python -m bench.buckets_pool --new quick-b25 --old quick --seeds 1 --workers 2 --recorded "
+         "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed3.json "
+         "SEED4.json --out bench/results/buckets_pool_quick-b25.json (SEED4.json as above)", buckets_pool_rows),
     Area("Card buckets: blueprint strength at equal compute (quick-pa against quick-legacy, run as quick)",
          "buckets_strength", "python -m bench.buckets_strength --new quick-pa --old quick-legacy",
          buckets_strength_rows),
