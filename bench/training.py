@@ -339,11 +339,9 @@ def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, che
                 params = config.mccfr.kernel_params(first, run.big_blind)
                 started = time.process_time()
                 _, visited = runner.accumulate(run.tables.regret, first, span, 1, params, run.tables.regret_scale)
-                if not with_pack:
-                    cpu += time.process_time() - started
+                kernel_done = time.process_time()
                 runner.pack()
-                if with_pack:
-                    cpu += time.process_time() - started
+                cpu += (time.process_time() if with_pack else kernel_done) - started
                 nodes, first = nodes + visited, first + span
         finally:
             run.close()

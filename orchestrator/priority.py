@@ -11,6 +11,10 @@ import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+WORKER_NICE = 10
+"""How far below the supervisor a CPU-bound worker runs (a local process, or a Ray actor of a head the run starts):
+on a machine with every core busy the loop is served first, and workers lose only the time it uses."""
+
 _loop_cpu: int | None = None
 _allowed: set[int] = set()
 

@@ -26,6 +26,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from orchestrator.priority import WORKER_NICE
+
 _PR_SET_CHILD_SUBREAPER = 36
 READY = "ready"
 BOOT_TIMEOUT_S = 120.0
@@ -52,11 +54,10 @@ START_PATIENCE_ENV = {"RAY_gcs_server_port_wait_time_s": "180"}
 two-node test cluster's head missed it while the suite ran beside a busy core). The environment's own value wins."""
 
 
-ACTOR_NICENESS_ENV = {"RAY_worker_niceness": "10"}
-"""Ray starts its worker processes at nice 15; the heads this process starts run them at 10, as far below the
-driver as local workers run below the supervisor. At 15, busy processes of normal priority left each actor about
-3% of a core: beside two busy cores a Leduc test run took 87 s instead of 3 (36 s at 10). The environment's own
-value wins."""
+ACTOR_NICENESS_ENV = {"RAY_worker_niceness": str(WORKER_NICE)}
+"""Ray starts its worker processes at nice 15; the heads this process starts run them at ``WORKER_NICE``, as local
+workers run below the supervisor. At 15, busy processes of normal priority left each actor about 3% of a core:
+beside two busy cores a Leduc test run took 87 s instead of 3 (36 s at 10). The environment's own value wins."""
 
 
 TOKEN_ENV = ("RAY_AUTH_TOKEN", "RAY_AUTH_TOKEN_PATH")

@@ -31,13 +31,13 @@ from holdem.training.worker import write_worker_spec
 from orchestrator import EventLog, RestartPolicy, Supervisor, SupervisorConfig, WorkerSpec
 from orchestrator.arena import ALIGN
 from orchestrator.job import Delivery
+from orchestrator.priority import WORKER_NICE
 
 FIRST_PARALLEL_BATCH = 16
 MAX_BATCH = 10_000_000
 ARENA_SLOTS = 3
 COPY_MEMORY_SHARE = 0.25
 MAX_CREDITS = 64
-WORKER_NICE = 10
 LAG_INTERVAL_S = 0.1
 """The loop-lag timer's period: every wakeup of the loop costs about 0.19 ms of CPU on this machine, so sampling at
 50 Hz took 9.3 ms a second, at 10 Hz 1.9 (600 samples a minute still give a p99)."""
