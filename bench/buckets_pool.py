@@ -4,8 +4,10 @@ One training per spec is not enough at 600 s: three trainings of ``quick`` gave 
 mbb/hand, a spread wider than one training's interval. This benchmark takes the trainings earlier
 ``bench.buckets_strength`` runs recorded (``--recorded FILE ...``, whose blueprints must still be on disk),
 trains more of the new spec (``--seeds``), plays every new blueprint against every old one head to head, and
-takes LBR against each training (reusing a recorded LBR figure of the same hands). The new spec beats the old
-only if every pair's 95% interval lies above zero and LBR wins less against it on average.
+takes LBR against each training (reusing a recorded LBR figure of the same hands). An earlier result of this
+benchmark can be recorded too: its trainings join the pool and its pairs played over the same hands and deals
+are not played again, so a pool grows by a seed at a time. The new spec beats the old only if every pair's 95%
+interval lies above zero and LBR wins less against it on average.
 
     python -m bench.buckets_pool --new quick-bands --old quick --seeds 1,2 \\
         --recorded bench/results/buckets_strength.json bench/results/buckets_strength_seed2.json
@@ -27,29 +29,62 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "buckets_pool"
 
 
+def _read_recorded(path: Path, seconds: float, workers: int) -> dict[str, Any]:
+    """One recorded result file, refused (with an exit naming it) when unreadable or trained to another budget."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        sys.exit(f"--recorded: cannot read {path}: {exc}")
+    settings = data.get("settings") or {}
+    if settings.get("seconds") != seconds or settings.get("workers") != workers or settings.get("iterations"):
+        sys.exit(f"--recorded: {path} trained {settings.get('seconds')} s x {settings.get('workers')} workers, "
+                 f"not {seconds} s x {workers}")
+    return data
+
+
 def recorded_trainings(files: list[Path], specs: tuple[str, str], seconds: float, workers: int, lbr_hands: int
                        ) -> dict[str, dict[str, Any]]:
-    """The trainings of ``specs`` that earlier result files record (same seconds and workers), by label
-    ``spec/file``; each with its LBR figure when it was taken over ``lbr_hands``. Exits naming a file that
-    cannot be read or a blueprint that is gone."""
+    """The trainings of ``specs`` that earlier result files record (same seconds and workers), once per logdir:
+    from a ``bench.buckets_strength`` file by label ``spec/file``, from an earlier pool by its own label; each
+    with its LBR figure when it was taken over ``lbr_hands``. Exits naming a file that cannot be read or a
+    blueprint that is gone."""
     out: dict[str, dict[str, Any]] = {}
     for path in files:
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError) as exc:
-            sys.exit(f"--recorded: cannot read {path}: {exc}")
-        settings = data.get("settings") or {}
-        if settings.get("seconds") != seconds or settings.get("workers") != workers or settings.get("iterations"):
-            sys.exit(f"--recorded: {path} trained {settings.get('seconds')} s x {settings.get('workers')} workers, "
-                     f"not {seconds} s x {workers}")
-        for spec, run in (data.get("runs") or {}).items():
-            if spec not in specs:
+        data = _read_recorded(path, seconds, workers)
+        settings = data["settings"]
+        if "trainings" in data:
+            lbr_taken = settings.get("lbr_hands")
+            runs = {label: {**run, "lbr": run.get("lbr") if lbr_taken == lbr_hands else None}
+                    for label, run in data["trainings"].items()}
+        else:
+            runs = {}
+            for spec, run in (data.get("runs") or {}).items():
+                lbr = (data.get("lbr") or {}).get(spec)
+                runs[f"{spec}/{path.stem}"] = {**run, "seed": settings.get("seed"), "source": str(path),
+                                               "lbr": lbr if lbr and lbr.get("hands") == lbr_hands else None}
+        taken = {run["logdir"] for run in out.values()}
+        for label, run in runs.items():
+            if run.get("spec") not in specs or run.get("logdir") in taken:
                 continue
             if not (Path(run.get("logdir", "")) / "blueprint.npz").is_file():
-                sys.exit(f"--recorded: the {spec} blueprint {path} records ({run.get('logdir')}) is gone")
-            lbr = (data.get("lbr") or {}).get(spec)
-            out[f"{spec}/{path.stem}"] = {**run, "seed": settings.get("seed"), "source": str(path),
-                                          "lbr": lbr if lbr and lbr.get("hands") == lbr_hands else None}
+                sys.exit(f"--recorded: the {run['spec']} blueprint {path} records ({run.get('logdir')}) is gone")
+            out[label] = run
+    return out
+
+
+def recorded_pairs(files: list[Path], seconds: float, workers: int, hands: int, eval_seed: int
+                   ) -> dict[tuple[str, str], dict[str, Any]]:
+    """The head-to-head pairs earlier pools played over ``hands`` hands of the deals ``eval_seed``, by the
+    logdirs of their (new, old) blueprints."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for path in files:
+        data = _read_recorded(path, seconds, workers)
+        settings = data["settings"]
+        if "trainings" not in data or settings.get("hands") != hands or settings.get("eval_seed") != eval_seed:
+            continue
+        logdir = {label: run["logdir"] for label, run in data["trainings"].items()}
+        for pair in data.get("pairs") or []:
+            out[(logdir[pair["new"]], logdir[pair["old"]])] = pair
     return out
 
 
@@ -78,7 +113,8 @@ def main() -> None:
     parser.add_argument("--old", default="quick-legacy", help="bucket spec compared against")
     parser.add_argument("--seeds", default="", help="train the new spec once per seed, comma-separated")
     parser.add_argument("--recorded", type=Path, nargs="*", default=[],
-                        help="bench.buckets_strength result files whose trainings of either spec join the pool")
+                        help="bench.buckets_strength or earlier bench.buckets_pool result files whose trainings of "
+                             "either spec join the pool")
     parser.add_argument("--seconds", type=float, default=ACCEPTANCE_SECONDS, help="training seconds per blueprint")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="training and eval workers")
     parser.add_argument("--hands", type=int, default=20_000_000, help="head-to-head hands per pair")
@@ -92,6 +128,9 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
 
     trainings = recorded_trainings(args.recorded, (args.new, args.old), args.seconds, args.workers, args.lbr_hands)
+    again = [seed for seed in seeds if f"{args.new}/seed{seed}" in trainings]
+    if again:
+        sys.exit(f"--seeds: {args.new} was already trained with seed {again[0]} in a recorded pool")
     if seeds:
         print(f"bucket file for {args.new}: {ensure_buckets(args.new)}", flush=True)
     for seed in seeds:
@@ -106,9 +145,14 @@ def main() -> None:
         sys.exit(f"need at least one training of each spec: {args.new} has {len(news)}, {args.old} {len(olds)}")
 
     args.runs.mkdir(parents=True, exist_ok=True)
+    played = recorded_pairs(args.recorded, args.seconds, args.workers, args.hands, args.eval_seed)
     pairs = []
     for i, hero in enumerate(news):
         for j, villain in enumerate(olds):
+            earlier = played.get((trainings[hero]["logdir"], trainings[villain]["logdir"]))
+            if earlier is not None:
+                pairs.append({**earlier, "new": hero, "old": villain})
+                continue
             report = holdem_eval(trainings[hero]["logdir"], trainings[villain]["logdir"], args.hands, args.eval_seed,
                                  args.workers, args.runs / f"h2h-{i}-{j}.json")
             pairs.append({"new": hero, "old": villain, "mbb_per_hand": report["mbb_per_hand"],

@@ -301,6 +301,41 @@ def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(
         recorded_trainings(files, ("quick-pa", "quick"), 600.0, 2, 1000)
 
 
+def test_strength_pool_grows_from_an_earlier_pool_without_playing_its_pairs_again(tmp_path: Path) -> None:
+    """An earlier pool's result joins the pool: its trainings once each (also when a strength file records the
+    same one), their LBR figures when taken over as many hands, and its pairs only over the same hands and deals."""
+    from bench.buckets_pool import recorded_pairs, recorded_trainings
+
+    logdirs = {}
+    for name in ("new-1", "old-1", "old-2"):
+        logdirs[name] = tmp_path / name
+        logdirs[name].mkdir()
+        (logdirs[name] / "blueprint.npz").write_bytes(b"")
+    lbr = {"lbr_wins_mbb_per_hand": 1400.0, "ci95": [1300.0, 1500.0], "hands": 1000}
+    trainings = {"quick-b25/seed1": {"spec": "quick-b25", "logdir": str(logdirs["new-1"]), "seed": 1, "lbr": lbr},
+                 "quick/strength1": {"spec": "quick", "logdir": str(logdirs["old-1"]), "seed": 1, "lbr": None},
+                 "quick/strength2": {"spec": "quick", "logdir": str(logdirs["old-2"]), "seed": 2, "lbr": lbr}}
+    pairs = [{"new": "quick-b25/seed1", "old": old, "mbb_per_hand": 4.0, "ci95": [1.0, 7.0], "hands": 20}
+             for old in ("quick/strength1", "quick/strength2")]
+    pool = tmp_path / "pool.json"
+    pool.write_text(json.dumps({"settings": {"seconds": 600.0, "workers": 2, "hands": 20, "lbr_hands": 1000,
+                                             "eval_seed": 3},
+                                "trainings": trainings, "pairs": pairs}))
+    strength = tmp_path / "strength1.json"
+    strength.write_text(json.dumps({"settings": {"seconds": 600.0, "workers": 2, "iterations": None, "seed": 1},
+                                    "runs": {"quick": {"spec": "quick", "logdir": str(logdirs["old-1"])}}}))
+
+    pooled = recorded_trainings([pool, strength], ("quick-b25", "quick"), 600.0, 2, 1000)
+    assert sorted(pooled) == ["quick-b25/seed1", "quick/strength1", "quick/strength2"]
+    assert pooled["quick-b25/seed1"]["lbr"] == lbr and pooled["quick/strength1"]["lbr"] is None
+    assert all(run["lbr"] is None
+               for run in recorded_trainings([pool], ("quick-b25", "quick"), 600.0, 2, 500).values())
+    played = recorded_pairs([pool, strength], 600.0, 2, 20, 3)
+    assert played[(str(logdirs["new-1"]), str(logdirs["old-2"]))]["mbb_per_hand"] == 4.0
+    assert len(played) == 2
+    assert recorded_pairs([pool], 600.0, 2, 40, 3) == {} and recorded_pairs([pool], 600.0, 2, 20, 4) == {}
+
+
 def test_scaling_replot_draws_beside_the_json_it_reads(tmp_path: Path) -> None:
     """Redrawing (or running to another ``--out``) writes the PNGs beside that JSON, not over the shipped ones."""
     pytest.importorskip("matplotlib")
