@@ -42,12 +42,14 @@ def _read_recorded(path: Path, seconds: float, workers: int) -> dict[str, Any]:
     return data
 
 
-def recorded_trainings(files: list[Path], specs: tuple[str, str], seconds: float, workers: int, lbr_hands: int
-                       ) -> dict[str, dict[str, Any]]:
+def recorded_trainings(files: list[Path], specs: tuple[str, str], seconds: float, workers: int, lbr_hands: int,
+                       renamed: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """The trainings of ``specs`` that earlier result files record (same seconds and workers), once per logdir:
     from a ``bench.buckets_strength`` file by label ``spec/file``, from an earlier pool by its own label; each
-    with its LBR figure when it was taken over ``lbr_hands``. Exits naming a file that cannot be read or a
-    blueprint that is gone."""
+    with its LBR figure when it was taken over ``lbr_hands``. A spec recorded under a name ``renamed`` maps to
+    another (``quick`` before it became ``quick-legacy``) counts as that one. Exits naming a file that cannot be
+    read or a blueprint that is gone."""
+    renamed = renamed or {}
     out: dict[str, dict[str, Any]] = {}
     for path in files:
         data = _read_recorded(path, seconds, workers)
@@ -64,6 +66,9 @@ def recorded_trainings(files: list[Path], specs: tuple[str, str], seconds: float
                                                "lbr": lbr if lbr and lbr.get("hands") == lbr_hands else None}
         taken = {run["logdir"] for run in out.values()}
         for label, run in runs.items():
+            if run.get("spec") in renamed:
+                spec = renamed[run["spec"]]
+                label, run = f"{spec}/{label.partition('/')[2]}", {**run, "spec": spec, "recorded_as": run["spec"]}
             if run.get("spec") not in specs or run.get("logdir") in taken:
                 continue
             if not (Path(run.get("logdir", "")) / "blueprint.npz").is_file():
@@ -123,11 +128,17 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=RUNS, help="where new trainings and eval reports go")
     parser.add_argument("--out", type=Path, default=None,
                         help="result file (default bench/results/buckets_pool_<new>.json)")
+    parser.add_argument("--renamed", action="append", default=[], metavar="RECORDED=SPEC",
+                        help="recorded trainings of spec RECORDED count as SPEC (a spec renamed since), repeatable")
     args = parser.parse_args()
+    renamed = dict(item.split("=", 1) for item in args.renamed if "=" in item)
+    if len(renamed) != len(args.renamed):
+        sys.exit("--renamed takes RECORDED=SPEC, for example quick=quick-legacy")
     out_path = args.out or ROOT / "bench" / "results" / f"buckets_pool_{Path(args.new).stem}.json"
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
 
-    trainings = recorded_trainings(args.recorded, (args.new, args.old), args.seconds, args.workers, args.lbr_hands)
+    trainings = recorded_trainings(args.recorded, (args.new, args.old), args.seconds, args.workers, args.lbr_hands,
+                                   renamed)
     again = [seed for seed in seeds if f"{args.new}/seed{seed}" in trainings]
     if again:
         sys.exit(f"--seeds: {args.new} was already trained with seed {again[0]} in a recorded pool")
@@ -165,7 +176,7 @@ def main() -> None:
     results = {
         "settings": {"new": args.new, "old": args.old, "seconds": args.seconds, "workers": args.workers,
                      "hands": args.hands, "lbr_hands": args.lbr_hands, "eval_seed": args.eval_seed,
-                     "config": "configs/quickstart.yaml"},
+                     "renamed": renamed, "config": "configs/quickstart.yaml"},
         "machine": {"cpus": os.cpu_count(), "load_avg": list(os.getloadavg())},
         "trainings": trainings,
         "pairs": pairs,

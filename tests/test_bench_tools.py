@@ -303,7 +303,8 @@ def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(
 
 def test_strength_pool_grows_from_an_earlier_pool_without_playing_its_pairs_again(tmp_path: Path) -> None:
     """An earlier pool's result joins the pool: its trainings once each (also when a strength file records the
-    same one), their LBR figures when taken over as many hands, and its pairs only over the same hands and deals."""
+    same one), their LBR figures when taken over as many hands, under a spec's new name when it was renamed, and
+    its pairs only over the same hands and deals."""
     from bench.buckets_pool import recorded_pairs, recorded_trainings
 
     logdirs = {}
@@ -330,6 +331,11 @@ def test_strength_pool_grows_from_an_earlier_pool_without_playing_its_pairs_agai
     assert pooled["quick-b25/seed1"]["lbr"] == lbr and pooled["quick/strength1"]["lbr"] is None
     assert all(run["lbr"] is None
                for run in recorded_trainings([pool], ("quick-b25", "quick"), 600.0, 2, 500).values())
+    legacy = recorded_trainings([pool, strength], ("quick-b25", "quick-legacy"), 600.0, 2, 1000,
+                                {"quick": "quick-legacy"})
+    assert sorted(legacy) == ["quick-b25/seed1", "quick-legacy/strength1", "quick-legacy/strength2"]
+    assert legacy["quick-legacy/strength2"]["spec"] == "quick-legacy"
+    assert legacy["quick-legacy/strength2"]["recorded_as"] == "quick"
     played = recorded_pairs([pool, strength], 600.0, 2, 20, 3)
     assert played[(str(logdirs["new-1"]), str(logdirs["old-2"]))]["mbb_per_hand"] == 4.0
     assert len(played) == 2
