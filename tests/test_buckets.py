@@ -425,7 +425,8 @@ def test_a_run_trained_on_a_version_1_file_resumes_by_its_spec_name(tmp_path, mo
 
 def test_a_file_of_a_renamed_spec_moves_to_its_new_name_and_its_runs_still_find_it(tmp_path, monkeypatch, capsys):
     """A file built when ``quick-legacy`` was called ``quick`` moves aside the first time ``quick`` is asked for
-    (so the new ``quick`` can be built); a run and a blueprint trained on it find it there by hash."""
+    (so the new ``quick`` can be built); a run and a blueprint trained on it find it there by hash. So does one
+    built when ``quick-r100`` was called ``quick``."""
     import holdem.abstraction.store as store
     import holdem.training.setup as setup
     from holdem.abstraction.specs import load_spec
@@ -466,6 +467,13 @@ def test_a_file_of_a_renamed_spec_moves_to_its_new_name_and_its_runs_still_find_
                    spec={**load_spec("quick-legacy").to_dict(), "name": "quick"})
     with pytest.raises(BucketFileError, match="built from another 'quick' spec"):
         store.spec_path(game, "quick")
+
+    _write_v1_file(old_path, np.random.default_rng(7), buckets=50,
+                   spec={**load_spec("quick-r100").to_dict(), "name": "quick"})
+    original = old_path.read_bytes()
+    assert store.spec_path(game, "quick") == old_path and not old_path.exists()
+    assert store.default_bucket_path(game, "quick-r100").read_bytes() == original
+    assert "now called 'quick-r100'" in capsys.readouterr().err
 
 
 def test_a_file_with_a_valid_checksum_but_out_of_range_buckets_is_refused(tmp_path):
