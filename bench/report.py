@@ -616,44 +616,55 @@ AREAS = [
     Area("Hand evaluator", "evaluator", "python -m bench.evaluator", evaluator_rows),
     Area("Abstraction: betting trees", "abstraction", "python -m bench.abstraction", abstraction_rows),
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
-    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick) at "
+    Area("Card buckets: quick (run as quick-b25) against quick-legacy at equal compute, every training against "
+         "every other (seeds 1, 3, 4 and 5 of each)", "buckets_pool_quick",
+         "python -m bench.buckets_pool --new quick-b25 --old quick-legacy --renamed quick=quick-legacy --workers 2 "
+         "--recorded bench/results/buckets_pool_quick-b25.json bench/results/buckets_strength_quick_seed5.json "
+         "--out bench/results/buckets_pool_quick.json", buckets_pool_rows),
+    Area("Card buckets: quick (run as quick-b25) against quick-legacy trained beside it (seed 5)",
+         "buckets_strength_quick_seed5",
+         "python -m bench.buckets_strength --new quick-b25 --old quick-legacy --seed 5 --seconds 600 --workers 2 "
+         "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_seed5.json",
+         buckets_strength_rows),
+    Area("Card buckets: quick-r100 (run as quick-split) against quick-legacy (run as quick) at "
          "equal compute", "buckets_strength_quick_split",
          "python -m bench.buckets_strength --new quick-split --old quick --seconds 600 --workers 2 --hands 20000000 "
          "--lbr-hands 1000000 --out bench/results/buckets_strength_quick_split.json", buckets_strength_rows),
-    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), a second "
+    Area("Card buckets: quick-r100 (run as quick-split) against quick-legacy (run as quick), a second "
          "training (seed 2; not equal compute: another process took CPU during the new spec's first ~400 s, so it "
          "trained 49 M iterations against 72 M)", "buckets_strength_quick_split_seed2",
          "python -m bench.buckets_strength --new quick-split --old quick --seed 2 --seconds 600 --workers 2 "
          "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed2.json",
          buckets_strength_rows),
-    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), a third "
+    Area("Card buckets: quick-r100 (run as quick-split) against quick-legacy (run as quick), a third "
          "training (seed 3)", "buckets_strength_quick_split_seed3",
          "python -m bench.buckets_strength --new quick-split --old quick --seed 3 --seconds 600 --workers 2 "
          "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed3.json",
          buckets_strength_rows),
-    Area("Card buckets: the potential-aware quick against quick-legacy (run under these names), a fourth training "
-         "(seed 4)", "buckets_strength_quick_split_seed4",
-         "python -m bench.buckets_strength --new quick --old quick-legacy --seed 4 --seconds 600 --workers 2 "
+    Area("Card buckets: quick-r100 (run as quick) against quick-legacy, a fourth training (seed 4)",
+         "buckets_strength_quick_split_seed4",
+         "python -m bench.buckets_strength --new quick-r100 --old quick-legacy --seed 4 --seconds 600 --workers 2 "
          "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_split_seed4.json",
          buckets_strength_rows),
-    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), every "
+    Area("Card buckets: quick-r100 (run as quick-split) against quick-legacy (run as quick), every "
          "training against every other", "buckets_pool_quick-split",
          "python -m bench.buckets_pool --new quick-split --old quick --workers 2 --recorded "
          "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed2.json",
          buckets_pool_rows),
-    Area("Card buckets: the potential-aware quick (run as quick-split) against quick-legacy (run as quick), every "
+    Area("Card buckets: quick-r100 (run as quick-split) against quick-legacy (run as quick), every "
          "equal-compute training (seeds 1, 3 and 4) against every other, on other deals (seed 4's result file with its "
          "specs named as in the earlier ones)", "buckets_pool_quick-split_seeds134",
          "python -m bench.buckets_pool --new quick-split --old quick --workers 2 --recorded "
          "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed3.json "
          "SEED4.json --out bench/results/buckets_pool_quick-split_seeds134.json (SEED4.json: "
          "buckets_strength_quick_split_seed4.json with its specs renamed quick-split and quick)", buckets_pool_rows),
-    Area("Card buckets: quick-b25 (the potential-aware quick with a 50-bucket river: 25 strength bands split by "
-         "OCHS), one training against the three equal-compute quick-legacy ones (run as quick)",
+    Area("Card buckets: quick (run as quick-b25), three trainings against the three equal-compute quick-legacy "
+         "ones (run as quick)",
          "buckets_pool_quick-b25",
          "python -m bench.buckets_pool --new quick-b25 --old quick --seeds 1 --workers 2 --recorded "
          "bench/results/buckets_strength_quick_split.json bench/results/buckets_strength_quick_split_seed3.json "
-         "SEED4.json --out bench/results/buckets_pool_quick-b25.json (SEED4.json as above)", buckets_pool_rows),
+         "SEED4.json --out bench/results/buckets_pool_quick-b25.json (SEED4.json as above), then grown with --seeds "
+         "3,4 --recorded bench/results/buckets_pool_quick-b25.json", buckets_pool_rows),
     Area("Card buckets: blueprint strength at equal compute (quick-pa against quick-legacy, run as quick)",
          "buckets_strength", "python -m bench.buckets_strength --new quick-pa --old quick-legacy",
          buckets_strength_rows),
