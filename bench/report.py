@@ -617,10 +617,16 @@ AREAS = [
     Area("Abstraction: betting trees", "abstraction", "python -m bench.abstraction", abstraction_rows),
     Area("Card buckets", "buckets", "python -m bench.buckets", buckets_rows),
     Area("Card buckets: quick (run as quick-b25) against quick-legacy at equal compute, every training against "
-         "every other (seeds 1, 3, 4 and 5 of each)", "buckets_pool_quick",
+         "every other (seeds 1, 3, 4, 5 and 6 of each)", "buckets_pool_quick",
          "python -m bench.buckets_pool --new quick-b25 --old quick-legacy --renamed quick=quick-legacy --workers 2 "
          "--recorded bench/results/buckets_pool_quick-b25.json bench/results/buckets_strength_quick_seed5.json "
-         "--out bench/results/buckets_pool_quick.json", buckets_pool_rows),
+         "bench/results/buckets_strength_quick_seed6.json --out bench/results/buckets_pool_quick.json",
+         buckets_pool_rows),
+    Area("Card buckets: quick (run as quick-b25) against quick-legacy trained beside it (seed 6)",
+         "buckets_strength_quick_seed6",
+         "python -m bench.buckets_strength --new quick-b25 --old quick-legacy --seed 6 --seconds 600 --workers 2 "
+         "--hands 20000000 --lbr-hands 1000000 --out bench/results/buckets_strength_quick_seed6.json",
+         buckets_strength_rows),
     Area("Card buckets: quick (run as quick-b25) against quick-legacy trained beside it (seed 5)",
          "buckets_strength_quick_seed5",
          "python -m bench.buckets_strength --new quick-b25 --old quick-legacy --seed 5 --seconds 600 --workers 2 "
