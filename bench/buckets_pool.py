@@ -29,30 +29,33 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "runs" / "buckets_pool"
 
 
-def _read_recorded(path: Path, seconds: float, workers: int) -> dict[str, Any]:
-    """One recorded result file, refused (with an exit naming it) when unreadable or trained to another budget."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        sys.exit(f"--recorded: cannot read {path}: {exc}")
-    settings = data.get("settings") or {}
-    if settings.get("seconds") != seconds or settings.get("workers") != workers or settings.get("iterations"):
-        sys.exit(f"--recorded: {path} trained {settings.get('seconds')} s x {settings.get('workers')} workers, "
-                 f"not {seconds} s x {workers}")
-    return data
+def read_recorded(files: list[Path], seconds: float, workers: int) -> list[tuple[Path, dict[str, Any]]]:
+    """The recorded result files, each read once; exits naming one that is unreadable or trained to another
+    budget."""
+    out = []
+    for path in files:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            sys.exit(f"--recorded: cannot read {path}: {exc}")
+        settings = data.get("settings") or {}
+        if settings.get("seconds") != seconds or settings.get("workers") != workers or settings.get("iterations"):
+            sys.exit(f"--recorded: {path} trained {settings.get('seconds')} s x {settings.get('workers')} workers, "
+                     f"not {seconds} s x {workers}")
+        out.append((path, data))
+    return out
 
 
-def recorded_trainings(files: list[Path], specs: tuple[str, str], seconds: float, workers: int, lbr_hands: int,
+def recorded_trainings(recorded: list[tuple[Path, dict[str, Any]]], specs: tuple[str, str], lbr_hands: int,
                        renamed: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
-    """The trainings of ``specs`` that earlier result files record (same seconds and workers), once per logdir:
+    """The trainings of ``specs`` that earlier result files (:func:`read_recorded`) record, once per logdir:
     from a ``bench.buckets_strength`` file by label ``spec/file``, from an earlier pool by its own label; each
     with its LBR figure when it was taken over ``lbr_hands``. A spec recorded under a name ``renamed`` maps to
-    another (``quick`` before it became ``quick-legacy``) counts as that one. Exits naming a file that cannot be
-    read or a blueprint that is gone."""
+    another (``quick`` before it became ``quick-legacy``) counts as that one. Exits naming a blueprint that is
+    gone."""
     renamed = renamed or {}
     out: dict[str, dict[str, Any]] = {}
-    for path in files:
-        data = _read_recorded(path, seconds, workers)
+    for path, data in recorded:
         settings = data["settings"]
         if "trainings" in data:
             lbr_taken = settings.get("lbr_hands")
@@ -77,13 +80,12 @@ def recorded_trainings(files: list[Path], specs: tuple[str, str], seconds: float
     return out
 
 
-def recorded_pairs(files: list[Path], seconds: float, workers: int, hands: int, eval_seed: int
+def recorded_pairs(recorded: list[tuple[Path, dict[str, Any]]], hands: int, eval_seed: int
                    ) -> dict[tuple[str, str], dict[str, Any]]:
     """The head-to-head pairs earlier pools played over ``hands`` hands of the deals ``eval_seed``, by the
     logdirs of their (new, old) blueprints."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    for path in files:
-        data = _read_recorded(path, seconds, workers)
+    for _, data in recorded:
         settings = data["settings"]
         if "trainings" not in data or settings.get("hands") != hands or settings.get("eval_seed") != eval_seed:
             continue
@@ -137,8 +139,8 @@ def main() -> None:
     out_path = args.out or ROOT / "bench" / "results" / f"buckets_pool_{Path(args.new).stem}.json"
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
 
-    trainings = recorded_trainings(args.recorded, (args.new, args.old), args.seconds, args.workers, args.lbr_hands,
-                                   renamed)
+    recorded = read_recorded(args.recorded, args.seconds, args.workers)
+    trainings = recorded_trainings(recorded, (args.new, args.old), args.lbr_hands, renamed)
     again = [seed for seed in seeds if f"{args.new}/seed{seed}" in trainings]
     if again:
         sys.exit(f"--seeds: {args.new} was already trained with seed {again[0]} in a recorded pool")
@@ -156,7 +158,7 @@ def main() -> None:
         sys.exit(f"need at least one training of each spec: {args.new} has {len(news)}, {args.old} {len(olds)}")
 
     args.runs.mkdir(parents=True, exist_ok=True)
-    played = recorded_pairs(args.recorded, args.seconds, args.workers, args.hands, args.eval_seed)
+    played = recorded_pairs(recorded, args.hands, args.eval_seed)
     pairs = []
     for i, hero in enumerate(news):
         for j, villain in enumerate(olds):

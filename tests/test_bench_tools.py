@@ -264,7 +264,7 @@ def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(
     """``bench.buckets_pool`` pools the trainings earlier result files record (with their LBR figure when taken
     over as many hands), refuses other budgets and vanished blueprints, and calls the new spec stronger only when
     every pair's interval is above zero."""
-    from bench.buckets_pool import recorded_trainings, summarize
+    from bench.buckets_pool import read_recorded, recorded_trainings, summarize
 
     files = []
     for seed in (1, 2):
@@ -280,12 +280,12 @@ def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(
         path.write_text(json.dumps({"settings": {"seconds": 600.0, "workers": 2, "iterations": None, "seed": seed},
                                     "runs": runs, "lbr": lbr}))
         files.append(path)
-    pool = recorded_trainings(files, ("quick-pa", "quick"), 600.0, 2, 1000)
+    pool = recorded_trainings(read_recorded(files, 600.0, 2), ("quick-pa", "quick"), 1000)
     assert sorted(pool) == ["quick-pa/strength1", "quick-pa/strength2", "quick/strength1", "quick/strength2"]
     assert pool["quick-pa/strength2"]["lbr"]["lbr_wins_mbb_per_hand"] == 1502.0
     assert pool["quick/strength1"]["lbr"] is None and pool["quick/strength1"]["seed"] == 1
     with pytest.raises(SystemExit, match="trained 600.0 s x 2 workers, not 300.0 s x 2"):
-        recorded_trainings(files, ("quick-pa", "quick"), 300.0, 2, 1000)
+        read_recorded(files, 300.0, 2)
     pairs = [{"new": "quick-pa/strength1", "old": old, "mbb_per_hand": 5.0, "ci95": [1.0, 9.0], "hands": 10}
              for old in ("quick/strength1", "quick/strength2")]
     pool["quick/strength1"]["lbr"] = {"lbr_wins_mbb_per_hand": 1600.0}
@@ -298,14 +298,14 @@ def test_strength_pool_takes_recorded_trainings_and_needs_every_pair_above_zero(
     assert not summary["every_pair_above_zero"] and summary["pairs_above_zero"] == 1
     (tmp_path / "quick-2" / "blueprint.npz").unlink()
     with pytest.raises(SystemExit, match="the quick blueprint .*strength2.json records .* is gone"):
-        recorded_trainings(files, ("quick-pa", "quick"), 600.0, 2, 1000)
+        recorded_trainings(read_recorded(files, 600.0, 2), ("quick-pa", "quick"), 1000)
 
 
 def test_strength_pool_grows_from_an_earlier_pool_without_playing_its_pairs_again(tmp_path: Path) -> None:
     """An earlier pool's result joins the pool: its trainings once each (also when a strength file records the
     same one), their LBR figures when taken over as many hands, under a spec's new name when it was renamed, and
     its pairs only over the same hands and deals."""
-    from bench.buckets_pool import recorded_pairs, recorded_trainings
+    from bench.buckets_pool import read_recorded, recorded_pairs, recorded_trainings
 
     logdirs = {}
     for name in ("new-1", "old-1", "old-2"):
@@ -326,20 +326,21 @@ def test_strength_pool_grows_from_an_earlier_pool_without_playing_its_pairs_agai
     strength.write_text(json.dumps({"settings": {"seconds": 600.0, "workers": 2, "iterations": None, "seed": 1},
                                     "runs": {"quick": {"spec": "quick", "logdir": str(logdirs["old-1"])}}}))
 
-    pooled = recorded_trainings([pool, strength], ("quick-b25", "quick"), 600.0, 2, 1000)
+    pooled = recorded_trainings(read_recorded([pool, strength], 600.0, 2), ("quick-b25", "quick"), 1000)
     assert sorted(pooled) == ["quick-b25/seed1", "quick/strength1", "quick/strength2"]
     assert pooled["quick-b25/seed1"]["lbr"] == lbr and pooled["quick/strength1"]["lbr"] is None
     assert all(run["lbr"] is None
-               for run in recorded_trainings([pool], ("quick-b25", "quick"), 600.0, 2, 500).values())
-    legacy = recorded_trainings([pool, strength], ("quick-b25", "quick-legacy"), 600.0, 2, 1000,
+               for run in recorded_trainings(read_recorded([pool], 600.0, 2), ("quick-b25", "quick"), 500).values())
+    legacy = recorded_trainings(read_recorded([pool, strength], 600.0, 2), ("quick-b25", "quick-legacy"), 1000,
                                 {"quick": "quick-legacy"})
     assert sorted(legacy) == ["quick-b25/seed1", "quick-legacy/strength1", "quick-legacy/strength2"]
     assert legacy["quick-legacy/strength2"]["spec"] == "quick-legacy"
     assert legacy["quick-legacy/strength2"]["recorded_as"] == "quick"
-    played = recorded_pairs([pool, strength], 600.0, 2, 20, 3)
+    played = recorded_pairs(read_recorded([pool, strength], 600.0, 2), 20, 3)
     assert played[(str(logdirs["new-1"]), str(logdirs["old-2"]))]["mbb_per_hand"] == 4.0
     assert len(played) == 2
-    assert recorded_pairs([pool], 600.0, 2, 40, 3) == {} and recorded_pairs([pool], 600.0, 2, 20, 4) == {}
+    alone = read_recorded([pool], 600.0, 2)
+    assert recorded_pairs(alone, 40, 3) == {} and recorded_pairs(alone, 20, 4) == {}
 
 
 def test_scaling_replot_draws_beside_the_json_it_reads(tmp_path: Path) -> None:
