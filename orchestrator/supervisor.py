@@ -176,6 +176,8 @@ class Supervisor:
         progress = loop.create_task(self._progress_loop(), name="progress")
         slots = [loop.create_task(self._slot_loop(s), name=f"slot-{s}")
                  for s in range(self.config.num_workers)]
+        for task in slots:
+            task.add_done_callback(self._on_slot_end)
         self.events.emit("start", num_workers=self.config.num_workers, credits=self.config.credits,
                          argv=list(self.spec.argv))
         try:
@@ -216,6 +218,14 @@ class Supervisor:
             self._error = message
             self.events.emit("fatal", reason=reason, error=message)
         self.request_stop(reason, force=True)
+
+    def _on_slot_end(self, task: asyncio.Task) -> None:
+        """A slot's task ended: if by an exception, stop the run with it (nothing else would notice it, and a run
+        whose slots are gone waits for ever)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        exc = task.exception()
+        self._fail("supervisor_error", f"{task.get_name()} stopped: {type(exc).__name__}: {exc}")
 
     def _install_signals(self) -> list[int]:
         installed: list[int] = []
@@ -322,10 +332,11 @@ class Supervisor:
             w.handle = await self._transport.spawn(info.worker_id, self.spec, self,
                                                    heartbeat_s=self.config.heartbeat_interval_s, env=env,
                                                    arena=reader)
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - any failure to spawn ends the run with its message
             self._unlink_arena(w)
             del self._workers[info.worker_id]
-            self._fail("boot_failure", f"cannot start worker {list(self.spec.argv)}: {exc}")
+            detail = str(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
+            self._fail("boot_failure", f"cannot start worker {list(self.spec.argv)}: {detail}")
             return None
         info.pid = w.handle.pid
         self.events.emit("spawn", worker=info.worker_id, slot=slot, pid=info.pid)

@@ -20,6 +20,7 @@ from orchestrator.policy import RestartPolicy
 from orchestrator.results import COPY_ON_LOOP_BYTES
 from orchestrator.supervisor import Supervisor
 from orchestrator.testing.jobs import ExactSumAcceptJob, ExactSumJob, echo_spec
+from orchestrator.transport import SubprocessTransport, WorkerHandle
 
 FAST = dict(heartbeat_interval_s=0.1, heartbeat_timeout_s=1.0, boot_timeout_s=15.0, grace_s=3.0,
             shutdown_timeout_s=1.0, progress_interval_s=0.5, handle_signals=False,
@@ -250,6 +251,39 @@ async def test_missing_executable_is_a_boot_failure() -> None:
     async with asyncio.timeout(10):
         summary = await sup.run()
     assert summary.reason == "boot_failure" and "/nonexistent/worker" in summary.error
+
+
+class RefusingTransport(SubprocessTransport):
+    """Spawns nothing: raises as an event loop does when it refuses a spawn argument (uvloop's ``process_group``)."""
+
+    async def spawn(self, *args: object, **kwargs: object) -> WorkerHandle:
+        raise ValueError("unexpected kwargs: process_group")
+
+
+async def test_a_spawn_that_raises_anything_is_a_boot_failure_not_a_run_left_starting() -> None:
+    log = EventLog(None)
+    events: list[dict] = []
+    log.subscribe(events.append)
+    sup = Supervisor(ExactSumJob(5), echo_spec(), SupervisorConfig(**FAST), events=log,
+                     transport=RefusingTransport(1 << 20))
+    async with asyncio.timeout(30):
+        summary = await sup.run()
+    assert summary.reason == "boot_failure"
+    assert "ValueError: unexpected kwargs: process_group" in summary.error
+    assert [e["reason"] for e in events if e["event"] == "fatal"] == ["boot_failure"]
+
+
+async def test_an_error_escaping_a_slot_stops_the_run_with_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken_bury(self: Supervisor, w: object, reason: str) -> bool:
+        raise RuntimeError(f"cannot bury after {reason}")
+
+    monkeypatch.setattr(Supervisor, "_bury", broken_bury)
+    h = Harness(ExactSumJob(1000), "--fault", "crash", "--fault-after", "1")
+    async with asyncio.timeout(30):
+        summary = await h.run()
+    assert summary.reason == "supervisor_error"
+    assert "stopped: RuntimeError: cannot bury after" in summary.error
+    assert len(h.named("fatal")) == 1
 
 
 async def test_crash_loop_stops_at_the_intensity_limit() -> None:
