@@ -222,9 +222,8 @@ class Supervisor:
     def _on_slot_end(self, task: asyncio.Task) -> None:
         """A slot's task ended: if by an exception, stop the run with it (nothing else would notice it, and a run
         whose slots are gone waits for ever)."""
-        if task.cancelled() or task.exception() is None:
+        if task.cancelled() or (exc := task.exception()) is None:
             return
-        exc = task.exception()
         self._fail("supervisor_error", f"{task.get_name()} stopped: {type(exc).__name__}: {exc}")
 
     def _install_signals(self) -> list[int]:
@@ -335,8 +334,7 @@ class Supervisor:
         except Exception as exc:  # noqa: BLE001 - any failure to spawn ends the run with its message
             self._unlink_arena(w)
             del self._workers[info.worker_id]
-            detail = str(exc) if isinstance(exc, OSError) else f"{type(exc).__name__}: {exc}"
-            self._fail("boot_failure", f"cannot start worker {list(self.spec.argv)}: {detail}")
+            self._fail("boot_failure", f"cannot start worker {list(self.spec.argv)}: {type(exc).__name__}: {exc}")
             return None
         info.pid = w.handle.pid
         self.events.emit("spawn", worker=info.worker_id, slot=slot, pid=info.pid)
