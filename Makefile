@@ -40,6 +40,8 @@ bench: $(STAMP)
 	$(PY) -m bench.orchestrator
 	$(PY) -m bench.training
 	$(PY) -m bench.kernel_sharing
+	$(PY) -m bench.kernel_span
+	$(PY) -m bench.loop_wake
 	$(PY) -m bench.scaling --quick
 	$(PY) -m bench.eval
 	$(PY) -m bench.policy

@@ -401,6 +401,31 @@ def kernel_sharing_rows(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def kernel_span_rows(d: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for game, v in (d.get("games") or {}).items():
+        for span, r in (v.get("spans") or {}).items():
+            rows.append((f"{game}, {int(span):,} iterations between packs: node visits per CPU-s with packing "
+                         "(reference: the kernel alone)", r.get("with_pack_node_visits_per_cpu_s"),
+                         r.get("kernel_node_visits_per_cpu_s"), None, None))
+            rows.append((f"{game}, {int(span):,} iterations between packs: packing's share of the CPU",
+                         r.get("pack_share"), None, None, None))
+        rows.append((f"{game}: the best span with packing over the kernel alone at the shortest (the most a run can "
+                     "reach of the per-core reference)", v.get("best_with_pack_over_shortest_kernel"), None,
+                     ">= 0.9", at_least(v.get("best_with_pack_over_shortest_kernel"), 0.9)))
+    return rows
+
+
+def loop_wake_rows(d: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for case, r in (d.get("cases") or {}).items():
+        background, interval = case.split("/")
+        rows.append((f"{background.replace('_', ' ')}, a wake every {interval} s: loop CPU per pipe-frame wake, µs "
+                     "(reference: per timer wake)", r.get("frame_us_per_wake"), r.get("timer_us_per_wake"), None,
+                     None))
+    return rows
+
+
 def policy_rows(d: dict[str, Any]) -> list[Row]:
     goal_ms = d.get("goal_query_ms")
     goal_us = None if goal_ms is None else 1000.0 * goal_ms
@@ -702,6 +727,10 @@ AREAS = [
     Area("Supervisor capacity (replay workers)", "capacity", "python -m bench.capacity", capacity_rows),
     Area("The bare kernel alone and two at once (what sharing the machine costs)", "kernel_sharing",
          "python -m bench.kernel_sharing", kernel_sharing_rows),
+    Area("The bare kernel against the iterations between packs (where per-core efficiency goes)", "kernel_span",
+         "python -m bench.kernel_span", kernel_span_rows),
+    Area("One wake of an idle event loop (the floor under the supervisor's cost per result)", "loop_wake",
+         "python -m bench.loop_wake", loop_wake_rows),
     Area("Scaling and CPU flatness against a queue-polling pool", "scaling", "python -m bench.scaling",
          scaling_rows),
     Area("Evaluation (holdem eval)", "eval", "python -m bench.eval", eval_rows),

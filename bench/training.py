@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -310,14 +312,14 @@ def _configs(buckets: str) -> dict[str, dict[str, Any]]:
     return {"leduc": leduc, "hunl": hunl, "seed": seed}
 
 
-def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, checkpoint: Path | None = None,
-                span: int = 1000, with_pack: bool = False) -> float:
-    """Node visits per CPU-second of the bare kernel (no merging, no files) on a config's game, menu and buckets,
-    reading the tables of ``checkpoint`` (a run's directory), else tables trained for ``warmup_s`` CPU seconds
-    first: empty tables, with uniform strategies, walk the tree differently from the tables a run reads, and the
-    walk keeps changing as they train, so a run is compared with the kernel on the tables it ended with. The
-    kernel runs ``span`` iterations between packs of its deltas; ``with_pack`` counts the packing's CPU too, as
-    a worker must spend it once per result."""
+@contextmanager
+def warmed_kernel(raw: dict[str, Any], warmup_s: float = 10.0, checkpoint: Path | None = None
+                  ) -> Iterator[tuple[Any, Any, Any, int]]:
+    """The bare kernel (no merging, no files) on a config's game, menu and buckets, ready to run: (run, its
+    :class:`~holdem.mccfr.batch.BatchRunner`, config, next iteration). It reads the tables of ``checkpoint`` (a
+    run's directory), else tables trained for ``warmup_s`` CPU seconds first: empty tables, with uniform
+    strategies, walk the tree differently from the tables a run reads, and the walk keeps changing as they train,
+    so a run is compared with the kernel on the tables it ended with."""
     from holdem.training import create, resume
     from holdem.training.config import build_config
     from holdem.training.sequential import SequentialTrainer
@@ -334,18 +336,36 @@ def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, che
             runner.accumulate(run.tables.regret, first, 10, 1, config.mccfr.kernel_params(first, run.big_blind),
                               run.tables.regret_scale)
             runner.pack()
-            nodes, cpu = 0, 0.0
-            while cpu < seconds:
-                params = config.mccfr.kernel_params(first, run.big_blind)
-                started = time.process_time()
-                _, visited = runner.accumulate(run.tables.regret, first, span, 1, params, run.tables.regret_scale)
-                kernel_done = time.process_time()
-                runner.pack()
-                cpu += (time.process_time() if with_pack else kernel_done) - started
-                nodes, first = nodes + visited, first + span
+            yield run, runner, config, first
         finally:
             run.close()
-    return nodes / cpu
+
+
+def kernel_span(run: Any, runner: Any, config: Any, first: int, span: int, seconds: float
+                ) -> tuple[int, float, float, int]:
+    """Run the kernel ``span`` iterations at a time, packing its deltas after each, for at least ``seconds`` of
+    CPU: (node visits, kernel CPU seconds, packing CPU seconds, next iteration)."""
+    nodes, kernel_cpu, pack_cpu = 0, 0.0, 0.0
+    while kernel_cpu + pack_cpu < seconds:
+        params = config.mccfr.kernel_params(first, run.big_blind)
+        started = time.process_time()
+        _, visited = runner.accumulate(run.tables.regret, first, span, 1, params, run.tables.regret_scale)
+        kernel_done = time.process_time()
+        runner.pack()
+        kernel_cpu += kernel_done - started
+        pack_cpu += time.process_time() - kernel_done
+        nodes, first = nodes + visited, first + span
+    return nodes, kernel_cpu, pack_cpu, first
+
+
+def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, checkpoint: Path | None = None,
+                span: int = 1000, with_pack: bool = False) -> float:
+    """Node visits per CPU-second of the bare kernel (see :func:`warmed_kernel`). The kernel runs ``span``
+    iterations between packs of its deltas; ``with_pack`` counts the packing's CPU too, as a worker must spend
+    it once per result."""
+    with warmed_kernel(raw, warmup_s, checkpoint) as (run, runner, config, first):
+        nodes, kernel_cpu, pack_cpu, _ = kernel_span(run, runner, config, first, span, seconds)
+    return nodes / (kernel_cpu + pack_cpu if with_pack else kernel_cpu)
 
 
 def _iterations_per_pack(result: dict[str, Any]) -> int:

@@ -355,3 +355,36 @@ def test_scaling_replot_draws_beside_the_json_it_reads(tmp_path: Path) -> None:
     assert scaling_main(["--replot", str(copy)]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(before)
     assert {p.name: p.stat().st_mtime_ns for p in shipped.glob("scaling_*.png")} == before
+
+
+def test_kernel_span_bench_runs_each_span_in_turn_and_packing_only_adds_cpu():
+    """Real kernels on Leduc: every span gets a median of its rounds, packing never makes the rate higher, and the
+    report holds the best span with packing against the kernel alone at the shortest."""
+    from bench.kernel_span import measure
+    from bench.training import _configs
+
+    out = measure(_configs("quick")["leduc"], [50, 500], seconds=0.05, rounds=2, warmup_s=0.1)
+    assert sorted(out["spans"]) == ["50", "500"]
+    for span in out["spans"].values():
+        assert len(span["rounds"]) == 2
+        assert all(0 < with_pack <= alone for alone, with_pack in span["rounds"])
+        assert 0 <= span["pack_share"] < 1
+    best = max(s["with_pack_node_visits_per_cpu_s"] for s in out["spans"].values())
+    shortest = out["spans"]["50"]["kernel_node_visits_per_cpu_s"]
+    assert out["best_with_pack_over_shortest_kernel"] == round(best / shortest, 3)
+    rows = make_benchmarks_md.kernel_span_rows({"games": {"leduc": out}})
+    assert rows[-1][3] == ">= 0.9" and rows[-1][4] == (out["best_with_pack_over_shortest_kernel"] >= 0.9)
+
+
+def test_loop_wake_bench_measures_timer_and_pipe_frame_wakes():
+    """A few real wakes of each kind: a positive CPU cost per wake, reported beside each other."""
+    from bench.loop_wake import frame_wakes, timer_wakes
+    from orchestrator.loop import run_async
+
+    timer_us = run_async(timer_wakes(0.001, 5))
+    frame_us = run_async(frame_wakes(0.001, 5))
+    assert timer_us > 0 and frame_us > 0
+    rows = make_benchmarks_md.loop_wake_rows({"cases": {"idle/0.001": {"timer_us_per_wake": timer_us,
+                                                                        "frame_us_per_wake": frame_us}}})
+    assert rows == [("idle, a wake every 0.001 s: loop CPU per pipe-frame wake, µs (reference: per timer wake)",
+                     frame_us, timer_us, None, None)]
