@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from bench import write_result
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -62,13 +62,8 @@ def main() -> int:
                        "paired_node_visits_per_cpu_s": [round(x, 1) for x in paired],
                        "paired_over_alone": round(mean_paired / mean_alone, 3)}
         print(f"  {json.dumps(games[game])}", file=sys.stderr, flush=True)
-    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "load_avg_end": [round(x, 2) for x in os.getloadavg()]},
-              "settings": {"games": args.games, "seconds": args.seconds, "warmup_s": args.warmup,
-                           "rounds": args.rounds, "total_s": round(time.time() - started, 1)},
-              "games": games}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write_result(args.out, {"games": args.games, "seconds": args.seconds, "warmup_s": args.warmup,
+                            "rounds": args.rounds, "total_s": round(time.time() - started, 1)}, games=games)
     print(json.dumps({g: v["paired_over_alone"] for g, v in games.items()}), file=sys.stderr)
     return 0
 

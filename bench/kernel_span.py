@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import write_result
 from bench.training import _configs, kernel_span, warmed_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,13 +69,8 @@ def main() -> int:
         print(f"{game}: spans {spans}, {args.rounds} rounds (kernel alone / with packing, M node visits per "
               "CPU-s) ...", file=sys.stderr, flush=True)
         games[game] = measure(configs[game], spans, args.seconds, args.rounds, args.warmup)
-    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "load_avg_end": [round(x, 2) for x in os.getloadavg()]},
-              "settings": {"games": args.games, "spans": spans, "seconds": args.seconds, "rounds": args.rounds,
-                           "warmup_s": args.warmup, "total_s": round(time.time() - started, 1)},
-              "games": games}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write_result(args.out, {"games": args.games, "spans": spans, "seconds": args.seconds, "rounds": args.rounds,
+                            "warmup_s": args.warmup, "total_s": round(time.time() - started, 1)}, games=games)
     print(json.dumps({g: v["best_with_pack_over_shortest_kernel"] for g, v in games.items()}), file=sys.stderr)
     return 0
 

@@ -16,13 +16,13 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import write_result
 from orchestrator.loop import run_async
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,13 +34,13 @@ rows = np.random.default_rng(0).integers(0, table.size, 5_000_000)
 while True:
     table[rows] += 1.0
 """
-WRITER_CODE = """
+WRITER_CODE = f"""
 import os, sys, time
 fd, interval, count = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 for _ in range(count):
     time.sleep(interval)
-    os.write(fd, {frame!r})
-""".format(frame=FRAME)
+    os.write(fd, {FRAME!r})
+"""
 
 
 async def timer_wakes(interval_s: float, wakes: int) -> float:
@@ -111,12 +111,8 @@ def main() -> int:
             for worker in workers:
                 worker.kill()
                 worker.wait()
-    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                          "load_avg_end": [round(x, 2) for x in os.getloadavg()]},
-              "settings": {"wakes": args.wakes, "intervals": intervals, "total_s": round(time.time() - started, 1)},
-              "cases": cases}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    write_result(args.out, {"wakes": args.wakes, "intervals": intervals, "total_s": round(time.time() - started, 1)},
+                 cases=cases)
     return 0
 
 
