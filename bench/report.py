@@ -405,14 +405,22 @@ def kernel_span_rows(d: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for game, v in (d.get("games") or {}).items():
         for span, r in (v.get("spans") or {}).items():
-            rows.append((f"{game}, {int(span):,} iterations between packs: node visits per CPU-s with packing "
-                         "(reference: the kernel alone)", r.get("with_pack_node_visits_per_cpu_s"),
-                         r.get("kernel_node_visits_per_cpu_s"), None, None))
-            rows.append((f"{game}, {int(span):,} iterations between packs: packing's share of the CPU",
-                         r.get("pack_share"), None, None, None))
-        rows.append((f"{game}: the best span with packing over the kernel alone at the shortest (the most a run can "
-                     "reach of the per-core reference)", v.get("best_with_pack_over_shortest_kernel"), None,
-                     ">= 0.9", at_least(v.get("best_with_pack_over_shortest_kernel"), 0.9)))
+            head = f"{game}, {int(span):,} iterations between packs"
+            rows.append((f"{head}: node visits per CPU-s with packing (reference: the kernel alone)",
+                         r.get("with_pack_node_visits_per_cpu_s"), r.get("kernel_node_visits_per_cpu_s"), None, None))
+            rows.append((f"{head}: node visits per CPU-s with packing and merging (reference: packing's share of "
+                         "the kernel and packing, merging's of all three)",
+                         r.get("with_pack_and_merge_node_visits_per_cpu_s"),
+                         f"{fmt(r.get('pack_share'))} / {fmt(r.get('merge_share'))}", None, None))
+        ceilings = (("best_with_pack_over_shortest_kernel", "with packing", "whose results the supervisor merges"),
+                    ("best_with_merge_over_shortest_kernel", "with packing and merging",
+                     "that commits, or the in-process trainer,"))
+        for key, what, who in ceilings:
+            rows.append((f"{game}: the best span {what} over the kernel alone at the shortest (the most a worker "
+                         f"{who} can reach of the per-core reference)", v.get(key), None, ">= 0.9",
+                         at_least(v.get(key), 0.9)))
+        rows.append((f"{game}: iterations the tables had trained before", v.get("iterations_trained_before"), None,
+                     None, None))
     return rows
 
 

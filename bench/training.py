@@ -341,21 +341,28 @@ def warmed_kernel(raw: dict[str, Any], warmup_s: float = 10.0, checkpoint: Path 
             run.close()
 
 
-def kernel_span(run: Any, runner: Any, config: Any, first: int, span: int, seconds: float
-                ) -> tuple[int, float, float, int]:
-    """Run the kernel ``span`` iterations at a time, packing its deltas after each, for at least ``seconds`` of
-    CPU: (node visits, kernel CPU seconds, packing CPU seconds, next iteration)."""
-    nodes, kernel_cpu, pack_cpu = 0, 0.0, 0.0
-    while kernel_cpu + pack_cpu < seconds:
+def kernel_span(run: Any, runner: Any, config: Any, first: int, span: int, seconds: float, merge: bool = False
+                ) -> tuple[int, float, float, float, int]:
+    """Run the kernel ``span`` iterations at a time, packing its deltas after each (and with ``merge`` adding them
+    to the tables, as a merge or a worker's commit does), for at least ``seconds`` of CPU: (node visits, kernel,
+    packing and merging CPU seconds, next iteration)."""
+    nodes, kernel_cpu, pack_cpu, merge_cpu = 0, 0.0, 0.0, 0.0
+    while kernel_cpu + pack_cpu + merge_cpu < seconds:
         params = config.mccfr.kernel_params(first, run.big_blind)
         started = time.process_time()
         _, visited = runner.accumulate(run.tables.regret, first, span, 1, params, run.tables.regret_scale)
         kernel_done = time.process_time()
-        runner.pack()
+        deltas = runner.pack()
+        packed = time.process_time()
+        if merge:
+            problem = run.merge(deltas.fields(), applied=first)
+            if problem is not None:
+                raise RuntimeError(f"the kernel's own deltas did not merge: {problem}")
         kernel_cpu += kernel_done - started
-        pack_cpu += time.process_time() - kernel_done
+        pack_cpu += packed - kernel_done
+        merge_cpu += time.process_time() - packed
         nodes, first = nodes + visited, first + span
-    return nodes, kernel_cpu, pack_cpu, first
+    return nodes, kernel_cpu, pack_cpu, merge_cpu, first
 
 
 def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, checkpoint: Path | None = None,
@@ -364,7 +371,7 @@ def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, che
     iterations between packs of its deltas; ``with_pack`` counts the packing's CPU too, as a worker must spend
     it once per result."""
     with warmed_kernel(raw, warmup_s, checkpoint) as (run, runner, config, first):
-        nodes, kernel_cpu, pack_cpu, _ = kernel_span(run, runner, config, first, span, seconds)
+        nodes, kernel_cpu, pack_cpu, _, _ = kernel_span(run, runner, config, first, span, seconds)
     return nodes / (kernel_cpu + pack_cpu if with_pack else kernel_cpu)
 
 

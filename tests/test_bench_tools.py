@@ -357,23 +357,27 @@ def test_scaling_replot_draws_beside_the_json_it_reads(tmp_path: Path) -> None:
     assert {p.name: p.stat().st_mtime_ns for p in shipped.glob("scaling_*.png")} == before
 
 
-def test_kernel_span_bench_runs_each_span_in_turn_and_packing_only_adds_cpu():
-    """Real kernels on Leduc: every span gets a median of its rounds, packing never makes the rate higher, and the
-    report holds the best span with packing against the kernel alone at the shortest."""
+def test_kernel_span_bench_runs_each_span_in_turn_and_packing_and_merging_only_add_cpu():
+    """Real kernels on Leduc, merging into the tables: every span gets a median of its rounds, packing and then
+    merging never make the rate higher, and the report holds the best spans against the kernel alone at the
+    shortest."""
     from bench.kernel_span import measure
     from bench.training import _configs
 
     out = measure(_configs("quick")["leduc"], [50, 500], seconds=0.05, rounds=2, warmup_s=0.1)
-    assert sorted(out["spans"]) == ["50", "500"]
+    assert sorted(out["spans"]) == ["50", "500"] and out["iterations_trained_before"] > 0
     for span in out["spans"].values():
         assert len(span["rounds"]) == 2
-        assert all(0 < with_pack <= alone for alone, with_pack in span["rounds"])
-        assert 0 <= span["pack_share"] < 1
-    best = max(s["with_pack_node_visits_per_cpu_s"] for s in out["spans"].values())
+        assert all(0 < with_merge <= with_pack <= alone for alone, with_pack, with_merge in span["rounds"])
+        assert 0 <= span["pack_share"] < 1 and 0 <= span["merge_share"] < 1
     shortest = out["spans"]["50"]["kernel_node_visits_per_cpu_s"]
-    assert out["best_with_pack_over_shortest_kernel"] == round(best / shortest, 3)
+    best = max(s["with_pack_and_merge_node_visits_per_cpu_s"] for s in out["spans"].values())
+    assert out["best_with_merge_over_shortest_kernel"] == round(best / shortest, 3)
+    assert out["best_with_merge_over_shortest_kernel"] <= out["best_with_pack_over_shortest_kernel"]
     rows = make_benchmarks_md.kernel_span_rows({"games": {"leduc": out}})
-    assert rows[-1][3] == ">= 0.9" and rows[-1][4] == (out["best_with_pack_over_shortest_kernel"] >= 0.9)
+    ceiling = [row for row in rows if "packing and merging over" in row[0]]
+    assert ceiling == [(ceiling[0][0], out["best_with_merge_over_shortest_kernel"], None, ">= 0.9",
+                        out["best_with_merge_over_shortest_kernel"] >= 0.9)]
 
 
 def test_loop_wake_bench_measures_timer_and_pipe_frame_wakes():
