@@ -1,11 +1,12 @@
 """What one wake of an idle event loop costs in CPU on this machine: the floor under the supervisor's cost per
 result, whatever it does once awake.
 
-The loop sleeps in ``epoll_wait`` and wakes either for a timer (``asyncio.sleep``, as the loop-lag sampler
-does) or for a small frame on a pipe from another process (as a result or a commit's answer arrives), every
-``interval`` seconds, and does nothing else. The CPU of the loop's thread per wake is measured with both cores
-idle, and with two processes at ``nice 10`` scattering writes over 400 MB each (as two workers' kernels do).
-The longer the loop sleeps, the colder its caches when it wakes. Writes ``bench/results/loop_wake.json``::
+The loop sleeps in ``epoll_wait`` and wakes every ``interval`` seconds, for a task's timer (``asyncio.sleep``), a
+bare timer callback (``loop.call_at``, as the loop-lag sampler does), or a small frame on a pipe from another
+process (as a result or a commit's answer arrives), and does nothing else. The CPU of the loop's thread per wake
+is measured with both cores idle, and with two processes at ``nice 10`` scattering writes over 400 MB each (as
+two workers' kernels do). The longer the loop sleeps, the colder its caches when it wakes. Writes
+``bench/results/loop_wake.json``::
 
     python -m bench.loop_wake [--wakes 200] [--intervals 0.001,0.01,0.1]
 """
@@ -44,12 +45,33 @@ for _ in range(count):
 
 
 async def timer_wakes(interval_s: float, wakes: int) -> float:
-    """Loop-thread CPU microseconds per ``asyncio.sleep`` wake."""
+    """Loop-thread CPU microseconds per ``asyncio.sleep`` wake (a task's: its future, then its step)."""
     await asyncio.sleep(interval_s)
     started = time.thread_time()
     for _ in range(wakes):
         await asyncio.sleep(interval_s)
     return (time.thread_time() - started) / wakes * 1e6
+
+
+async def callback_wakes(interval_s: float, wakes: int) -> float:
+    """Loop-thread CPU microseconds per wake of a bare ``call_at`` callback (as the loop-lag sampler does)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future = loop.create_future()
+    left = [wakes]
+    started = [0.0]
+
+    def fire() -> None:
+        if started[0] == 0.0:
+            started[0] = time.thread_time()
+        elif left[0] == 1:
+            done.set_result(time.thread_time() - started[0])
+            return
+        else:
+            left[0] -= 1
+        loop.call_at(loop.time() + interval_s, fire)
+
+    loop.call_at(loop.time() + interval_s, fire)
+    return await done / wakes * 1e6
 
 
 class _Frames(asyncio.Protocol):
@@ -104,6 +126,7 @@ def main() -> int:
                 wakes = max(20, min(args.wakes, int(30 / interval)))
                 row = {"wakes": wakes,
                        "timer_us_per_wake": round(run_async(timer_wakes(interval, wakes)), 1),
+                       "callback_us_per_wake": round(run_async(callback_wakes(interval, wakes)), 1),
                        "frame_us_per_wake": round(run_async(frame_wakes(interval, wakes)), 1)}
                 cases[f"{background}/{interval:g}"] = row
                 print(f"{background}, every {interval:g} s: {json.dumps(row)}", file=sys.stderr, flush=True)

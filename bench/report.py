@@ -428,9 +428,10 @@ def loop_wake_rows(d: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for case, r in (d.get("cases") or {}).items():
         background, interval = case.split("/")
-        rows.append((f"{background.replace('_', ' ')}, a wake every {interval} s: loop CPU per pipe-frame wake, µs "
-                     "(reference: per timer wake)", r.get("frame_us_per_wake"), r.get("timer_us_per_wake"), None,
-                     None))
+        rows.append((f"{background.replace('_', ' ')}, a wake every {interval} s: loop CPU per wake, µs, for a pipe "
+                     "frame / a call_at callback (reference: an asyncio.sleep task)",
+                     f"{fmt(r.get('frame_us_per_wake'))} / {fmt(r.get('callback_us_per_wake'))}",
+                     r.get("timer_us_per_wake"), None, None))
     return rows
 
 

@@ -125,40 +125,41 @@ def summarize_ms(values: Iterable[float]) -> dict[str, float]:
 
 
 class LoopLagMonitor:
-    """Measures how late a periodic timer fires: the event loop's responsiveness."""
+    """Measures how late a periodic timer fires: the event loop's responsiveness.
+
+    The timer is a bare callback (``loop.call_at``), not a task sleeping: a task's wakeup costs its loop a third
+    more CPU (its future and its step take a second pass of the loop; ``bench.loop_wake``), and both see the same
+    lag."""
 
     def __init__(self, interval_s: float = 0.02, window: int = 4096) -> None:
         self.interval_s = interval_s
         self._recent: deque[float] = deque(maxlen=window)
         self._all_max = 0.0
-        self._task: asyncio.Task | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._timeline: list[tuple[float, float]] | None = None
 
     def start(self) -> None:
         """Start sampling on the running loop."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="loop-lag")
+        if self._timer is None:
+            self._arm(asyncio.get_running_loop())
 
     async def stop(self) -> None:
-        """Stop sampling and wait for the timer task to end."""
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        """Stop sampling."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
-    async def _run(self) -> None:
-        clock = time.perf_counter  # uvloop's loop.time() only has millisecond resolution
-        while True:
-            start = clock()
-            await asyncio.sleep(self.interval_s)
-            lag = max(0.0, clock() - start - self.interval_s)
-            self._recent.append(lag)
-            self._all_max = max(self._all_max, lag)
-            if self._timeline is not None:
-                self._timeline.append((time.time(), lag * 1e3))
+    def _arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        due = time.perf_counter() + self.interval_s  # uvloop's loop.time() only has millisecond resolution
+        self._timer = loop.call_at(loop.time() + self.interval_s, self._fire, loop, due)
+
+    def _fire(self, loop: asyncio.AbstractEventLoop, due: float) -> None:
+        lag = max(0.0, time.perf_counter() - due)
+        self._recent.append(lag)
+        self._all_max = max(self._all_max, lag)
+        if self._timeline is not None:
+            self._timeline.append((time.time(), lag * 1e3))
+        self._arm(loop)
 
     def record_to(self, timeline: list[tuple[float, float]]) -> None:
         """Also append each later sample to ``timeline`` as (wall time, lag in ms), for a benchmark to cut its

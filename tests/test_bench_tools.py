@@ -380,15 +380,17 @@ def test_kernel_span_bench_runs_each_span_in_turn_and_packing_and_merging_only_a
                         out["best_with_merge_over_shortest_kernel"] >= 0.9)]
 
 
-def test_loop_wake_bench_measures_timer_and_pipe_frame_wakes():
+def test_loop_wake_bench_measures_timer_callback_and_pipe_frame_wakes():
     """A few real wakes of each kind: a positive CPU cost per wake, reported beside each other."""
-    from bench.loop_wake import frame_wakes, timer_wakes
+    from bench.loop_wake import callback_wakes, frame_wakes, timer_wakes
     from orchestrator.loop import run_async
 
     timer_us = run_async(timer_wakes(0.001, 5))
+    callback_us = run_async(callback_wakes(0.001, 5))
     frame_us = run_async(frame_wakes(0.001, 5))
-    assert timer_us > 0 and frame_us > 0
-    rows = make_benchmarks_md.loop_wake_rows({"cases": {"idle/0.001": {"timer_us_per_wake": timer_us,
-                                                                        "frame_us_per_wake": frame_us}}})
-    assert rows == [("idle, a wake every 0.001 s: loop CPU per pipe-frame wake, µs (reference: per timer wake)",
-                     frame_us, timer_us, None, None)]
+    assert timer_us > 0 and callback_us > 0 and frame_us > 0
+    case = {"timer_us_per_wake": timer_us, "callback_us_per_wake": round(callback_us, 1), "frame_us_per_wake": 12.5}
+    rows = make_benchmarks_md.loop_wake_rows({"cases": {"idle/0.001": case}})
+    assert rows == [("idle, a wake every 0.001 s: loop CPU per wake, µs, for a pipe frame / a call_at callback "
+                     "(reference: an asyncio.sleep task)", f"12.5 / {make_benchmarks_md.fmt(round(callback_us, 1))}",
+                     timer_us, None, None)]
