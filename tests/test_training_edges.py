@@ -513,3 +513,32 @@ def test_results_behind_a_gap_are_detachable_up_to_a_limit_and_all_of_them_while
     assert not any(w.delivery.pinned for w in [*behind, later])
     merger.add(unit(0))
     assert all(w.delivery.pinned for w in [*behind, later])
+
+
+def test_progress_measures_table_fill_at_most_every_fill_interval_and_in_the_last_event(leduc, monkeypatch) -> None:
+    """Progress every second reports the table fill measured within the last ``FILL_INTERVAL_S`` (it moves slowly
+    and costs the supervisor a walk over the table); a forced, last event measures it afresh."""
+    import types
+
+    from holdem.training import housekeeping
+
+    run = BlueprintRun.in_memory(*leduc, MCCFRConfig())
+    now = [1000.0]
+    monkeypatch.setattr(housekeeping, "time", types.SimpleNamespace(monotonic=lambda: now[0],
+                                                                    perf_counter=lambda: now[0]))
+    measured: list[float] = []
+
+    def fill() -> float:
+        measured.append(now[0])
+        return 0.25 * len(measured)
+
+    monkeypatch.setattr(run, "table_fill", fill)
+    keeper = Housekeeping(run, EventLog(None), None, TrainingClock(0.0))
+    reported = []
+    keeper.on_progress = lambda fields: reported.append(fields["table_fill"])
+    for _ in range(12):
+        now[0] += 1.0
+        assert asyncio.run(keeper.maybe_progress({}))
+    asyncio.run(keeper.maybe_progress({}, force=True))
+    assert measured == [1001.0, 1011.0, 1012.0]
+    assert reported == [0.25] * 10 + [0.5, 0.5, 0.75]
