@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import write_result
-from bench.training import _configs, kernel_span, warmed_kernel
+from bench.training import _configs, timed_span, warmed_kernel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def measure(raw: dict[str, Any], spans: list[int], seconds: float, rounds: int, 
         trained = first
         for round_index in range(rounds):
             for span in spans:
-                nodes, kernel_cpu, pack_cpu, merge_cpu, first = kernel_span(run, runner, config, first, span, seconds,
+                nodes, kernel_cpu, pack_cpu, merge_cpu, first = timed_span(run, runner, config, first, span, seconds,
                                                                             merge=True)
                 per_span[span].append((nodes / kernel_cpu, nodes / (kernel_cpu + pack_cpu),
                                        nodes / (kernel_cpu + pack_cpu + merge_cpu)))

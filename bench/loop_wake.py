@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import write_result
+from orchestrator.events import LoopLagMonitor
 from orchestrator.loop import run_async
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,24 +55,14 @@ async def timer_wakes(interval_s: float, wakes: int) -> float:
 
 
 async def callback_wakes(interval_s: float, wakes: int) -> float:
-    """Loop-thread CPU microseconds per wake of a bare ``call_at`` callback (as the loop-lag sampler does)."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future = loop.create_future()
-    left = [wakes]
-    started = [0.0]
-
-    def fire() -> None:
-        if started[0] == 0.0:
-            started[0] = time.thread_time()
-        elif left[0] == 1:
-            done.set_result(time.thread_time() - started[0])
-            return
-        else:
-            left[0] -= 1
-        loop.call_at(loop.time() + interval_s, fire)
-
-    loop.call_at(loop.time() + interval_s, fire)
-    return await done / wakes * 1e6
+    """Loop-thread CPU microseconds per wake of the loop-lag sampler (:class:`~orchestrator.events.LoopLagMonitor`,
+    a bare ``call_at`` callback), with nothing else on the loop but one sleep for the whole span."""
+    monitor = LoopLagMonitor(interval_s)
+    started = time.thread_time()
+    monitor.start()
+    await asyncio.sleep(wakes * interval_s)
+    await monitor.stop()
+    return (time.thread_time() - started) / max(1, monitor.snapshot()["samples"]) * 1e6
 
 
 class _Frames(asyncio.Protocol):

@@ -341,7 +341,7 @@ def warmed_kernel(raw: dict[str, Any], warmup_s: float = 10.0, checkpoint: Path 
             run.close()
 
 
-def kernel_span(run: Any, runner: Any, config: Any, first: int, span: int, seconds: float, merge: bool = False
+def timed_span(run: Any, runner: Any, config: Any, first: int, span: int, seconds: float, merge: bool = False
                 ) -> tuple[int, float, float, float, int]:
     """Run the kernel ``span`` iterations at a time, packing its deltas after each (and with ``merge`` adding them
     to the tables, as a merge or a worker's commit does), for at least ``seconds`` of CPU: (node visits, kernel,
@@ -371,7 +371,7 @@ def kernel_rate(raw: dict[str, Any], seconds: float, warmup_s: float = 10.0, che
     iterations between packs of its deltas; ``with_pack`` counts the packing's CPU too, as a worker must spend
     it once per result."""
     with warmed_kernel(raw, warmup_s, checkpoint) as (run, runner, config, first):
-        nodes, kernel_cpu, pack_cpu, _, _ = kernel_span(run, runner, config, first, span, seconds)
+        nodes, kernel_cpu, pack_cpu, _, _ = timed_span(run, runner, config, first, span, seconds)
     return nodes / (kernel_cpu + pack_cpu if with_pack else kernel_cpu)
 
 
